@@ -1,0 +1,34 @@
+# Everything sets itself up: a .venv with the package and its extras, and Graphviz's `dot`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HYPOTHESIS_PROFILE ?= ci
+
+.PHONY: test venv dot clean
+
+test: $(VENV)/.installed dot  ## set everything up, then run the whole test suite
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest
+
+venv: $(VENV)/.installed  ## the virtual environment with the package and its test extra
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+dot:  ## Graphviz's dot binary: installed with apt-get when missing and we are root
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing graphviz (the dot binary) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz's dot binary is missing: install it (sudo apt-get install graphviz," \
+	         "brew install graphviz, conda install -c conda-forge graphviz or" \
+	         "winget install graphviz); rendering tests will be skipped"; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,25 @@
+"""A small reverse-mode autograd engine over Python floats and numpy arrays.
+
+>>> from autograd import Value
+>>> x = Value(3.0); y = x * x + 2 * x; y.backward(); x.grad
+8.0
+"""
+from autograd.value import Value
+from autograd.op import Op, per_argument
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from autograd.ops import (abs, add, astype, broadcast_to, clip, concatenate, cos, div, exp,
+                          expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
+                          min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
+                          sub, sum, sum_to, tanh, transpose, where)
+from autograd.functional import grad, value_and_grad
+from autograd.gradcheck import GradcheckError, gradcheck
+
+__all__ = [
+    "Value", "Op", "per_argument", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled", "grad", "value_and_grad", "gradcheck", "GradcheckError",
+    "add", "sub", "mul", "div", "power", "neg", "exp", "log", "log1p", "sqrt", "tanh",
+    "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
+    "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
+    "concatenate", "stack", "matmul",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""The op core: a primitive is a forward on raw data plus one VJP per input, written once.
+
+`apply` runs the forward on raw data (Python floats or numpy arrays). When no argument is a
+`Value` it returns the raw result, so the same functions serve as plain numeric helpers; when
+an argument is a `Value` that requires a gradient (and grad mode is on) it records a node.
+VJPs are written with operators and these same ops, so the engine can run them on raw data
+(fast) or on Values (recorded, for higher-order gradients): one rule, two speeds.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from autograd.grad_mode import _GradMode
+from autograd.value import Value, as_data
+
+_NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+
+
+class Op:
+    """A differentiable primitive: `forward(*raw, **attrs)` and `vjps[i](g, ans, *args, **attrs)`.
+
+    `vjps[i]` returns the gradient for input i given the upstream gradient `g` and the output
+    `ans`; the engine sums it back to input i's shape, so VJPs may ignore broadcasting.
+
+    >>> square = Op('square', lambda x: x * x, lambda g, ans, x: 2.0 * g * x)
+    >>> square(Value(3.0)).data
+    9.0
+    """
+
+    __slots__ = ("name", "forward", "vjps", "describe_error")
+
+    def __init__(self, name: str, forward: Callable[..., Any], *vjps: Callable[..., Any],
+                 describe_error: Optional[Callable[..., str]] = None) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps[0] if len(vjps) == 1 and isinstance(vjps[0], per_argument) else vjps
+        self.describe_error = describe_error
+
+    def __call__(self, *args: Any, **attrs: Any) -> Any:
+        return apply(self, args, attrs or None)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+class per_argument:
+    """VJPs of a variadic op: `vjp(argnum, g, ans, *args, **attrs)` serves every input."""
+
+    __slots__ = ("vjp",)
+
+    def __init__(self, vjp: Callable[..., Any]) -> None:
+        self.vjp = vjp
+
+    def __getitem__(self, argnum: int) -> Callable[..., Any]:
+        vjp = self.vjp
+        return lambda *args, **attrs: vjp(argnum, *args, **attrs)
+
+
+def normalize(out: Any) -> Any:
+    """Make a raw result what a Value holds: float64 scalars become Python floats,
+    other 0-d results 0-d arrays (so float32 stays float32)."""
+    t = type(out)
+    if t is float or (t is np.ndarray and out.ndim):
+        return out
+    if t is np.ndarray or isinstance(out, np.generic):
+        return float(out) if out.dtype == np.float64 else np.asarray(out)
+    return float(out)
+
+
+def retry_in_float64(fn: Callable[..., Any], args: Any, attrs: Optional[dict],
+                     exc: Exception) -> float:
+    """Redo Python-float arithmetic that raised (1/0, exp(1000), log(-1)) in numpy float64,
+    so scalars follow the same IEEE rules (inf, nan, a warning) as arrays."""
+    if not all(type(a) is float for a in args):
+        raise exc
+    wide = [np.float64(a) for a in args]
+    return float(fn(*wide, **attrs) if attrs else fn(*wide))
+
+
+def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
+    """Run `op` on raw data and record it when an input needs a gradient."""
+    raws = []
+    has_value = record = False
+    for a in args:
+        if isinstance(a, Value):
+            raws.append(a.data)
+            has_value = True
+            if a.requires_grad:
+                record = True
+        else:
+            raws.append(a if type(a) is float else as_data(a))
+    try:
+        out = op.forward(*raws, **attrs) if attrs else op.forward(*raws)
+    except _NUMERIC_ERRORS as exc:
+        try:
+            out = retry_in_float64(op.forward, raws, attrs, exc)
+        except (ValueError, TypeError, IndexError) as error:
+            raise _forward_error(op, raws, attrs, error) from None
+    except (TypeError, IndexError) as exc:
+        raise _forward_error(op, raws, attrs, exc) from None
+    t = type(out)
+    if t is not float and (t is not np.ndarray or not out.ndim):
+        out = normalize(out)
+    if not has_value:
+        return out
+    if record and _GradMode.enabled:
+        parents = []
+        for a, r in zip(args, raws):
+            parents.append(a if isinstance(a, Value) else Value._constant(r))
+        return Value._node(out, op, tuple(parents), attrs or None)
+    return Value._constant(out)
+
+
+def _forward_error(op: Op, raws: list, attrs: Optional[dict], exc: Exception) -> Exception:
+    """Rewrite a numpy error so it names the op and the shapes that caused it."""
+    shapes = [np.shape(r) for r in raws]
+    if op.describe_error is not None:
+        message = op.describe_error(*shapes, **(attrs or {}))
+    else:
+        shown = " and ".join(str(s) for s in shapes)
+        message = f"{op.name}: {exc} (input shape{'s' if len(shapes) > 1 else ''} {shown})"
+    kind = ValueError if isinstance(exc, np.exceptions.AxisError) else type(exc)
+    return kind(message)
+
+
+def data_of(x: Any) -> Any:
+    """The raw data of a Value, or `x` itself."""
+    return x.data if isinstance(x, Value) else x
+
+
+def shape_of(x: Any) -> tuple:
+    """The shape of a Value or of raw data."""
+    return x.shape if isinstance(x, Value) else np.shape(x)

@@ -1,0 +1,9 @@
+"""Every primitive and composite op, importable from one place."""
+from autograd.ops.elementwise import (abs, add, clip, cos, div, exp, log, log1p, maximum,
+                                      minimum, mul, neg, power, relu, sigmoid, sin, sqrt, sub,
+                                      tanh, where)
+from autograd.ops.shape import (broadcast_to, concatenate, expand_dims, getitem, reshape, stack,
+                                swap_last, transpose)
+from autograd.ops.reductions import logsumexp, max, mean, min, sum, sum_to
+from autograd.ops.linalg import matmul
+from autograd.ops.cast import astype

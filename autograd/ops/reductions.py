@@ -1,0 +1,123 @@
+"""Reductions with numpy's `axis` (None, int or tuple; negatives allowed) and `keepdims`.
+
+Each VJP spreads the upstream gradient back over the reduced axes. `max`/`min` share the
+gradient evenly between tied maxima (minima); `logsumexp` is stable for any input size.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.op import Op, data_of, shape_of
+from autograd.ops.elementwise import exp
+from autograd.ops.shape import broadcast_to, normalize_axes, reshape
+
+
+def _kept_shape(shape: tuple, axis: Any) -> tuple:
+    """`shape` with the reduced axes kept as size 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _spread(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Broadcast a reduced gradient back to the shape of the reduced input."""
+    shape = shape_of(x)
+    if not keepdims and axis is not None:
+        g = reshape(g, _kept_shape(shape, axis))
+    return broadcast_to(g, shape)
+
+
+def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    xd = data_of(x)
+    if type(xd) is float:
+        return g
+    peak = np.reshape(data_of(ans), _kept_shape(xd.shape, axis))
+    hits = xd == peak
+    share = (hits / np.sum(hits, axis=axis, keepdims=True)).astype(xd.dtype, copy=False)
+    return _spread(g, x, axis, keepdims) * share
+
+
+def _logsumexp(x: Any, axis: Any, keepdims: bool) -> Any:
+    if type(x) is float:
+        return x
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0)      # rows of -inf give -inf, not nan
+    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _reduction_error(name: str):
+    return lambda a, axis=None, keepdims=False: (
+        f"{name}: cannot reduce a value of shape {a} over axis {axis} (empty input?)")
+
+
+_sum_op = Op("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+             lambda g, ans, x, axis, keepdims: _spread(g, x, axis, keepdims))  # d/dx_i = 1
+_max_op = Op("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+             _extreme_vjp,                                   # 1 at the maximum (ties share)
+             describe_error=_reduction_error("max"))
+_min_op = Op("min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+             _extreme_vjp,                                   # 1 at the minimum (ties share)
+             describe_error=_reduction_error("min"))
+_logsumexp_op = Op("logsumexp", _logsumexp,                  # d/dx_i = softmax(x)_i
+                   lambda g, ans, x, axis, keepdims: _spread(g, x, axis, keepdims) * exp(
+                       x - _spread(ans, x, axis, keepdims)),
+                   describe_error=_reduction_error("logsumexp"))
+
+
+def _reduce(op: Op, x: Any, axis: Any, keepdims: bool) -> Any:
+    return op(x, axis=normalize_axes(axis, len(shape_of(x)), op.name), keepdims=bool(keepdims))
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Sum over `axis` (all axes when None).
+
+    >>> sum(Value(np.ones((2, 3))), axis=0).data
+    array([2., 2., 2.])
+    """
+    return _reduce(_sum_op, x, axis, keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean over `axis` (all axes when None)."""
+    shape = shape_of(x)
+    axes = normalize_axes(axis, len(shape), "mean")
+    count = int(np.prod(shape if axes is None else [shape[a] for a in axes]))
+    return _sum_op(x, axis=axes, keepdims=bool(keepdims)) / float(count)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Largest entry over `axis`; tied maxima share the gradient."""
+    return _reduce(_max_op, x, axis, keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Smallest entry over `axis`; tied minima share the gradient."""
+    return _reduce(_min_op, x, axis, keepdims)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """log(sum(exp(x))) over `axis`, computed stably (shifted by the maximum).
+
+    >>> round(float(logsumexp(Value([1e4, 1e4]))), 4)
+    10000.6931
+    """
+    return _reduce(_logsumexp_op, x, axis, keepdims)
+
+
+def sum_to(g: Any, shape: tuple) -> Any:
+    """Sum `g` down to `shape`: the adjoint of broadcasting, applied by the engine to every
+    gradient (leading axes, then size-1 axes)."""
+    gshape = shape_of(g)
+    if gshape == shape:
+        return g
+    if len(gshape) < len(shape):
+        return broadcast_to(g, shape)
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and gshape[lead + i] != 1)
+    out = _sum_op(g, axis=axes, keepdims=False) if axes else g
+    return out if shape_of(out) == shape else reshape(out, shape)
+

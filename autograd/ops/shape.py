@@ -1,0 +1,182 @@
+"""Shape primitives: reshape, transpose, broadcast_to, indexing and joining.
+
+Their VJPs only move gradient entries around, so each is another shape op (or a sum).
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from autograd.op import Op, data_of, per_argument, shape_of
+
+
+def normalize_axes(axis: Any, ndim: int, op: str) -> Any:
+    """`axis` (None, int or tuple, negatives allowed) as None or a sorted tuple of indices."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"{op}: axis {a!r} is out of range for a value with {ndim} "
+                             f"dimension{'s' if ndim != 1 else ''}")
+        out.append(int(a) % builtins.max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def _as_shape(shape: Any) -> tuple:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+
+
+def _reshape_error(a: tuple, shape: tuple = ()) -> str:
+    return (f"reshape: cannot reshape a value of shape {a} (size {int(np.prod(a))}) "
+            f"into shape {shape}")
+
+
+def _scatter(g: Any, index: Any, shape: tuple) -> Any:
+    """A zero array of `shape` with g added at `index` (repeated indices accumulate)."""
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if _has_int_array(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+def _has_int_array(index: Any) -> bool:
+    parts = index if type(index) is tuple else (index,)
+    return builtins.any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+def _transpose(x: Any, axes: Any) -> Any:
+    return x.T if axes is None else np.transpose(x, axes)
+
+
+def _inverse(axes: Any) -> Any:
+    return None if axes is None else tuple(np.argsort(axes))
+
+
+_reshape_op = Op("reshape", lambda x, shape: np.reshape(x, shape),
+                 lambda g, ans, x, shape: reshape(g, shape_of(x)),      # moves entries back
+                 describe_error=_reshape_error)
+_transpose_op = Op("transpose", _transpose,
+                   lambda g, ans, x, axes: _transpose_op(g, axes=_inverse(axes)))  # inverse perm
+_broadcast_op = Op("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                   lambda g, ans, x, shape: sum_to(g, shape_of(x)),     # sum the copies
+                   describe_error=lambda a, shape=(): (
+                       f"broadcast_to: cannot broadcast shape {a} to shape {shape}"))
+_getitem_op = Op("getitem", lambda x, index: x[index],
+                 lambda g, ans, x, index: _scatter_op(g, index=index, shape=shape_of(x)))
+_scatter_op = Op("scatter_add", _scatter,
+                 lambda g, ans, x, index, shape: _getitem_op(g, index=index))
+
+
+def _concat_vjp(argnum: int, g: Any, ans: Any, *args: Any, axis: int) -> Any:
+    start = builtins.sum(shape_of(a)[axis] for a in args[:argnum])
+    stop = start + shape_of(args[argnum])[axis]
+    return _getitem_op(g, index=(slice(None),) * axis + (slice(start, stop),))
+
+
+_concatenate_op = Op("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+                     per_argument(_concat_vjp),                 # each input gets its slice
+                     describe_error=lambda *shapes, axis=0: (
+                         f"concatenate: shapes {', '.join(map(str, shapes))} must match "
+                         f"except along axis {axis}"))
+
+
+def reshape(x: Any, shape: Any) -> Any:
+    """Same entries, new shape (one dimension may be -1).
+
+    >>> reshape(Value(np.arange(6.0)), (2, 3)).shape
+    (2, 3)
+    """
+    return _reshape_op(x, shape=_as_shape(shape))
+
+
+def transpose(x: Any, axes: Any = None) -> Any:
+    """Permute the axes (reverse them when `axes` is None)."""
+    if axes is not None:
+        ndim = len(shape_of(x))
+        perm = tuple(int(a) % builtins.max(ndim, 1) if -ndim <= a < ndim else -1 for a in axes)
+        if sorted(perm) != list(range(ndim)):
+            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
+                             f"{ndim} axes of a value of shape {shape_of(x)}")
+        axes = perm
+    return _transpose_op(x, axes=axes)
+
+
+def swap_last(x: Any) -> Any:
+    """Swap the last two axes (the matrix transpose of a batch of matrices)."""
+    ndim = len(shape_of(x))
+    return transpose(x, None if ndim == 2 else tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+
+
+def broadcast_to(x: Any, shape: Any) -> Any:
+    """Repeat `x` along new or size-1 axes to `shape` (numpy rules)."""
+    return _broadcast_op(x, shape=_as_shape(shape))
+
+
+def expand_dims(x: Any, axis: int) -> Any:
+    """Insert a size-1 axis at `axis`."""
+    shape = list(shape_of(x))
+    shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
+    return reshape(x, shape)
+
+
+def _normalize_index(index: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(_normalize_index(i) for i in index)
+    index = data_of(index)
+    if isinstance(index, list):
+        index = np.asarray(index)
+    if isinstance(index, np.ndarray) and index.dtype.kind not in "biu":
+        raise IndexError(f"getitem: arrays used as indices must be of integer or boolean type, "
+                         f"got {index.dtype}")
+    return index
+
+
+def getitem(x: Any, index: Any) -> Any:
+    """numpy indexing: ints, slices, None, Ellipsis, integer arrays (repeats accumulate in the
+    gradient) and boolean masks."""
+    return _getitem_op(x, index=_normalize_index(index))
+
+
+def concatenate(values: Sequence[Any], axis: int = 0) -> Any:
+    """Join values along an existing axis.
+
+    >>> concatenate([Value(np.ones(2)), Value(np.zeros(3))]).shape
+    (5,)
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("concatenate: need at least one value")
+    ndim = len(shape_of(values[0]))
+    if ndim == 0:
+        raise ValueError("concatenate: 0-d values cannot be concatenated; use stack")
+    return _concatenate_op(*values, axis=normalize_axes(axis, ndim, "concatenate")[0])
+
+
+def stack(values: Sequence[Any], axis: int = 0) -> Any:
+    """Join values of equal shape along a new axis.
+
+    >>> stack([Value(1.0), Value(2.0)]).data
+    array([1., 2.])
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("stack: need at least one value")
+    shapes = {shape_of(v) for v in values}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all values must have the same shape, got {sorted(shapes)}")
+    axis = normalize_axes(axis, len(shape_of(values[0])) + 1, "stack")[0]
+    return concatenate([expand_dims(v, axis) for v in values], axis=axis)
+
+
+__all__ = ["reshape", "transpose", "swap_last", "broadcast_to", "expand_dims",
+           "getitem", "concatenate", "stack", "normalize_axes"]
+
+from autograd.ops.reductions import sum_to  # noqa: E402  (reductions builds on this module)

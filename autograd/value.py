@@ -1,0 +1,289 @@
+"""`Value`: a Python float or a numpy array that records the operations applied to it."""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+Data = Union[float, np.ndarray]
+
+_creation = itertools.count()
+
+
+def as_data(x: Any) -> Data:
+    """Convert user input to what a Value holds: a float64 scalar becomes a Python float,
+    anything else a numpy array of a float dtype (integers and bools become float64)."""
+    if type(x) is float:
+        return x
+    if isinstance(x, (bool, int, float)):
+        return float(x)
+    if isinstance(x, Value):
+        return x.data
+    a = np.asarray(x)
+    if a.dtype.kind not in "fc":
+        if a.dtype.kind not in "biu":
+            raise TypeError(f"Value: cannot hold data of dtype {a.dtype}; give numbers or a "
+                            "numeric numpy array")
+        a = a.astype(np.float64)
+    elif a.dtype.kind == "c":
+        raise TypeError("Value: complex data is not supported")
+    if a.ndim == 0 and a.dtype == np.float64:
+        return float(a)
+    return a
+
+
+class Value:
+    """A node of the computation graph: data, its gradient, and the op that made it.
+
+    >>> a = Value(2.0); b = a * a + 1.0; b.backward(); a.grad
+    4.0
+    """
+
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_op", "_parents", "_attrs",
+                 "_order", "__weakref__")
+    # numpy defers to our reflected operators (np_array * value gives a Value).
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = True, name: Optional[str] = None) -> None:
+        self.data = as_data(data)
+        self._grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._op = None
+        self._parents = ()
+        self._attrs = None
+        self._order = next(_creation)
+
+    @classmethod
+    def _node(cls, data: Data, op: Any, parents: tuple, attrs: Optional[dict]) -> "Value":
+        """Build a recorded result of `op` (data already normalised): the engine's fast path."""
+        v = object.__new__(cls)
+        v.data = data
+        v._grad = None
+        v.requires_grad = True
+        v.name = None
+        v._op = op
+        v._parents = parents
+        v._attrs = attrs
+        v._order = next(_creation)
+        return v
+
+    @classmethod
+    def _constant(cls, data: Data) -> "Value":
+        """Build an unrecorded value that needs no gradient."""
+        v = object.__new__(cls)
+        v.data = data
+        v._grad = None
+        v.requires_grad = False
+        v.name = None
+        v._op = None
+        v._parents = ()
+        v._attrs = None
+        v._order = next(_creation)
+        return v
+
+    # ----- graph and gradient -------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """Label of the op that made this value; '' for leaves and unrecorded values."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple:
+        """The inputs of the op that made this value, in order."""
+        return self._parents
+
+    @property
+    def attrs(self) -> dict:
+        """Non-differentiable arguments of the op that made this value (such as `axis`)."""
+        return dict(self._attrs) if self._attrs else {}
+
+    @property
+    def grad(self) -> Any:
+        """Gradient of the last backward pass(es); zero until a backward pass reaches it."""
+        if self._grad is None:
+            return 0.0 if type(self.data) is float else np.zeros_like(self.data)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        self._grad = None if value is None else _grad_like(value, self)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (it reads as zero again)."""
+        self._grad = None
+
+    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(node) into `.grad` of every node of the graph.
+
+        A scalar seeds with 1; any other shape needs `gradient` of its shape. With
+        `create_graph=True` the backward pass is itself recorded, so gradients are Values
+        that can be differentiated again.
+        """
+        engine.backward(self, gradient, create_graph)
+
+    def detach(self) -> "Value":
+        """The same data, cut from the graph and needing no gradient."""
+        return Value._constant(self.data)
+
+    # ----- data access --------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return () if type(self.data) is float else self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return 0 if type(self.data) is float else self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return 1 if type(self.data) is float else self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.float64) if type(self.data) is float else self.data.dtype
+
+    def item(self) -> float:
+        """The data as a Python float (one-element values only)."""
+        if self.size != 1:
+            raise ValueError(f"item: only one-element values convert to a float, "
+                             f"this one has shape {self.shape}")
+        return float(self.data if type(self.data) is float else self.data.reshape(-1)[0])
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (shares memory with an array Value)."""
+        return np.asarray(self.data)
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __len__(self) -> int:
+        if type(self.data) is float or self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Value")
+        return len(self.data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.data, dtype=dtype)
+
+    def __repr__(self) -> str:
+        parts = []
+        if type(self.data) is float:
+            parts.append(f"{self.data:.6g}")
+            if self._grad is not None:
+                parts.append(f"grad={_short(self._grad)}")
+        elif self.data.size <= 6:
+            parts.append(np.array2string(self.data, precision=4, separator=", "))
+            parts.append(f"dtype={self.data.dtype}")
+        else:
+            parts.append(f"shape={self.data.shape}, dtype={self.data.dtype}")
+        if self.name:
+            parts.append(f"name={self.name!r}")
+        if self._op is not None:
+            parts.append(f"op={self.op!r}")
+        return f"Value({', '.join(parts)})"
+
+    # ----- comparisons: plain numpy/bool results, no gradient -----------------------------
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return self.data == as_data(other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return self.data != as_data(other)
+
+    def __lt__(self, other: Any) -> Any:
+        return self.data < as_data(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self.data <= as_data(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self.data > as_data(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self.data >= as_data(other)
+
+    # ----- arithmetic: one-line delegations to the ops ------------------------------------
+    def __add__(self, other: Any) -> "Value": return ops.add(self, other)
+    def __radd__(self, other: Any) -> "Value": return ops.add(other, self)
+    def __sub__(self, other: Any) -> "Value": return ops.sub(self, other)
+    def __rsub__(self, other: Any) -> "Value": return ops.sub(other, self)
+    def __mul__(self, other: Any) -> "Value": return ops.mul(self, other)
+    def __rmul__(self, other: Any) -> "Value": return ops.mul(other, self)
+    def __truediv__(self, other: Any) -> "Value": return ops.div(self, other)
+    def __rtruediv__(self, other: Any) -> "Value": return ops.div(other, self)
+    def __pow__(self, other: Any) -> "Value": return ops.power(self, other)
+    def __rpow__(self, other: Any) -> "Value": return ops.power(other, self)
+    def __matmul__(self, other: Any) -> "Value": return ops.matmul(self, other)
+    def __rmatmul__(self, other: Any) -> "Value": return ops.matmul(other, self)
+    def __neg__(self) -> "Value": return ops.neg(self)
+    def __pos__(self) -> "Value": return self
+    def __abs__(self) -> "Value": return ops.abs(self)
+    def __getitem__(self, index: Any) -> "Value": return ops.getitem(self, index)
+
+    # ----- elementwise methods ------------------------------------------------------------
+    def exp(self) -> "Value": return ops.exp(self)
+    def log(self) -> "Value": return ops.log(self)
+    def sqrt(self) -> "Value": return ops.sqrt(self)
+    def abs(self) -> "Value": return ops.abs(self)
+    def tanh(self) -> "Value": return ops.tanh(self)
+    def sigmoid(self) -> "Value": return ops.sigmoid(self)
+    def relu(self) -> "Value": return ops.relu(self)
+    def sin(self) -> "Value": return ops.sin(self)
+    def cos(self) -> "Value": return ops.cos(self)
+    def log1p(self) -> "Value": return ops.log1p(self)
+    def clip(self, lo: Any = None, hi: Any = None) -> "Value": return ops.clip(self, lo, hi)
+    def astype(self, dtype: Any) -> "Value": return ops.astype(self, dtype)
+
+    # ----- reductions ---------------------------------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> "Value":
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> "Value":
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> "Value":
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> "Value":
+        return ops.min(self, axis, keepdims)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Value":
+        return ops.logsumexp(self, axis, keepdims)
+
+    # ----- shape --------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> "Value":
+        return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes: Any) -> "Value":
+        return ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+
+    @property
+    def T(self) -> "Value":
+        return ops.transpose(self, None)
+
+
+def _short(x: Any) -> str:
+    return f"{x:.6g}" if type(x) is float else f"array{np.shape(x)}"
+
+
+def _grad_like(value: Any, like: Value) -> Any:
+    """Check a gradient a user assigns: same shape as the data, cast to its type."""
+    if isinstance(value, Value):
+        return value
+    g = as_data(value)
+    if np.shape(g) != like.shape:
+        raise ValueError(f"grad: expected shape {like.shape}, got {np.shape(g)}")
+    if type(like.data) is float:
+        return float(g)
+    return np.asarray(g, dtype=like.dtype)
+
+
+from autograd import engine, ops  # noqa: E402  (ops and engine need Value defined first)

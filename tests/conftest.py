@@ -1,0 +1,11 @@
+"""Hypothesis profiles: `ci` (default under make test) keeps the suite to a few minutes on two
+cores; `thorough` runs many more examples (HYPOTHESIS_PROFILE=thorough make test)."""
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -1,0 +1,1 @@
+"""Graphviz drawings of the computation graph and plots of training."""
