@@ -1,1 +1,22 @@
-"""Neural networks built from autograd operations."""
+"""Neural networks built from autograd operations: modules, losses, optimisers, training.
+
+>>> import nn
+>>> X, y = nn.data.make_moons(100, noise=0.1, seed=0)
+>>> model = nn.MLP(2, [16, 16, 2], seed=0)
+>>> history = nn.fit(model, X, y, nn.losses.cross_entropy, nn.optim.Adam(model.parameters(),
+...                  lr=0.01), epochs=5, verbose=False)
+"""
+from nn import data, functional, init, losses, optim
+from nn.module import Module, Sequential
+from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
+                       PReLU)
+from nn.optim import clip_grad_norm
+from nn.training import (Callback, EarlyStopping, History, ModelCheckpoint, evaluate, fit,
+                         predict)
+
+__all__ = [
+    "Module", "Sequential", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",
+    "LayerNorm", "PReLU", "Maxout", "functional", "losses", "optim", "init", "data",
+    "clip_grad_norm", "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping",
+    "ModelCheckpoint",
+]

@@ -1,0 +1,277 @@
+"""Layers: micrograd's Neuron, array layers (Layer, MLP), and the usual extras."""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Union
+
+import numpy as np
+
+import autograd as ag
+from autograd import Value
+from nn import functional as F
+from nn.init import Rng, as_generator, initialize
+from nn.module import Module
+
+Init = Union[str, Any, None]
+
+
+def as_input(x: Any, dtype: np.dtype) -> Any:
+    """Raw input data as a Value of the layer's dtype that needs no gradient; Values pass."""
+    if isinstance(x, Value):
+        return x
+    return Value(np.asarray(x, dtype=dtype), requires_grad=False)
+
+
+class Neuron(Module):
+    """One neuron: a weight per input (scalar Values, as in micrograd) and a bias.
+
+    With a list of scalar inputs it builds micrograd's scalar graph, b + w0*x0 + w1*x1 + ...,
+    then the activation, so the graph can be drawn and taught. With an array input `(nin,)` or
+    `(N, nin)` the same math runs as one product.
+
+    >>> n = Neuron(2, activation='tanh', seed=0)
+    >>> n([1.0, -2.0]).shape
+    ()
+    """
+
+    def __init__(self, nin: int, activation: F.Activation = "relu", init: Init = None,
+                 dtype: Any = np.float64, seed: Rng = None) -> None:
+        self.nin = int(nin)
+        self.activation = activation
+        self._act = F.get_activation(activation)
+        name = F.activation_name(activation)
+        weights = initialize(init, name, (self.nin,), as_generator(seed), np.dtype(dtype))
+        self.w = [Value(float(v) if weights.dtype == np.float64 else v.copy()) for v in weights]
+        self.b = Value(0.0 if np.dtype(dtype) == np.float64 else np.zeros((), dtype=dtype))
+
+    def forward(self, x: Any) -> Value:
+        if isinstance(x, (list, tuple)):
+            if len(x) != self.nin:
+                raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        else:
+            x = as_input(x, self.b.dtype)
+            if x.shape[-1:] != (self.nin,):
+                raise ValueError(f"Neuron: expected inputs of shape (N, {self.nin}) or "
+                                 f"({self.nin},), got {x.shape}")
+            act = x @ ag.stack(self.w) + self.b
+        return self._act(act)
+
+    def output_size(self, input_size: Optional[int]) -> int:
+        return 1
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, activation={F.activation_name(self.activation)!r}"
+
+
+class Layer(Module):
+    """A dense layer: `activation(x @ W + b)` with `W (nin, nout)` and `b (nout,)`.
+
+    Takes a batch `(N, nin)` or one sample `(nin,)`.
+
+    >>> Layer(3, 2, seed=0)(np.ones((5, 3))).shape
+    (5, 2)
+    """
+
+    def __init__(self, nin: int, nout: int, activation: F.Activation = "relu", init: Init = None,
+                 dtype: Any = np.float64, seed: Rng = None, bias: bool = True) -> None:
+        self.nin, self.nout = int(nin), int(nout)
+        self.activation = activation
+        self._act = F.get_activation(activation)
+        dt = np.dtype(dtype)
+        self.W = Value(initialize(init, F.activation_name(activation), (self.nin, self.nout),
+                                  as_generator(seed), dt))
+        self.b = Value(np.zeros(self.nout, dtype=dt)) if bias else None
+
+    def forward(self, x: Any) -> Value:
+        x = as_input(x, self.W.dtype)
+        if x.shape[-1:] != (self.nin,):
+            raise ValueError(f"Layer: expected inputs of shape (N, {self.nin}) or ({self.nin},), "
+                             f"got {x.shape}")
+        out = x @ self.W
+        if self.b is not None:
+            out = out + self.b
+        return self._act(out)
+
+    def output_size(self, input_size: Optional[int]) -> int:
+        return self.nout
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, {self.nout}, activation={F.activation_name(self.activation)!r}"
+
+
+class MLP(Module):
+    """A multi-layer perceptron with micrograd's signature: `MLP(nin, nouts)`.
+
+    Hidden layers use `activation`; the last layer is linear unless `output_activation` says
+    otherwise.
+
+    >>> model = MLP(2, [16, 16, 1], seed=0)
+    >>> [layer.nout for layer in model.layers]
+    [16, 16, 1]
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: F.Activation = "relu",
+                 output_activation: F.Activation = None, init: Init = None,
+                 dtype: Any = np.float64, seed: Rng = None) -> None:
+        if not len(nouts):
+            raise ValueError("MLP: nouts must list at least one layer size")
+        rng = as_generator(seed)
+        sizes = [int(nin)] + [int(n) for n in nouts]
+        last = len(nouts) - 1
+        self.layers: List[Layer] = [
+            Layer(sizes[i], sizes[i + 1], activation if i < last else output_activation,
+                  init=init, dtype=dtype, seed=rng)
+            for i in range(len(nouts))]
+
+    def forward(self, x: Any) -> Value:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"{self.layers[0].nin}, {[layer.nout for layer in self.layers]}"
+
+
+class Activation(Module):
+    """An activation as a module, for use in `Sequential`."""
+
+    def __init__(self, activation: F.Activation) -> None:
+        self.activation = activation
+        self._act = F.get_activation(activation)
+
+    def forward(self, x: Any) -> Any:
+        return self._act(x)
+
+    def extra_repr(self) -> str:
+        return repr(F.activation_name(self.activation))
+
+
+class Dropout(Module):
+    """Zero each input with probability `p` in training and scale the rest by 1/(1-p);
+    the identity in evaluation mode."""
+
+    def __init__(self, p: float = 0.5, seed: Rng = None) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        self.p = float(p)
+        self._rng = as_generator(seed)
+
+    def forward(self, x: Any) -> Any:
+        if not self.training or self.p == 0.0:
+            return x
+        data = x.data if isinstance(x, Value) else np.asarray(x)
+        keep = self._rng.random(np.shape(data)) >= self.p
+        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
+        return x * (keep * scale).astype(np.result_type(data, np.float32))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class BatchNorm(Module):
+    """Batch normalisation over the batch axis of `(N, num_features)` inputs.
+
+    Training normalises with the batch statistics and updates running estimates (the
+    unbiased batch variance, as PyTorch does); evaluation uses the running estimates.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 dtype: Any = np.float64) -> None:
+        self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
+        self.gamma = Value(np.ones(self.num_features, dtype=dtype))
+        self.beta = Value(np.zeros(self.num_features, dtype=dtype))
+        self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+
+    def forward(self, x: Any) -> Value:
+        x = as_input(x, self.gamma.dtype)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm: expected inputs of shape (N, {self.num_features}), "
+                             f"got {x.shape}")
+        if self.training:
+            n = x.shape[0]
+            if n < 2:
+                raise ValueError("BatchNorm: training needs more than one sample per batch")
+            mean = x.mean(axis=0)
+            centred = x - mean
+            var = (centred * centred).mean(axis=0)
+            m = self.momentum
+            self.running_mean = ((1 - m) * self.running_mean + m * mean.data).astype(
+                self.running_mean.dtype)
+            self.running_var = ((1 - m) * self.running_var + m * var.data * n / (n - 1)).astype(
+                self.running_var.dtype)
+        else:
+            centred = x - self.running_mean
+            var = self.running_var
+        return centred / ag.sqrt(var + self.eps) * self.gamma + self.beta
+
+    def output_size(self, input_size: Optional[int]) -> int:
+        return self.num_features
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last axis, then scale and shift (learnable)."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, dtype: Any = np.float64) -> None:
+        self.num_features, self.eps = int(num_features), float(eps)
+        self.gamma = Value(np.ones(self.num_features, dtype=dtype))
+        self.beta = Value(np.zeros(self.num_features, dtype=dtype))
+
+    def forward(self, x: Any) -> Value:
+        x = as_input(x, self.gamma.dtype)
+        if x.shape[-1:] != (self.num_features,):
+            raise ValueError(f"LayerNorm: expected a last axis of size {self.num_features}, "
+                             f"got shape {x.shape}")
+        centred = x - x.mean(axis=-1, keepdims=True)
+        var = (centred * centred).mean(axis=-1, keepdims=True)
+        return centred / ag.sqrt(var + self.eps) * self.gamma + self.beta
+
+    def output_size(self, input_size: Optional[int]) -> int:
+        return self.num_features
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}"
+
+
+class PReLU(Module):
+    """Leaky ReLU with a learnable negative slope (one shared, or one per feature)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25,
+                 dtype: Any = np.float64) -> None:
+        self.weight = Value(np.full(int(num_parameters), init, dtype=dtype))
+
+    def forward(self, x: Any) -> Value:
+        return F.prelu(as_input(x, self.weight.dtype), self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.weight.size}"
+
+
+class Maxout(Module):
+    """Maxout (Goodfellow et al., 2013): the largest of `pieces` affine maps per output."""
+
+    def __init__(self, nin: int, nout: int, pieces: int = 2, init: Init = None,
+                 dtype: Any = np.float64, seed: Rng = None) -> None:
+        self.nin, self.nout, self.pieces = int(nin), int(nout), int(pieces)
+        if self.pieces < 1:
+            raise ValueError(f"Maxout: pieces must be at least 1, got {pieces}")
+        dt = np.dtype(dtype)
+        self.W = Value(initialize(init, "linear", (self.nin, self.nout * self.pieces),
+                                  as_generator(seed), dt))
+        self.b = Value(np.zeros(self.nout * self.pieces, dtype=dt))
+
+    def forward(self, x: Any) -> Value:
+        x = as_input(x, self.W.dtype)
+        if x.shape[-1:] != (self.nin,):
+            raise ValueError(f"Maxout: expected inputs of shape (N, {self.nin}), got {x.shape}")
+        z = x @ self.W + self.b
+        return z.reshape(z.shape[:-1] + (self.nout, self.pieces)).max(axis=-1)
+
+    def output_size(self, input_size: Optional[int]) -> int:
+        return self.nout
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, {self.nout}, pieces={self.pieces}"

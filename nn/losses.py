@@ -1,0 +1,191 @@
+"""Loss functions, each with `reduction='mean' | 'sum' | 'none'`, matching PyTorch's values
+and gradients for the functions of the same names."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Value
+from nn.functional import _softplus, log_softmax
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _data(x: Any) -> np.ndarray:
+    return np.asarray(x.data if isinstance(x, Value) else x)
+
+
+def _reduce(loss: Any, reduction: str, name: str) -> Any:
+    if reduction == "mean":
+        return ag.mean(loss)
+    if reduction == "sum":
+        return ag.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be one of {', '.join(_REDUCTIONS)}, "
+                     f"got {reduction!r}")
+
+
+def _same_shape(a: Any, b: Any, name: str) -> None:
+    sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    if sa != sb:
+        raise ValueError(f"{name}: predictions have shape {sa} but targets have shape {sb}; "
+                         "reshape one of them (a (N, 1) output against (N,) targets would "
+                         "silently broadcast to (N, N))")
+
+
+def _as_target(t: Any, like: Any) -> Any:
+    """Targets as data of the predictions' dtype (Values pass unchanged)."""
+    if isinstance(t, Value):
+        return t
+    return np.asarray(t, dtype=np.result_type(_data(like).dtype, np.float32))
+
+
+def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Any:
+    """Mean squared error: (pred - target)^2.
+
+    >>> float(mse_loss(Value([1.0, 3.0]), [0.0, 0.0]).data)
+    5.0
+    """
+    _same_shape(pred, target, "mse_loss")
+    d = pred - _as_target(target, pred)
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Any:
+    """Mean absolute error: |pred - target|."""
+    _same_shape(pred, target, "l1_loss")
+    return _reduce(ag.abs(pred - _as_target(target, pred)), reduction, "l1_loss")
+
+
+def huber_loss(pred: Any, target: Any, delta: float = 1.0, reduction: str = "mean") -> Any:
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta/2), with d = pred - target."""
+    _same_shape(pred, target, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = pred - _as_target(target, pred)
+    small = np.abs(_data(d)) < delta
+    loss = ag.where(small, d * d * 0.5, (ag.abs(d) - 0.5 * delta) * delta)
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> Any:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
+
+    p is clipped to [eps, 1 - eps] (eps the dtype's machine epsilon) so log never sees 0;
+    prefer `binary_cross_entropy_with_logits`, which needs no clipping.
+    """
+    _same_shape(probs, targets, "binary_cross_entropy")
+    p = _data(probs)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; for raw "
+                         "scores use binary_cross_entropy_with_logits")
+    t = _as_target(targets, probs)
+    eps = float(np.finfo(np.result_type(p.dtype, np.float32)).eps)
+    clipped = ag.clip(probs, eps, 1.0 - eps)
+    loss = -(t * ag.log(clipped) + (1.0 - t) * ag.log(1.0 - clipped))
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Any:
+    """Binary cross-entropy of sigmoid(logits), computed stably as softplus(z) - t z."""
+    _same_shape(logits, targets, "binary_cross_entropy_with_logits")
+    t = _as_target(targets, logits)
+    return _reduce(_softplus(logits) - t * logits, reduction, "binary_cross_entropy_with_logits")
+
+
+def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> np.ndarray:
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
+                         "(cast with .astype(int), or give probability rows of shape "
+                         f"({n}, {classes}))")
+    if labels.shape != (n,):
+        raise ValueError(f"{name}: expected {n} labels (shape ({n},)) for {n} rows of scores, "
+                         f"got shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"{name}: labels must lie in 0..{classes - 1} for {classes} classes, "
+                         f"got values from {labels.min()} to {labels.max()}")
+    return labels
+
+
+def nll_loss(log_probs: Any, targets: Any, reduction: str = "mean") -> Any:
+    """Negative log-likelihood of integer labels given log-probability rows `(N, C)`."""
+    shape = np.shape(_data(log_probs))
+    if len(shape) != 2:
+        raise ValueError(f"nll_loss: expected log-probabilities of shape (N, C), got {shape}")
+    labels = _check_labels(_data(targets), shape[0], shape[1], "nll_loss")
+    picked = ag.getitem(log_probs, (np.arange(shape[0]), labels))
+    return _reduce(-picked, reduction, "nll_loss")
+
+
+def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Any:
+    """Softmax cross-entropy from raw scores `(N, C)` through log-softmax.
+
+    `targets` are integer class labels `(N,)` or probability rows `(N, C)`.
+
+    >>> round(float(cross_entropy(Value([[0.0, 0.0]]), np.array([1])).data), 4)
+    0.6931
+    """
+    shape = np.shape(_data(logits))
+    if len(shape) != 2:
+        raise ValueError(f"cross_entropy: expected scores of shape (N, C), got {shape}")
+    t = _data(targets)
+    logp = log_softmax(logits, axis=-1)
+    if t.dtype.kind == "f" and t.ndim == 2:
+        if t.shape != shape:
+            raise ValueError(f"cross_entropy: probability targets have shape {t.shape} but the "
+                             f"scores have shape {shape} (rows and classes must agree)")
+        target = targets if isinstance(targets, Value) else t.astype(
+            np.result_type(_data(logits).dtype, np.float32), copy=False)
+        return _reduce(-(logp * target).sum(axis=-1), reduction, "cross_entropy")
+    return nll_loss(logp, _check_labels(t, shape[0], shape[1], "cross_entropy"), reduction)
+
+
+def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Any:
+    """max(0, 1 - t s) for labels t in {-1, +1}: micrograd's max-margin loss."""
+    _same_shape(scores, targets, "hinge_loss")
+    t = _data(targets)
+    if not np.all((t == 1) | (t == -1)):
+        raise ValueError("hinge_loss: labels must be -1 or +1 (map 0/1 labels with 2*y - 1)")
+    return _reduce(ag.relu(1.0 - scores * _as_target(t, scores)), reduction, "hinge_loss")
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Any:
+    """KL divergence with PyTorch's convention: `input` holds log-probabilities, `target`
+    probabilities (or log-probabilities when `log_target`); pointwise t (log t - input).
+
+    'mean' averages over every element as PyTorch does; 'batchmean' divides the sum by the
+    batch size, which is the mathematical KL divergence per sample. Where a target
+    probability is 0 its term is 0 and so is its gradient (PyTorch reports nan there).
+    """
+    _same_shape(input, target, "kl_div")
+    t = _as_target(target, input)
+    if log_target:
+        loss = ag.exp(t) * (t - input)
+    else:
+        positive = _data(t) > 0
+        safe = ag.where(positive, t, 1.0)                  # t log t is 0 where t == 0
+        loss = ag.where(positive, t * (ag.log(safe) - input), 0.0)
+    if reduction == "batchmean":
+        shape = np.shape(_data(input))
+        return ag.sum(loss) / float(shape[0] if shape else 1)
+    return _reduce(loss, reduction, "kl_div")
+
+
+LOSSES = {"mse": mse_loss, "mse_loss": mse_loss, "l1": l1_loss, "l1_loss": l1_loss,
+          "huber": huber_loss, "huber_loss": huber_loss,
+          "binary_cross_entropy": binary_cross_entropy,
+          "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+          "cross_entropy": cross_entropy, "nll": nll_loss, "nll_loss": nll_loss,
+          "hinge": hinge_loss, "hinge_loss": hinge_loss, "kl_div": kl_div}
+
+
+def get_loss(loss: Any) -> Any:
+    """Resolve a loss given by name or as a callable `(pred, target) -> Value`."""
+    if callable(loss):
+        return loss
+    if isinstance(loss, str) and loss in LOSSES:
+        return LOSSES[loss]
+    raise ValueError(f"unknown loss {loss!r}; use a callable or one of {', '.join(sorted(LOSSES))}")

@@ -1,0 +1,286 @@
+"""Optimisers and learning-rate schedules following PyTorch's documented algorithms, so
+trajectories can be compared step by step. Updates change `.data` in place and record nothing.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, Iterable, List, Tuple
+
+import numpy as np
+
+from autograd import Value
+
+
+def _grad(p: Value) -> Any:
+    g = p.grad
+    return g.data if isinstance(g, Value) else g
+
+
+def _set(p: Value, new: Any) -> None:
+    """Write new data into a parameter: in place for arrays, rebinding for Python floats."""
+    if type(p.data) is float:
+        p.data = float(new)
+    else:
+        p.data[...] = new
+
+
+def _check(name: str, value: float, what: str, low: float = 0.0, high: float = math.inf,
+           closed_high: bool = True) -> float:
+    ok = low <= value <= high if closed_high else low <= value < high
+    if not ok:
+        raise ValueError(f"{name}: {what} must be in [{low}, {high}{']' if closed_high else ')'}, "
+                         f"got {value}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: holds the parameters, the learning rate `lr` and per-parameter state."""
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        name = type(self).__name__
+        if isinstance(params, Value):
+            raise TypeError(f"{name}: params must be an iterable of Values, got a single Value "
+                            "(wrap it in a list)")
+        self.params: List[Value] = list(params)
+        if not self.params:
+            raise ValueError(f"{name}: got an empty parameter list (did the model build any "
+                             "layers?)")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
+        self.lr = _check(name, lr, "lr")
+        self.state: Dict[int, Dict[str, Any]] = {}
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of every parameter."""
+        for p in self.params:
+            p.zero_grad()
+
+    def step(self) -> None:
+        """Apply one update to every parameter from its current gradient."""
+        self.steps += 1
+        for p in self.params:
+            if p.requires_grad:
+                self._update(p, np.asarray(p.data), np.asarray(_grad(p)),
+                             self.state.setdefault(id(p), {}))
+
+    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight
+    decay (PyTorch's torch.optim.SGD).
+
+    >>> p = Value(1.0); (p * p).backward(); SGD([p], lr=0.1).step(); p.data
+    0.8
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0,
+                 dampening: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.momentum = _check("SGD", momentum, "momentum")
+        self.weight_decay = _check("SGD", weight_decay, "weight_decay")
+        self.dampening = _check("SGD", dampening, "dampening")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+        self.nesterov = bool(nesterov)
+
+    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        if self.momentum:
+            buf = state.get("momentum")
+            buf = g.copy() if buf is None else self.momentum * buf + (1 - self.dampening) * g
+            state["momentum"] = buf
+            g = g + self.momentum * buf if self.nesterov else buf
+        _set(p, x - self.lr * g)
+
+
+class Adagrad(Optimizer):
+    """Adagrad (PyTorch's torch.optim.Adagrad): steps shrink with the summed squared
+    gradients."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
+        super().__init__(params, lr)
+        self.lr_decay = _check("Adagrad", lr_decay, "lr_decay")
+        self.weight_decay = _check("Adagrad", weight_decay, "weight_decay")
+        self.initial = _check("Adagrad", initial_accumulator_value, "initial_accumulator_value")
+        self.eps = _check("Adagrad", eps, "eps")
+
+    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+        state["step"] = t = state.get("step", 0) + 1
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        clr = self.lr / (1 + (t - 1) * self.lr_decay)
+        total = state.get("sum", np.full_like(x, self.initial)) + g * g
+        state["sum"] = total
+        _set(p, x - clr * g / (np.sqrt(total) + self.eps))
+
+
+class RMSprop(Optimizer):
+    """RMSprop (PyTorch's torch.optim.RMSprop), optionally centred and with momentum."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        super().__init__(params, lr)
+        self.alpha = _check("RMSprop", alpha, "alpha", 0.0, 1.0)
+        self.eps = _check("RMSprop", eps, "eps")
+        self.weight_decay = _check("RMSprop", weight_decay, "weight_decay")
+        self.momentum = _check("RMSprop", momentum, "momentum")
+        self.centered = bool(centered)
+
+    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        a = self.alpha
+        sq = a * state.get("square_avg", np.zeros_like(x)) + (1 - a) * g * g
+        state["square_avg"] = sq
+        if self.centered:
+            avg = a * state.get("grad_avg", np.zeros_like(x)) + (1 - a) * g
+            state["grad_avg"] = avg
+            sq = sq - avg * avg
+        step = g / (np.sqrt(sq) + self.eps)
+        if self.momentum:
+            step = self.momentum * state.get("momentum", np.zeros_like(x)) + step
+            state["momentum"] = step
+        _set(p, x - self.lr * step)
+
+
+class Adam(Optimizer):
+    """Adam (PyTorch's torch.optim.Adam) with bias correction, L2 weight decay and AMSGrad."""
+
+    decoupled = False
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        super().__init__(params, lr)
+        name = type(self).__name__
+        self.betas = (_check(name, betas[0], "betas[0]", 0.0, 1.0, closed_high=False),
+                      _check(name, betas[1], "betas[1]", 0.0, 1.0, closed_high=False))
+        self.eps = _check(name, eps, "eps")
+        self.weight_decay = _check(name, weight_decay, "weight_decay")
+        self.amsgrad = bool(amsgrad)
+
+    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+        b1, b2 = self.betas
+        state["step"] = t = state.get("step", 0) + 1
+        if self.weight_decay:
+            if self.decoupled:
+                x = x * (1 - self.lr * self.weight_decay)
+            else:
+                g = g + self.weight_decay * x
+        m = b1 * state.get("exp_avg", np.zeros_like(x)) + (1 - b1) * g
+        v = b2 * state.get("exp_avg_sq", np.zeros_like(x)) + (1 - b2) * g * g
+        state["exp_avg"], state["exp_avg_sq"] = m, v
+        if self.amsgrad:
+            v = np.maximum(state.get("max_exp_avg_sq", v), v)
+            state["max_exp_avg_sq"] = v
+        m_hat = m / (1 - b1 ** t)
+        v_hat = v / (1 - b2 ** t)
+        _set(p, x - self.lr * m_hat / (np.sqrt(v_hat) + self.eps))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (PyTorch's torch.optim.AdamW): the parameters shrink
+    by lr * weight_decay before the Adam step."""
+
+    decoupled = True
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
+    """Scale all gradients together so their global L2 norm is at most `max_norm`; returns the
+    norm before clipping (PyTorch's clip_grad_norm_).
+
+    >>> p = Value(np.array([3.0, 4.0])); p.grad = np.array([3.0, 4.0])
+    >>> clip_grad_norm([p], 1.0), np.round(p.grad, 3)
+    (5.0, array([0.6, 0.8]))
+    """
+    params = [p for p in params]
+    if max_norm < 0:
+        raise ValueError(f"clip_grad_norm: max_norm must be non-negative, got {max_norm}")
+    grads = [np.asarray(_grad(p), dtype=np.float64) for p in params]
+    total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:
+        for p in params:
+            p.grad = _grad(p) * coef
+    return total
+
+
+class LRScheduler:
+    """Base class of learning-rate schedules: call `step()` once per epoch."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an optimiser, got "
+                            f"{type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+
+    def step(self) -> None:
+        """Advance one epoch and set the optimiser's learning rate."""
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+    def get_last_lr(self) -> float:
+        """The learning rate set by the last step."""
+        return self.optimizer.lr
+
+    def lr_at(self, epoch: int) -> float:
+        raise NotImplementedError
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by `gamma` every `step_size` epochs."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        super().__init__(optimizer)
+        if step_size < 1:
+            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size}")
+        self.step_size, self.gamma = int(step_size), float(gamma)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by `gamma` every epoch."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        super().__init__(optimizer)
+        self.gamma = float(gamma)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine from the initial rate down to `eta_min` over `T_max` epochs:
+    eta_min + (lr0 - eta_min) (1 + cos(pi t / T_max)) / 2."""
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
+        super().__init__(optimizer)
+        if T_max < 1:
+            raise ValueError(f"CosineAnnealingLR: T_max must be a positive integer, got {T_max}")
+        self.T_max, self.eta_min = int(T_max), float(eta_min)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.eta_min + (self.base_lr - self.eta_min) * (
+            1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "clip_grad_norm",
+           "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
