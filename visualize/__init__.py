@@ -1,1 +1,19 @@
-"""Graphviz drawings of the computation graph and plots of training."""
+"""Graphviz drawings of the computation graph and plots of training.
+
+Importing needs neither the graphviz package, nor Graphviz's `dot` program, nor matplotlib:
+each is loaded when a function needs it.
+
+>>> from autograd import Value
+>>> from visualize import draw_dot, render
+>>> x = Value(0.5, name='x'); y = (2.0 * x).tanh(); y.backward()
+>>> render(y, 'tanh.png')   # doctest: +SKIP
+"""
+from visualize.dot import dot_source, draw_dot
+from visualize.frames import backprop_frames
+from visualize.health import classify, reference
+from visualize.plots import plot_decision_boundary, plot_history
+from visualize.render import GraphvizNotFoundError, render
+from visualize.trace import Graph, trace
+
+__all__ = ["draw_dot", "dot_source", "render", "GraphvizNotFoundError", "backprop_frames",
+           "plot_history", "plot_decision_boundary", "trace", "Graph", "classify", "reference"]

@@ -1,0 +1,174 @@
+"""`draw_dot`: the computation graph as Graphviz DOT, one record per value, one oval per op.
+
+The DOT text is built here (fast, deterministic, escaped once) and handed to
+`graphviz.Digraph`, which renders it and displays it inline as SVG in notebooks. Graphs with
+more than `max_nodes` drawn nodes are summarised by `visualize.collapse`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from autograd.value import Value
+from visualize import health
+from visualize.collapse import collapsed_lines
+from visualize.format import escape_record, escape_string, numbers, op_label, shape_text
+from visualize.legend import FRAME_COLORS, legend_lines
+from visualize.names import parameter_names
+from visualize.trace import Graph, trace
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+ROOT_BORDER = "#08519c"
+FLAG_BORDER = "#b2182b"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to show; the keyword arguments of `draw_dot`."""
+
+    rankdir: str = "LR"
+    show_data: bool = True
+    show_grad: bool = True
+    max_elems: int = 6
+    precision: int = 4
+    color: Optional[str] = "grad"
+    max_nodes: int = 500
+
+    def __post_init__(self) -> None:
+        if self.rankdir not in _RANKDIRS:
+            raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got "
+                             f"{self.rankdir!r}")
+        if self.color not in (None, "grad"):
+            raise ValueError(f"draw_dot: color must be 'grad' (gradient health) or None "
+                             f"(plain), got {self.color!r}")
+        if self.max_nodes < 10 or self.max_elems < 0 or self.precision < 0:
+            raise ValueError("draw_dot: max_nodes must be at least 10, max_elems and precision "
+                             f"at least 0; got {self.max_nodes}, {self.max_elems}, "
+                             f"{self.precision}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One moment of a backward pass: the gradients known so far and the node at work."""
+
+    grads: Dict[int, Any]
+    current: int
+
+
+def dot_source(root: Value, model: Any = None, **options: Any) -> str:
+    """The DOT text `draw_dot` would draw (needs neither graphviz package nor `dot`).
+
+    >>> from autograd import Value
+    >>> print(dot_source(Value(2.0, name='x') * 3.0, color=None).count(' -> '))
+    3
+    """
+    return "digraph {\n" + "".join(body_lines(trace(root), Options(**options), model)) + "}\n"
+
+
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: bool = True,
+             show_grad: bool = True, max_elems: int = 6, precision: int = 4,
+             color: Optional[str] = "grad", max_nodes: int = 500, model: Any = None) -> Any:
+    """Draw the graph that made `root` as a `graphviz.Digraph` (shows inline in notebooks).
+
+    Value nodes read `name | data | grad`; with `color='grad'` they are coloured by the size
+    of their gradient and flagged when it vanishes, explodes, is NaN/Inf, or sits behind a dead
+    ReLU. Pass `model=` to name parameters after their place in the model (`layers.0.W`).
+
+    >>> from autograd import Value
+    >>> a = Value(2.0, name='a'); b = (a * a).tanh(); b.backward()
+    >>> draw_dot(b).render('neuron')   # doctest: +SKIP
+    """
+    try:
+        import graphviz
+    except ImportError as exc:
+        raise ImportError("draw_dot needs the graphviz Python package: pip install graphviz "
+                          "(or pip install 'seegrad[viz]'); dot_source() and render(path.dot) "
+                          "work without it") from exc
+    opts = Options(rankdir, show_data, show_grad, max_elems, precision, color, max_nodes)
+    return graphviz.Digraph(format=format, body=body_lines(trace(root), opts, model))
+
+
+def body_lines(graph: Graph, opts: Options, model: Any = None,
+               step: Optional[Step] = None) -> List[str]:
+    """All DOT statements of a drawing (collapsed when the graph is too big to draw whole)."""
+    lines = [f"\tgraph [rankdir={opts.rankdir} fontname=Helvetica fontsize=11 "
+             "nodesep=0.25 ranksep=0.35]\n",
+             "\tnode [fontname=Helvetica fontsize=10 height=0.3]\n",
+             "\tedge [color=\"#555555\" arrowsize=0.6]\n"]
+    names = parameter_names(model)
+    collapsed = step is None and graph.drawn_node_count() > opts.max_nodes
+    if collapsed:
+        lines += collapsed_lines(graph, opts, names)
+    else:
+        lines += _full_lines(graph, opts, names, step)
+    return lines + legend_lines(opts.color, frames=step is not None, collapsed=collapsed)
+
+
+def _full_lines(graph: Graph, opts: Options, names: Dict[int, Tuple[str, str]],
+                step: Optional[Step]) -> List[str]:
+    ref = health.reference(graph.root)
+    root = len(graph) - 1
+    nodes, edges = [], []
+    for i, (v, ps) in enumerate(zip(graph.nodes, graph.parents)):
+        named = names.get(id(v))
+        name = v.name or (named[0] if named else "")
+        grad = v.grad if step is None else step.grads.get(i)
+        style = _value_style(v, ps, i == root, opts, ref, step, i)
+        nodes.append(f'\tv{i} [label="{_value_label(v, name, grad, opts)}" {style}]\n')
+        if ps:
+            hot = step is not None and step.current == i
+            fill = f' style=filled fillcolor="{FRAME_COLORS["current"]}"' if hot else ""
+            text = escape_string(op_label(v.op, v.attrs))
+            nodes.append(f'\to{i} [label="{text}" shape=ellipse fontsize=9 margin="0.03,0.01"'
+                         f'{fill}]\n')
+            flow = ' [color="#d7301f" penwidth=2]' if hot else ""
+            edges += [f"\tv{p} -> o{i}{flow}\n" for p in ps]
+            edges.append(f"\to{i} -> v{i}\n")
+    return nodes + edges
+
+
+def _value_label(v: Value, name: str, grad: Any, opts: Options) -> str:
+    """`{ name shape dtype | data ... | grad ... }`; `grad ?` while a gradient is pending."""
+    fields = [escape_record(" ".join(filter(None, [name, shape_text(v.shape, v.dtype)])))]
+    if opts.show_data:
+        fields.append("data " + escape_record(numbers(v.data, opts.precision, opts.max_elems)))
+    if opts.show_grad:
+        if not v.requires_grad:
+            fields.append("no grad")
+        elif grad is None:
+            fields.append("grad ?")
+        else:
+            fields.append("grad " + escape_record(numbers(grad, opts.precision,
+                                                          opts.max_elems)))
+    return "{ " + " | ".join(fields) + " }"
+
+
+def _value_style(v: Value, ps: tuple, is_root: bool, opts: Options, ref: float,
+                 step: Optional[Step], i: int) -> str:
+    """Shape, fill, border and tooltip of one value node: leaves that need a gradient are
+    rounded, constants dashed and grey, the root has a thick blue border."""
+    if not v.requires_grad:
+        return ('shape=record style="filled,dashed" fillcolor="#f0f0f0" color="#888888" '
+                'fontcolor="#555555"')
+    attrs = ["shape=Mrecord" if not ps else "shape=record", "style=filled"]
+    fill, border, width, tip = "#ffffff", "#000000", 1.0, ""
+    if step is not None:
+        if i == step.current:
+            fill, width = FRAME_COLORS["current"], 3.0
+        elif i in step.grads:
+            fill = FRAME_COLORS["done"]
+    elif opts.color == "grad":
+        verdict = health.classify(v, ref)
+        fill, tip = verdict.color, verdict.reason
+        if verdict.flagged:
+            border, width = FLAG_BORDER, 2.5
+        if verdict.kind == "dead_relu":
+            attrs.append("fontcolor=white")
+    if is_root and border != FLAG_BORDER:
+        border, width = ROOT_BORDER, 3.0
+    attrs += [f'fillcolor="{fill}"', f'color="{border}"']
+    if width != 1.0:
+        attrs.append(f"penwidth={width:g}")
+    if tip:
+        attrs.append(f'tooltip="{escape_string(tip)}"')
+    return " ".join(attrs)

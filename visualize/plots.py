@@ -1,0 +1,115 @@
+"""Training curves and 2-D decision boundaries with matplotlib (the optional `plot` extra)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+import numpy as np
+
+from autograd.grad_mode import no_grad
+from autograd.value import Value
+
+
+def _figure(caller: str, **kwargs: Any) -> Any:
+    """A matplotlib Figure that is not tied to pyplot's global state or a GUI backend."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(f"{caller} needs matplotlib: pip install matplotlib (or pip install "
+                          "'seegrad[plot]')") from exc
+    return Figure(**kwargs)
+
+
+def _save(fig: Any, path: Union[str, os.PathLike]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    return path
+
+
+def _series(history: Any) -> Dict[str, List[float]]:
+    """`{'loss': [...], 'val_loss': [...], ...}` from a mapping, a Keras-style object with a
+    `.history` mapping, or an object with list attributes."""
+    if isinstance(history, Mapping):
+        data = history
+    elif isinstance(getattr(history, "history", None), Mapping):
+        data = history.history
+    elif hasattr(history, "__dict__"):
+        data = {k: v for k, v in vars(history).items()
+                if not k.startswith("_") and isinstance(v, (list, tuple))}
+    else:
+        raise TypeError(f"plot_history: expected a History or a dict of lists, got "
+                        f"{type(history).__name__}")
+    series = {str(k): [float(x) for x in v] for k, v in data.items() if len(v)}
+    if not series:
+        raise ValueError("plot_history: the history is empty; train for at least one epoch")
+    return series
+
+
+def plot_history(history: Any, path: Union[str, os.PathLike]) -> Path:
+    """Plot each metric per epoch (training and, where recorded, validation) to `path`.
+
+    >>> plot_history({'loss': [1.0, 0.5, 0.2], 'val_loss': [1.1, 0.7, 0.4]},
+    ...              'loss.png')   # doctest: +SKIP
+    PosixPath('loss.png')
+    """
+    series = _series(history)
+    metrics = [k for k in series if not k.startswith("val_")] or list(series)
+    fig = _figure("plot_history", figsize=(4.5 * len(metrics), 3.4))
+    from matplotlib.ticker import MaxNLocator
+    for n, metric in enumerate(metrics, start=1):
+        ax = fig.add_subplot(1, len(metrics), n)
+        for key, label, style in ((metric, "train", "-"), ("val_" + metric, "validation", "--")):
+            if key in series:
+                values = series[key]
+                ax.plot(range(1, len(values) + 1), values, style, marker=".", label=label)
+        values = np.array(series[metric])
+        if metric.endswith("loss") and values.min() > 0 and values.max() > 100 * values.min():
+            ax.set_yscale("log")
+        ax.set_title(metric)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathLike],
+                           resolution: int = 200, threshold: Optional[float] = None) -> Path:
+    """Shade the class `model` predicts over the plane of 2-D data `X`, with the points on top.
+
+    `model` takes a Value of shape (n, 2). One output per row is a score: class 1 where it is
+    above `threshold` (0.5 when every score lies in [0, 1], else 0); k outputs per row are
+    class scores (argmax).
+
+    >>> plot_decision_boundary(model, X, y, 'boundary.png')   # doctest: +SKIP
+    PosixPath('boundary.png')
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
+        raise ValueError(f"plot_decision_boundary: X must have shape (n, 2) and y shape (n,); "
+                         f"got {X.shape} and {y.shape}")
+    fig = _figure("plot_decision_boundary", figsize=(5, 4.5))
+    pad = 0.1 * np.ptp(X, axis=0) + 1e-9
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    with no_grad():
+        out = model(Value(np.column_stack([gx.ravel(), gy.ravel()])))
+    scores = np.asarray(out.data if isinstance(out, Value) else out, dtype=np.float64)
+    scores = scores.reshape(len(gx.ravel()), -1)
+    if scores.shape[1] > 1:
+        classes = scores.argmax(axis=1)
+    else:
+        cut = threshold if threshold is not None else (
+            0.5 if scores.min() >= 0 and scores.max() <= 1 else 0.0)
+        classes = (scores[:, 0] > cut).astype(int)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.contourf(gx, gy, classes.reshape(gx.shape), alpha=0.3, cmap="coolwarm")
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=18)
+    ax.set_title("decision boundary")
+    return _save(fig, path)
