@@ -1,0 +1,87 @@
+"""Our engine: array mode (one Value per weight matrix) and scalar mode (one Value per weight)."""
+from __future__ import annotations
+
+from typing import Any, List
+
+import numpy as np
+
+import autograd
+from autograd import Value
+from benchmarks.peers.base import AutogradChain, Peer
+from benchmarks.problems import ChainProblem, MLPProblem
+
+
+def _loss(problem: MLPProblem, out: Value, params: List[Value], y: Any) -> Value:
+    n = len(problem.x)
+    if problem.loss == "xent":
+        return (out.logsumexp(axis=1) - out[np.arange(n), y]).mean()
+    data = (1.0 - y * out.reshape(n)).relu().mean()
+    return data + problem.alpha * sum((p * p).sum() for p in params)
+
+
+def _sgd(params: List[Value], lr: float) -> None:
+    with autograd.no_grad():
+        for p in params:
+            p.data -= lr * p.grad
+            p.zero_grad()
+
+
+class Ours(Peer):
+    """This repository's `autograd`."""
+
+    name = "ours"
+    distribution = "seegrad"
+
+    def mlp(self, problem: MLPProblem):
+        params = [Value(a.copy()) for layer in problem.weights for a in layer]
+        x = Value(problem.x, requires_grad=False)
+        y = problem.y if problem.loss == "xent" else problem.y.astype(problem.dtype)
+        last = len(params) - 2
+
+        def step() -> float:
+            h = x
+            for i in range(0, len(params), 2):
+                h = h @ params[i] + params[i + 1]
+                if i < last:
+                    h = h.relu()
+            loss = _loss(problem, h, params, y)
+            loss.backward()
+            _sgd(params, problem.lr)
+            return float(loss.data)
+        return step
+
+    def scalar_mlp(self, problem: MLPProblem):
+        # layers[l][j] = (weights of neuron j as a list of Values, its bias Value)
+        layers = [[([Value(float(w)) for w in W[:, j]], Value(float(b[j])))
+                   for j in range(W.shape[1])] for W, b in problem.weights]
+        params = [p for layer in layers for ws, b in layer for p in ws + [b]]
+        rows = problem.x.tolist()
+        labels = problem.y.tolist()
+        last = len(layers) - 1
+
+        def forward(row: List[float]) -> Value:
+            act = row
+            for depth, layer in enumerate(layers):
+                act = [sum((w * a for w, a in zip(ws, act)), b) for ws, b in layer]
+                if depth < last:
+                    act = [v.relu() for v in act]
+            return act[0]
+
+        def step() -> float:
+            losses = [(1.0 - yi * forward(row)).relu() for row, yi in zip(rows, labels)]
+            data_loss = sum(losses) * (1.0 / len(losses))
+            loss = data_loss + problem.alpha * sum(p * p for p in params)
+            loss.backward()
+            _sgd(params, problem.lr)
+            return loss.data
+        return step
+
+    def chain(self, problem: ChainProblem):
+        def backward(y: Value) -> None:
+            y.backward()
+        return AutogradChain(problem, leaf=Value, tanh=Value.tanh, reduce=Value.sum,
+                             backward=backward, grad=lambda x0: x0.grad,
+                             item=lambda y: float(y.data))
+
+
+PEER = Ours()

@@ -1,0 +1,97 @@
+"""Interleaved timing: every contender runs once per round, so load that comes and goes on
+the machine hits all of them alike; each contender's time is the median over the rounds."""
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, Hashable, List, Optional, Tuple
+
+Step = Callable[[], object]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long to measure: `rounds` interleaved rounds of blocks of at least `min_block`
+    seconds (a block repeats a fast step enough times to be timed reliably)."""
+
+    rounds: int
+    min_block: float
+    deep_sizes: tuple
+    deep_timeout: float
+
+    @classmethod
+    def full(cls) -> "Settings":
+        return cls(rounds=9, min_block=0.1, deep_sizes=(10**3, 10**4, 10**5, 10**6),
+                   deep_timeout=150.0)
+
+    @classmethod
+    def quick(cls) -> "Settings":
+        return cls(rounds=3, min_block=0.03, deep_sizes=(10**3, 10**4, 10**5), deep_timeout=40.0)
+
+    @classmethod
+    def tiny(cls) -> "Settings":
+        """For tests: one round of one step each, no calibration."""
+        return cls(rounds=1, min_block=0.0, deep_sizes=(10**3,), deep_timeout=60.0)
+
+
+@dataclass
+class Timing:
+    """Seconds per step of one contender: the median of the rounds, and all of them."""
+
+    samples: List[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def spread(self) -> float:
+        """How noisy the rounds were: the interquartile range (the full range under four
+        rounds) relative to the median."""
+        if len(self.samples) < 2:
+            return math.nan
+        if len(self.samples) < 4:
+            low, high = min(self.samples), max(self.samples)
+        else:
+            low, _, high = statistics.quantiles(self.samples, n=4)
+        return (high - low) / self.median
+
+
+def _block(step: Step, repeat: int) -> float:
+    gc.collect()        # start clean: no contender pays for another's garbage
+    start = time.perf_counter()
+    for _ in range(repeat):
+        step()
+    return (time.perf_counter() - start) / repeat
+
+
+def first_call(step: Step) -> Tuple[object, float]:
+    """Run a step once: its result and how long it took (an estimate that sizes blocks)."""
+    gc.collect()
+    start = time.perf_counter()
+    out = step()
+    return out, time.perf_counter() - start
+
+
+def interleaved(steps: Dict[Hashable, Step], settings: Settings,
+                estimates: Optional[Dict[Hashable, float]] = None) -> Dict[Hashable, Timing]:
+    """Time each step function, in rounds that visit every contender once (starting at a
+    different contender each round). A block repeats a step enough times to last
+    `settings.min_block`, judging by `estimates` (seconds per step; one untimed call per step
+    measures it when not given)."""
+    estimates = dict(estimates or {})
+    for key, step in steps.items():
+        if key not in estimates and settings.min_block:
+            estimates[key] = _block(step, 1)
+    repeats = {key: max(1, math.ceil(settings.min_block / max(estimates.get(key, 1.0), 1e-9)))
+               for key in steps}
+    keys = list(steps)
+    samples: Dict[Hashable, List[float]] = {key: [] for key in keys}
+    for r in range(settings.rounds):
+        shift = r % len(keys) if keys else 0
+        for key in keys[shift:] + keys[:shift]:
+            samples[key].append(_block(steps[key], repeats[key]))
+    return {key: Timing(s) for key, s in samples.items()}

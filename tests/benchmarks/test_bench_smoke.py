@@ -1,0 +1,97 @@
+"""Smoke test of the benchmark harness: our engine and the numpy floor on the tiniest settings.
+
+No timing assertions: the tables exist, have their columns, and our first losses equal the
+hand-written numpy floor's.
+"""
+import math
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from benchmarks import peers, problems, run, workloads  # noqa: E402
+from benchmarks.timing import Settings  # noqa: E402
+
+PEERS = ["ours", "numpy"]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    found = run.run(run.ALL_WORKLOADS, PEERS, Settings.tiny())
+    return {int(t.title.split(":")[0].split()[-1]): t for t in found}
+
+
+def _rows(table, **match):
+    return [dict(zip(table.columns, row)) for row in table.rows
+            if all(dict(zip(table.columns, row))[k] == v for k, v in match.items())]
+
+
+def _close(a, b, rtol=1e-9):
+    a, b = float(a), float(b)
+    return math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)
+
+
+def test_every_workload_has_a_table(tables):
+    assert sorted(tables) == [1, 2, 3, 4, 5, 6, 7]
+    for table in tables.values():
+        assert table.rows, table.title
+        assert all(len(row) == len(table.columns) for row in table.rows)
+        assert table.markdown().startswith("### Workload")
+
+
+def test_columns(tables):
+    for w in (1, 2, 3):
+        assert tables[w].columns == workloads.MLP_COLUMNS
+    assert tables[4].columns == workloads.MLP_COLUMNS + ["GFLOP/s", "% of numpy matmul"]
+    assert tables[5].columns[:5] == ["peer", "input", "forward µs/op", "fwd+bwd µs/op",
+                                     "× ours (fwd+bwd)"]
+    assert "bytes/link" in tables[6].columns and "result" in tables[6].columns
+    assert "ours / floor" in tables[7].columns
+
+
+@pytest.mark.parametrize("workload, variant", [(1, "batched"), (2, "float64"), (3, "float64")])
+def test_first_loss_matches_the_numpy_floor(tables, workload, variant):
+    ours, = _rows(tables[workload], peer="ours", variant=variant)
+    floor, = _rows(tables[workload], peer="numpy", variant=variant)
+    assert _close(ours["first loss"], floor["first loss"])
+    assert floor["check"] == "ok"
+
+
+def test_scalar_mode_computes_the_same_loss(tables):
+    scalar, = _rows(tables[1], peer="ours", variant="scalar")
+    batched, = _rows(tables[1], peer="ours", variant="batched")
+    assert _close(scalar["first loss"], batched["first loss"])
+
+
+def test_op_chains_agree(tables):
+    for variant in ("scalar", "(16,)"):
+        ours, = _rows(tables[5], peer="ours", input=variant)
+        floor, = _rows(tables[5], peer="numpy", input=variant)
+        assert _close(ours["output"], floor["output"])
+        assert _close(ours["d out/dx0"], floor["d out/dx0"])
+    ours, floor = _rows(tables[6], peer="ours"), _rows(tables[6], peer="numpy")
+    assert ours[0]["result"] == floor[0]["result"] == "ok"
+    assert _close(ours[0]["d out/dx0"], floor[0]["d out/dx0"])
+
+
+def test_a_missing_peer_is_reported_not_fatal(monkeypatch):
+    monkeypatch.setitem(peers.REGISTRY, "ghost",
+                        ("benchmarks.peers.numpy_floor", "no_such_package_for_bench"))
+    table, _ = workloads.workload_2(peers.load_all(["ours", "ghost"]), Settings.tiny())
+    ghost = _rows(table, peer="ghost")
+    assert ghost and all(r["time / step"] == "not installed" for r in ghost)
+
+
+@pytest.mark.parametrize("name", ["micrograd", "mygrad", "torch"])
+def test_installed_peers_agree_on_workload_1(name):
+    peer = peers.load(name)
+    if isinstance(peer, peers.Missing):
+        pytest.skip(f"{name} is not installed")
+    problem = problems.micrograd_demo(n=8)
+    step = peer.scalar_mlp(problem) or peer.mlp(problem)
+    ours = peers.load("ours").mlp(problem)
+    assert _close(step(), ours(), rtol=1e-9)
