@@ -4,10 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: test venv dot clean
+.PHONY: demo test venv dot clean bench
 
 test: $(VENV)/.installed dot  ## set everything up, then run the whole test suite
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest
+
+demo: $(VENV)/.installed dot  ## set everything up, then train on the real digits and draw into out/
+	$(BIN)/python -m nn
 
 venv: $(VENV)/.installed  ## the virtual environment with the package and its test extra
 
@@ -32,3 +35,7 @@ dot:  ## Graphviz's dot binary: installed with apt-get when missing and we are r
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+bench: $(VENV)/.installed  ## install the peers (micrograd, MyGrad, CPU PyTorch 2.13.0) and run the benchmarks; ARGS=--quick for a short run
+	$(BIN)/python -m pip install -q micrograd mygrad torch==2.13.0
+	$(BIN)/python -m benchmarks $(ARGS)

@@ -1,0 +1,359 @@
+"""The command line (nn.cli): the demo job's files, options, errors, save/load and Ctrl-C."""
+import configparser
+import gzip
+import json
+import math
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nn
+from nn import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot binary is not installed (make test does)")
+ACCURACY = re.compile(r"^test accuracy: (\d+\.\d+)% on (\d+) held-out samples$", re.M)
+GRAPH_FILES = ("neuron.png", "mlp_step.svg", "backprop")
+
+
+def run_cli(capsys, *argv):
+    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
+    try:
+        status = cli.main(list(argv))
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def is_png(path):
+    return Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def is_gif(path):
+    return Path(path).read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+
+
+def is_svg(path):
+    import xml.etree.ElementTree as ET
+    return ET.parse(path).getroot().tag.endswith("svg")
+
+
+def accuracy_of(out):
+    match = ACCURACY.search(out)
+    assert match, f"no accuracy line in:\n{out}"
+    return float(match.group(1)) / 100
+
+
+# ----- the demo job ---------------------------------------------------------------------------
+@needs_dot
+def test_demo_job_writes_every_picture(tmp_path, capsys):
+    status, out, err = run_cli(capsys, "--epochs", "2", "--out", str(tmp_path), "--quiet")
+    assert status == 0, err
+    assert accuracy_of(out) > 0.5
+    assert re.search(r"^time taken: \d+\.\ds", out, re.M)
+    assert str(tmp_path.resolve()) in out.splitlines()[-1]
+    assert is_png(tmp_path / "neuron.png")
+    assert is_svg(tmp_path / "mlp_step.svg")
+    svg = (tmp_path / "mlp_step.svg").read_text()
+    assert "layers.0.W" in svg and "layers.2.b" in svg          # drawn with model=
+    assert is_png(tmp_path / "history.png")
+    assert is_png(tmp_path / "predictions.png")
+    frames = sorted((tmp_path / "backprop").glob("step_*.png"))
+    assert 5 <= len(frames) <= 20 and all(is_png(f) for f in frames)   # a small neuron
+    assert is_gif(tmp_path / "backprop" / "backprop.gif")
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert history["epochs"] == [1, 2] and len(history["val_accuracy"]) == 2
+    assert not err
+
+
+def test_default_demo_reaches_96_percent_on_held_out_digits(tmp_path, capsys):
+    status, out, err = run_cli(capsys, "--no-graphs", "--quiet", "--out", str(tmp_path))
+    assert status == 0, err
+    assert accuracy_of(out) >= 0.96
+    assert ACCURACY.search(out).group(2) == "360"
+    assert "MLP 64-64-32-10 (relu) on digits" in out
+
+
+def test_progress_display_prints_one_line_per_epoch(tmp_path, capsys):
+    status, out, _ = run_cli(capsys, "--dataset", "xor", "--epochs", "3", "--no-graphs",
+                             "--out", str(tmp_path))
+    assert status == 0
+    assert [line.split(" - ")[0] for line in out.splitlines() if line.startswith("Epoch")] == [
+        "Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+
+
+def test_no_graphs_writes_no_graph_files(tmp_path, capsys):
+    status, _, err = run_cli(capsys, "--epochs", "1", "--no-graphs", "--quiet",
+                             "--out", str(tmp_path))
+    assert status == 0, err
+    for name in GRAPH_FILES:
+        assert not (tmp_path / name).exists()
+    assert not list(tmp_path.rglob("*.svg")) and not list(tmp_path.rglob("*.gif"))
+    assert is_png(tmp_path / "history.png") and is_png(tmp_path / "predictions.png")
+
+
+# ----- datasets -------------------------------------------------------------------------------
+@pytest.mark.parametrize("dataset", ["moons", "circles", "spirals", "xor"])
+def test_each_toy_dataset_runs_one_epoch(dataset, tmp_path, capsys):
+    status, out, err = run_cli(capsys, "--dataset", dataset, "--epochs", "1", "--no-graphs",
+                               "--quiet", "--out", str(tmp_path))
+    assert status == 0, err
+    assert 0.0 <= accuracy_of(out) <= 1.0
+    assert ACCURACY.search(out).group(2) == "80"
+    assert is_png(tmp_path / "decision_boundary.png")
+    assert not (tmp_path / "predictions.png").exists()
+
+
+@needs_dot
+def test_toy_dataset_neuron_sees_the_whole_2d_sample(tmp_path, capsys):
+    status, _, err = run_cli(capsys, "--dataset", "moons", "--epochs", "1", "--quiet",
+                             "--out", str(tmp_path))
+    assert status == 0, err
+    assert is_png(tmp_path / "neuron.png") and is_svg(tmp_path / "mlp_step.svg")
+    data = cli.load_data("moons", None, 0)
+    out, neuron = cli.neuron_on_sample(data, 0)
+    assert neuron.nin == 2 and out.name == "out"
+
+
+def write_idx(path, array):
+    """Write `array` (uint8) as an IDX file, gzipped when the name ends in .gz."""
+    header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, ">u4").tobytes()
+    raw = header + array.astype(np.uint8).tobytes()
+    (gzip.open if str(path).endswith(".gz") else open)(path, "wb").write(raw)
+
+
+def fake_mnist(folder, n_train=60, n_test=20):
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz",
+                  rng.integers(0, 256, size=(n, 28, 28)))
+        write_idx(folder / f"{split}-labels-idx1-ubyte", np.arange(n) % 10)
+    return folder
+
+
+def test_mnist_from_a_folder_of_idx_files(tmp_path, capsys):
+    folder = fake_mnist(tmp_path / "mnist")
+    status, out, err = run_cli(capsys, "--dataset", "mnist", "--data-dir", str(folder),
+                               "--epochs", "1", "--hidden", "8", "--no-graphs", "--quiet",
+                               "--out", str(tmp_path / "out"))
+    assert status == 0, err
+    assert "MLP 784-8-10" in out and ACCURACY.search(out).group(2) == "20"
+    assert is_png(tmp_path / "out" / "predictions.png")
+
+
+def test_mnist_without_data_dir_is_a_one_line_usage_error(capsys):
+    status, out, err = run_cli(capsys, "--dataset", "mnist")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and "--data-dir" in err
+
+
+def test_mnist_with_a_missing_folder_is_a_clear_error(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    status, out, err = run_cli(capsys, "--dataset", "mnist", "--data-dir", str(missing))
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1
+    assert str(missing) in err and "not a folder" in err
+
+
+def test_mnist_with_a_missing_file_names_it(tmp_path, capsys):
+    folder = fake_mnist(tmp_path / "mnist")
+    (folder / "t10k-labels-idx1-ubyte").unlink()
+    status, _, err = run_cli(capsys, "--dataset", "mnist", "--data-dir", str(folder))
+    assert status == 1 and "t10k-labels-idx1-ubyte" in err
+
+
+def test_data_dir_is_only_for_mnist(capsys):
+    status, _, err = run_cli(capsys, "--dataset", "moons", "--data-dir", "x")
+    assert status == 2 and "only for --dataset mnist" in err
+
+
+# ----- options --------------------------------------------------------------------------------
+def test_help_documents_every_option(capsys):
+    status, out, _ = run_cli(capsys, "--help")
+    assert status == 0
+    parser = cli.build_parser()
+    for action in parser._actions:
+        assert action.help, f"{action.option_strings} has no help"
+        for flag in action.option_strings:
+            assert flag in out
+    for name in cli.DATASETS + cli.LOSS_CHOICES + tuple(cli.OPTIMIZERS):
+        assert name in out
+
+
+@pytest.mark.parametrize("argv, allowed", [
+    (["--dataset", "cifar"], ["digits", "moons", "mnist"]),
+    (["--activation", "swishy"], ["relu", "tanh", "gelu"]),
+    (["--loss", "mae"], ["cross_entropy", "hinge"]),
+    (["--optimizer", "lbfgs"], ["adam", "sgd", "rmsprop"]),
+    (["--optimiser", "lbfgs"], ["adam", "sgd"]),
+    (["--dtype", "float16"], ["float32", "float64"]),
+    (["--lr", "-0.1"], ["positive learning rate"]),
+    (["--lr", "fast"], ["positive learning rate"]),
+    (["--epochs", "-1"], ["whole number >= 0"]),
+    (["--batch-size", "0"], ["positive batch size"]),
+    (["--hidden", "16", "0"], ["positive layer size"]),
+    (["--colour", "red"], ["unrecognized arguments"]),
+])
+def test_bad_values_give_a_one_line_error_naming_the_allowed_values(argv, allowed, capsys):
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("seegrad: error: argument") or "unrecognized" in lines[0]
+    for word in allowed:
+        assert word in lines[0]
+
+
+def test_two_class_loss_on_ten_classes_is_a_clear_error(capsys):
+    status, _, err = run_cli(capsys, "--loss", "hinge")
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1 and "cross_entropy" in err and "10" in err
+
+
+@pytest.mark.parametrize("loss", ["hinge", "binary_cross_entropy_with_logits", "mse", "huber"])
+def test_other_losses_train(loss, tmp_path, capsys):
+    status, out, err = run_cli(capsys, "--dataset", "moons", "--loss", loss, "--epochs", "30",
+                               "--no-graphs", "--quiet", "--out", str(tmp_path))
+    assert status == 0, err
+    assert accuracy_of(out) >= 0.75
+
+
+@pytest.mark.parametrize("optimizer", sorted(cli.OPTIMIZERS))
+def test_each_optimizer_trains(optimizer, tmp_path, capsys):
+    status, out, err = run_cli(capsys, "--dataset", "moons", "--optimizer", optimizer,
+                               "--epochs", "30", "--no-graphs", "--quiet",
+                               "--out", str(tmp_path))
+    assert status == 0, err
+    assert f"{optimizer} lr=" in out and accuracy_of(out) >= 0.75
+
+
+def test_options_reach_the_model(tmp_path, capsys):
+    model_path = tmp_path / "new" / "m.npz"                    # folders are created
+    status, out, err = run_cli(capsys, "--dataset", "circles", "--hidden", "5", "7",
+                               "--activation", "tanh", "--dtype", "float32", "--lr", "0.02",
+                               "--batch-size", "16", "--seed", "3", "--epochs", "1",
+                               "--no-graphs", "--quiet", "--out", str(tmp_path),
+                               "--save", str(model_path))
+    assert status == 0, err
+    assert "MLP 2-5-7-2 (tanh) on circles" in out and "lr=0.02" in out
+    assert "epochs of batch 16, float32" in out
+    with np.load(model_path) as saved:
+        assert saved["layers.0.W"].shape == (2, 5) and saved["layers.0.W"].dtype == np.float32
+
+
+def test_save_then_load_round_trip(tmp_path, capsys):
+    model_path = tmp_path / "model.npz"
+    common = ["--dataset", "moons", "--no-graphs", "--quiet", "--out", str(tmp_path)]
+    status, out, err = run_cli(capsys, *common, "--epochs", "20", "--save", str(model_path))
+    assert status == 0, err
+    assert f"model saved to {model_path}" in out
+    trained = accuracy_of(out)
+    status, out, err = run_cli(capsys, *common, "--epochs", "0", "--load", str(model_path))
+    assert status == 0, err
+    assert accuracy_of(out) == trained
+    assert json.loads((tmp_path / "history.json").read_text())["epochs"] == []
+
+
+def test_load_of_a_mismatched_model_is_a_one_line_error(tmp_path, capsys):
+    model_path = tmp_path / "model.npz"
+    common = ["--dataset", "xor", "--epochs", "1", "--no-graphs", "--quiet",
+              "--out", str(tmp_path)]
+    assert run_cli(capsys, *common, "--save", str(model_path))[0] == 0
+    status, _, err = run_cli(capsys, *common, "--hidden", "4", "--load", str(model_path))
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1 and "--load" in err and "layers.0.W" in err
+
+
+def test_load_of_a_missing_file_is_a_one_line_error(tmp_path, capsys):
+    status, _, err = run_cli(capsys, "--load", str(tmp_path / "none.npz"))
+    assert status == 1 and len(err.strip().splitlines()) == 1 and "none.npz" in err
+
+
+# ----- Ctrl-C ---------------------------------------------------------------------------------
+def test_ctrl_c_after_the_first_epoch_saves_the_history_so_far(tmp_path, capsys, monkeypatch):
+    data = cli.load_data("xor", None, 0)
+    n_fit = len(data.X_train) - int(round(len(data.X_train) * cli.VALIDATION_SPLIT))
+    per_epoch = math.ceil(n_fit / 32)
+    step = nn.optim.Adam.step
+
+    def interrupted_step(self):
+        if self.steps >= per_epoch + 2:          # a few batches into the second epoch
+            raise KeyboardInterrupt
+        step(self)
+
+    monkeypatch.setattr(nn.optim.Adam, "step", interrupted_step)
+    model_path = tmp_path / "partial.npz"
+    status, out, err = run_cli(capsys, "--dataset", "xor", "--epochs", "50", "--quiet",
+                               "--out", str(tmp_path), "--save", str(model_path))
+    assert status == cli.INTERRUPTED
+    assert "interrupted: training stopped after 1 complete epoch(s)" in out
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert history["interrupted"] is True
+    assert history["epochs"] == [1] and len(history["loss"]) == 1
+    assert is_png(tmp_path / "history.png")
+    assert model_path.exists()
+    assert "test accuracy" not in out
+    for name in GRAPH_FILES:
+        assert not (tmp_path / name).exists()
+
+
+def test_ctrl_c_before_any_epoch_writes_an_empty_history(tmp_path, capsys, monkeypatch):
+    def interrupted_step(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nn.optim.Adam, "step", interrupted_step)
+    status, out, _ = run_cli(capsys, "--dataset", "xor", "--quiet", "--out", str(tmp_path))
+    assert status == cli.INTERRUPTED
+    assert json.loads((tmp_path / "history.json").read_text())["epochs"] == []
+    assert not (tmp_path / "history.png").exists()
+
+
+def test_a_real_sigint_stops_training_cleanly(tmp_path):
+    """Ctrl-C as the terminal sends it: SIGINT to a running `python -m nn`."""
+    command = [sys.executable, "-m", "nn", "--dataset", "spirals", "--epochs", "100000",
+               "--out", str(tmp_path)]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            for line in proc.stdout:
+                if line.startswith("Epoch 2/"):
+                    proc.send_signal(signal.SIGINT)
+                    break
+            out, err = proc.communicate(timeout=120)
+        finally:
+            proc.kill()
+    assert proc.returncode == cli.INTERRUPTED, err
+    assert "Traceback" not in err and "interrupted: training stopped" in out
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert history["interrupted"] is True and len(history["epochs"]) >= 1
+    assert is_png(tmp_path / "history.png")
+
+
+# ----- entry points ---------------------------------------------------------------------------
+def test_python_dash_m_nn_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "nn", "--help"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m nn")
+    bad = subprocess.run([sys.executable, "-m", "nn", "--dataset", "x"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert bad.stderr.startswith("python -m nn: error:")
+
+
+def test_setup_cfg_declares_the_seegrad_console_script():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    scripts = config["options.entry_points"]["console_scripts"].split("\n")
+    entries = dict(line.replace(" ", "").split("=") for line in scripts if line.strip())
+    module, func = entries["seegrad"].split(":")
+    assert module == "nn.cli" and callable(getattr(cli, func))
