@@ -8,37 +8,51 @@ back to each input's shape in one place (`_fit`).
 from __future__ import annotations
 
 import operator
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from autograd.grad_mode import enable_grad, no_grad
-from autograd.op import _NUMERIC_ERRORS, retry_in_float64
+from autograd.anomaly import check_backward
+from autograd.grad_mode import _GradMode, enable_grad, no_grad
+from autograd.op import _NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
 from autograd.value import Value, as_data
 
-_newest_first = operator.attrgetter("_order")
+_creation_order = operator.attrgetter("_order")
 
 
 def backward(root: Value, gradient: Any = None, create_graph: bool = False) -> None:
     """Accumulate d(root)/d(node) into `.grad` of every node that requires a gradient."""
     seed = _seed(root, gradient, "backward")
     with enable_grad() if create_graph else no_grad():
-        for node, g in _backprop(root, seed, create_graph, targets=None):
-            node._grad = g if node._grad is None else node._grad + g
+        _backprop(root, seed, create_graph)
 
 
 def gradients(root: Value, inputs: Sequence[Value], gradient: Any = None,
               create_graph: bool = False) -> List[Any]:
     """d(root)/d(input) for each input, without touching any `.grad`; zero where unreached."""
     seed = _seed(root, gradient, "grad")
-    found: Dict[int, Any] = {}
-    wanted = {id(v) for v in inputs}
+    wanted = set(inputs)
+    found: Dict[Value, Any] = {}
+
+    def keep(node: Value, g: Any) -> None:
+        if node in wanted:
+            found[node] = g
+
     with enable_grad() if create_graph else no_grad():
-        for node, g in _backprop(root, seed, create_graph, targets=inputs):
-            if id(node) in wanted:
-                found[id(node)] = g
-    return [found[id(v)] if id(v) in found else _zero(v) for v in inputs]
+        _backprop(root, seed, create_graph, inputs, keep)
+    return [found[v] if v in found else _zero(v) for v in inputs]
+
+
+def backward_steps(root: Value, gradient: Any = None) -> List[tuple]:
+    """The steps of a backward pass, without storing anything: (node, gradient) pairs in
+    processing order, each node once, after every contribution to its gradient has arrived.
+    This is what step-by-step pictures of backpropagation show."""
+    seed = _seed(root, gradient, "backward_steps")
+    steps: List[tuple] = []
+    with no_grad():
+        _backprop(root, seed, False, None, lambda node, g: steps.append((node, g)))
+    return steps
 
 
 def _seed(root: Value, gradient: Any, caller: str) -> Any:
@@ -71,63 +85,83 @@ def _zero(v: Value) -> Any:
 def _graph(root: Value, targets: Optional[Sequence[Value]]) -> List[Value]:
     """Nodes reachable from root that require a gradient, newest (closest to root) first.
     With `targets`, only the nodes on a path from root to a target are kept."""
-    seen = {id(root)}
+    seen = {root}
     stack = [root]
     nodes = []
     while stack:
         node = stack.pop()
         nodes.append(node)
         for p in node._parents:
-            if p.requires_grad and id(p) not in seen:
-                seen.add(id(p))
+            if p.requires_grad and p not in seen:
+                seen.add(p)
                 stack.append(p)
-    nodes.sort(key=_newest_first, reverse=True)
+    nodes.sort(key=_creation_order, reverse=True)
     if targets is None:
         return nodes
-    leads = {id(v) for v in targets}
+    leads = set(targets)
     kept = []
     for node in reversed(nodes):                 # oldest first: parents before children
-        if id(node) in leads or any(id(p) in leads for p in node._parents):
-            leads.add(id(node))
+        if node in leads or any(p in leads for p in node._parents):
+            leads.add(node)
             kept.append(node)
     kept.reverse()
     return kept
 
 
 def _backprop(root: Value, seed: Any, create_graph: bool,
-              targets: Optional[Sequence[Value]]) -> Iterable[tuple]:
-    """Yield (node, gradient of root w.r.t. node), each node once, children before parents."""
+              targets: Optional[Sequence[Value]] = None,
+              on_node: Optional[Callable[[Value, Any], None]] = None) -> None:
+    """The backward pass: every node once, children before parents. Each node's complete
+    gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`."""
     nodes = _graph(root, targets)
-    keep = {id(n) for n in nodes} if targets is not None else None
+    keep = set(nodes) if targets is not None else None
     pending: Dict[Value, Any] = {root: seed}
+    anomaly = _GradMode.anomaly
     for node in nodes:
         g = pending.pop(node)
-        yield node, g
+        if on_node is None:
+            old = node._grad
+            node._grad = g if old is None else _add(old, g)
+        else:
+            on_node(node, g)
         parents = node._parents
         if not parents:
             continue
         attrs = node._attrs
         if create_graph:
             args, ans = parents, node
+        elif len(parents) == 1:
+            args, ans = (parents[0].data,), node.data
         else:
             args, ans = [p.data for p in parents], node.data
         vjps = node._op.vjps
         for i, p in enumerate(parents):
-            if not p.requires_grad or (keep is not None and id(p) not in keep):
+            if not p.requires_grad or (keep is not None and p not in keep):
                 continue
             vjp = vjps[i]
             try:
                 gp = vjp(g, ans, *args, **attrs) if attrs else vjp(g, ans, *args)
             except _NUMERIC_ERRORS as exc:
                 gp = retry_in_float64(vjp, (g, ans, *args), attrs, exc)
-            gp = _fit(gp, p)
+            if anomaly:
+                check_backward(node, i, gp, g)
+            if type(gp) is not float or type(p.data) is not float:
+                gp = _fit(gp, p)
             prev = pending.get(p)
             if prev is not None:
-                pending[p] = prev + gp
+                pending[p] = _add(prev, gp)
             elif p._parents or type(gp) is not np.ndarray or (gp is not g and gp.base is None):
                 pending[p] = gp
             else:
                 pending[p] = gp.copy()      # a leaf's .grad never aliases another array
+
+
+def _add(a: Any, b: Any) -> Any:
+    """a + b, out of place; a sum of 0-d float32 arrays stays a 0-d array (numpy would
+    return a numpy scalar)."""
+    total = a + b
+    t = type(total)
+    return total if t is float or t is np.ndarray or t is Value else normalize(total)
 
 
 def _fit(g: Any, p: Value) -> Any:
@@ -144,14 +178,6 @@ def _fit(g: Any, p: Value) -> Any:
         g = sum_to(g, data.shape)
         return g if g.dtype == data.dtype else astype(g, data.dtype)
     if type(g) is not np.ndarray or g.shape != data.shape:
-        g = sum_to(np.asarray(g), data.shape)
+        g = np.asarray(sum_to(g, data.shape))
     return g if g.dtype == data.dtype else g.astype(data.dtype)
 
-
-def backward_steps(root: Value, gradient: Any = None) -> Iterable[tuple]:
-    """The steps of a backward pass, without storing anything: yields (node, gradient) in
-    processing order, each node once, after every contribution to its gradient has arrived.
-    This is what step-by-step pictures of backpropagation show."""
-    seed = _seed(root, gradient, "backward_steps")
-    with no_grad():
-        yield from _backprop(root, seed, False, targets=None)

@@ -12,9 +12,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradMode:
-    """Holds the one flag every op reads before it records a node."""
+    """The flags every op reads: record nodes? check for NaN/Inf (anomaly mode)?"""
 
     enabled = True
+    anomaly = False
 
 
 def is_grad_enabled() -> bool:
@@ -22,27 +23,33 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-class set_grad_enabled:
-    """Set recording on or off for a block; restores the previous state on exit."""
+class _Switch:
+    """Set one flag of `_GradMode` for a block: a context manager and a decorator."""
 
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
+    flag = "enabled"
+
+    def __init__(self, value: bool) -> None:
+        self.value = bool(value)
         self._previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = self.mode
+        self._previous.append(getattr(_GradMode, self.flag))
+        setattr(_GradMode, self.flag, self.value)
 
     def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self._previous.pop()
+        setattr(_GradMode, self.flag, self._previous.pop())
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(self.mode):
+            with self:
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+class set_grad_enabled(_Switch):
+    """Set recording on or off for a block; restores the previous state on exit."""
 
 
 class no_grad(set_grad_enabled):

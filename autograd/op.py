@@ -12,10 +12,12 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from autograd.anomaly import check_forward
 from autograd.grad_mode import _GradMode
-from autograd.value import Value, as_data
+from autograd.value import Constant, Value, _next_order, as_data
 
 _NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+_new = object.__new__
 
 
 class Op:
@@ -80,17 +82,18 @@ def retry_in_float64(fn: Callable[..., Any], args: Any, attrs: Optional[dict],
 
 
 def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
-    """Run `op` on raw data and record it when an input needs a gradient."""
+    """Run `op` on raw data; record a node when an input Value needs a gradient."""
     raws = []
-    has_value = record = False
+    boxed = wrap = record = False
     for a in args:
         if isinstance(a, Value):
             raws.append(a.data)
-            has_value = True
+            boxed = True
             if a.requires_grad:
                 record = True
         else:
-            raws.append(a if type(a) is float else as_data(a))
+            raws.append(a if type(a) is float or type(a) is np.ndarray else as_data(a))
+            wrap = True
     try:
         out = op.forward(*raws, **attrs) if attrs else op.forward(*raws)
     except _NUMERIC_ERRORS as exc:
@@ -103,14 +106,34 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     t = type(out)
     if t is not float and (t is not np.ndarray or not out.ndim):
         out = normalize(out)
-    if not has_value:
+    if not boxed:
         return out
+    # Node creation is inlined: it is the hottest code of the library.
+    v = _new(Value)
+    v.data = out
+    v._grad = None
+    v.name = None
+    v._order = _next_order()
     if record and _GradMode.enabled:
-        parents = []
-        for a, r in zip(args, raws):
-            parents.append(a if isinstance(a, Value) else Value._constant(r))
-        return Value._node(out, op, tuple(parents), attrs or None)
-    return Value._constant(out)
+        if wrap:                        # constants become read-only Constant parents
+            parents = list(args)
+            for i, a in enumerate(args):
+                if not isinstance(a, Value):
+                    parents[i] = c = _new(Constant)
+                    c.data = as_data(raws[i])
+            args = tuple(parents)
+        v.requires_grad = True
+        v._op = op
+        v._parents = args
+        v._attrs = attrs
+    else:
+        v.requires_grad = False
+        v._op = None
+        v._parents = ()
+        v._attrs = None
+    if _GradMode.anomaly:
+        check_forward(op, raws, out, v)
+    return v
 
 
 def _forward_error(op: Op, raws: list, attrs: Optional[dict], exc: Exception) -> Exception:
@@ -132,4 +155,6 @@ def data_of(x: Any) -> Any:
 
 def shape_of(x: Any) -> tuple:
     """The shape of a Value or of raw data."""
+    if type(x) is np.ndarray:
+        return x.shape
     return x.shape if isinstance(x, Value) else np.shape(x)

@@ -8,7 +8,7 @@ import numpy as np
 
 Data = Union[float, np.ndarray]
 
-_creation = itertools.count()
+_next_order = itertools.count().__next__
 
 
 def as_data(x: Any) -> Data:
@@ -53,35 +53,7 @@ class Value:
         self._op = None
         self._parents = ()
         self._attrs = None
-        self._order = next(_creation)
-
-    @classmethod
-    def _node(cls, data: Data, op: Any, parents: tuple, attrs: Optional[dict]) -> "Value":
-        """Build a recorded result of `op` (data already normalised): the engine's fast path."""
-        v = object.__new__(cls)
-        v.data = data
-        v._grad = None
-        v.requires_grad = True
-        v.name = None
-        v._op = op
-        v._parents = parents
-        v._attrs = attrs
-        v._order = next(_creation)
-        return v
-
-    @classmethod
-    def _constant(cls, data: Data) -> "Value":
-        """Build an unrecorded value that needs no gradient."""
-        v = object.__new__(cls)
-        v.data = data
-        v._grad = None
-        v.requires_grad = False
-        v.name = None
-        v._op = None
-        v._parents = ()
-        v._attrs = None
-        v._order = next(_creation)
-        return v
+        self._order = _next_order()
 
     # ----- graph and gradient -------------------------------------------------------------
     @property
@@ -125,7 +97,7 @@ class Value:
 
     def detach(self) -> "Value":
         """The same data, cut from the graph and needing no gradient."""
-        return Value._constant(self.data)
+        return Value(self.data, requires_grad=False)
 
     # ----- data access --------------------------------------------------------------------
     @property
@@ -193,10 +165,16 @@ class Value:
     __hash__ = object.__hash__
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return self.data == as_data(other)
+        try:
+            return self.data == as_data(other)
+        except TypeError:               # not a number (None, a string): unequal, as for floats
+            return NotImplemented
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return self.data != as_data(other)
+        try:
+            return self.data != as_data(other)
+        except TypeError:
+            return NotImplemented
 
     def __lt__(self, other: Any) -> Any:
         return self.data < as_data(other)
@@ -211,34 +189,34 @@ class Value:
         return self.data >= as_data(other)
 
     # ----- arithmetic: one-line delegations to the ops ------------------------------------
-    def __add__(self, other: Any) -> "Value": return ops.add(self, other)
-    def __radd__(self, other: Any) -> "Value": return ops.add(other, self)
-    def __sub__(self, other: Any) -> "Value": return ops.sub(self, other)
-    def __rsub__(self, other: Any) -> "Value": return ops.sub(other, self)
-    def __mul__(self, other: Any) -> "Value": return ops.mul(self, other)
-    def __rmul__(self, other: Any) -> "Value": return ops.mul(other, self)
-    def __truediv__(self, other: Any) -> "Value": return ops.div(self, other)
-    def __rtruediv__(self, other: Any) -> "Value": return ops.div(other, self)
-    def __pow__(self, other: Any) -> "Value": return ops.power(self, other)
-    def __rpow__(self, other: Any) -> "Value": return ops.power(other, self)
-    def __matmul__(self, other: Any) -> "Value": return ops.matmul(self, other)
-    def __rmatmul__(self, other: Any) -> "Value": return ops.matmul(other, self)
-    def __neg__(self) -> "Value": return ops.neg(self)
+    def __add__(self, other: Any) -> "Value": return apply(ops.add, (self, other), None)
+    def __radd__(self, other: Any) -> "Value": return apply(ops.add, (other, self), None)
+    def __sub__(self, other: Any) -> "Value": return apply(ops.sub, (self, other), None)
+    def __rsub__(self, other: Any) -> "Value": return apply(ops.sub, (other, self), None)
+    def __mul__(self, other: Any) -> "Value": return apply(ops.mul, (self, other), None)
+    def __rmul__(self, other: Any) -> "Value": return apply(ops.mul, (other, self), None)
+    def __truediv__(self, other: Any) -> "Value": return apply(ops.div, (self, other), None)
+    def __rtruediv__(self, other: Any) -> "Value": return apply(ops.div, (other, self), None)
+    def __pow__(self, other: Any) -> "Value": return apply(ops.power, (self, other), None)
+    def __rpow__(self, other: Any) -> "Value": return apply(ops.power, (other, self), None)
+    def __matmul__(self, other: Any) -> "Value": return apply(ops.matmul, (self, other), None)
+    def __rmatmul__(self, other: Any) -> "Value": return apply(ops.matmul, (other, self), None)
+    def __neg__(self) -> "Value": return apply(ops.neg, (self,), None)
     def __pos__(self) -> "Value": return self
-    def __abs__(self) -> "Value": return ops.abs(self)
+    def __abs__(self) -> "Value": return apply(ops.abs, (self,), None)
     def __getitem__(self, index: Any) -> "Value": return ops.getitem(self, index)
 
     # ----- elementwise methods ------------------------------------------------------------
-    def exp(self) -> "Value": return ops.exp(self)
-    def log(self) -> "Value": return ops.log(self)
-    def sqrt(self) -> "Value": return ops.sqrt(self)
-    def abs(self) -> "Value": return ops.abs(self)
-    def tanh(self) -> "Value": return ops.tanh(self)
-    def sigmoid(self) -> "Value": return ops.sigmoid(self)
-    def relu(self) -> "Value": return ops.relu(self)
-    def sin(self) -> "Value": return ops.sin(self)
-    def cos(self) -> "Value": return ops.cos(self)
-    def log1p(self) -> "Value": return ops.log1p(self)
+    def exp(self) -> "Value": return apply(ops.exp, (self,), None)
+    def log(self) -> "Value": return apply(ops.log, (self,), None)
+    def sqrt(self) -> "Value": return apply(ops.sqrt, (self,), None)
+    def abs(self) -> "Value": return apply(ops.abs, (self,), None)
+    def tanh(self) -> "Value": return apply(ops.tanh, (self,), None)
+    def sigmoid(self) -> "Value": return apply(ops.sigmoid, (self,), None)
+    def relu(self) -> "Value": return apply(ops.relu, (self,), None)
+    def sin(self) -> "Value": return apply(ops.sin, (self,), None)
+    def cos(self) -> "Value": return apply(ops.cos, (self,), None)
+    def log1p(self) -> "Value": return apply(ops.log1p, (self,), None)
     def clip(self, lo: Any = None, hi: Any = None) -> "Value": return ops.clip(self, lo, hi)
     def astype(self, dtype: Any) -> "Value": return ops.astype(self, dtype)
 
@@ -263,11 +241,32 @@ class Value:
         return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def transpose(self, *axes: Any) -> "Value":
-        return ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]              # x.transpose((1, 0)) as well as x.transpose(1, 0)
+        return ops.transpose(self, tuple(axes) if axes else None)
 
     @property
     def T(self) -> "Value":
         return ops.transpose(self, None)
+
+
+class Constant(Value):
+    """A number or array used by an op (`x * 2.0`): a read-only parent that needs no gradient.
+
+    Cheap to make: everything but `data` is a class attribute.
+    """
+
+    __slots__ = ()
+    requires_grad = False   # type: ignore[assignment]
+    name = None             # type: ignore[assignment]
+    _grad = None
+    _op = None
+    _parents = ()
+    _attrs = None
+    _order = -1
+
+    def __init__(self, data: Data) -> None:
+        self.data = data
 
 
 def _short(x: Any) -> str:
@@ -287,3 +286,4 @@ def _grad_like(value: Any, like: Value) -> Any:
 
 
 from autograd import engine, ops  # noqa: E402  (ops and engine need Value defined first)
+from autograd.op import apply  # noqa: E402

@@ -5,6 +5,7 @@ gradient evenly between tied maxima (minima); `logsumexp` is stable for any inpu
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -21,12 +22,11 @@ def _kept_shape(shape: tuple, axis: Any) -> tuple:
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
-def _spread(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    """Broadcast a reduced gradient back to the shape of the reduced input."""
-    shape = shape_of(x)
-    if not keepdims and axis is not None:
-        g = reshape(g, _kept_shape(shape, axis))
-    return broadcast_to(g, shape)
+def _unreduce(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Give a reduced gradient size-1 axes where `x` was reduced, so it broadcasts against x."""
+    if keepdims or axis is None:
+        return g
+    return reshape(g, _kept_shape(shape_of(x), axis))
 
 
 def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
@@ -36,16 +36,18 @@ def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     peak = np.reshape(data_of(ans), _kept_shape(xd.shape, axis))
     hits = xd == peak
     share = (hits / np.sum(hits, axis=axis, keepdims=True)).astype(xd.dtype, copy=False)
-    return _spread(g, x, axis, keepdims) * share
+    return _unreduce(g, x, axis, keepdims) * share
 
 
 def _logsumexp(x: Any, axis: Any, keepdims: bool) -> Any:
     if type(x) is float:
         return x
-    peak = np.max(x, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0)      # rows of -inf give -inf, not nan
-    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
-    return out if keepdims else np.squeeze(out, axis=axis)
+    peak = x.max(axis, keepdims=True)
+    if not np.isfinite(peak).all():
+        peak = np.where(np.isfinite(peak), peak, 0)  # rows of -inf give -inf, not nan
+    out = np.log(np.exp(x - peak).sum(axis, keepdims=True))
+    out += peak
+    return out if keepdims else out.squeeze(axis)
 
 
 def _reduction_error(name: str):
@@ -53,8 +55,10 @@ def _reduction_error(name: str):
         f"{name}: cannot reduce a value of shape {a} over axis {axis} (empty input?)")
 
 
-_sum_op = Op("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
-             lambda g, ans, x, axis, keepdims: _spread(g, x, axis, keepdims))  # d/dx_i = 1
+_sum_op = Op("sum", lambda x, axis, keepdims: x.sum(axis, keepdims=keepdims)
+             if type(x) is np.ndarray else np.sum(x, axis=axis, keepdims=keepdims),
+             lambda g, ans, x, axis, keepdims: broadcast_to(         # d/dx_i = 1
+                 _unreduce(g, x, axis, keepdims), shape_of(x)))
 _max_op = Op("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
              _extreme_vjp,                                   # 1 at the maximum (ties share)
              describe_error=_reduction_error("max"))
@@ -62,13 +66,23 @@ _min_op = Op("min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keep
              _extreme_vjp,                                   # 1 at the minimum (ties share)
              describe_error=_reduction_error("min"))
 _logsumexp_op = Op("logsumexp", _logsumexp,                  # d/dx_i = softmax(x)_i
-                   lambda g, ans, x, axis, keepdims: _spread(g, x, axis, keepdims) * exp(
-                       x - _spread(ans, x, axis, keepdims)),
+                   lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims) * exp(
+                       x - _unreduce(ans, x, axis, keepdims)),
                    describe_error=_reduction_error("logsumexp"))
 
 
+def _axes(x: Any, axis: Any, name: str) -> Any:
+    """Normalised axes; a 0-d value has no axis to name (numpy accepts axis=0 there for some
+    reductions and not others, so we refuse it for all)."""
+    ndim = len(shape_of(x))
+    if ndim == 0 and axis is not None and axis != ():
+        raise ValueError(f"{name}: axis {axis!r} is out of range for a value with 0 "
+                         "dimensions (use axis=None)")
+    return normalize_axes(axis, ndim, name)
+
+
 def _reduce(op: Op, x: Any, axis: Any, keepdims: bool) -> Any:
-    return op(x, axis=normalize_axes(axis, len(shape_of(x)), op.name), keepdims=bool(keepdims))
+    return op(x, axis=_axes(x, axis, op.name), keepdims=bool(keepdims))
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -83,8 +97,8 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Arithmetic mean over `axis` (all axes when None)."""
     shape = shape_of(x)
-    axes = normalize_axes(axis, len(shape), "mean")
-    count = int(np.prod(shape if axes is None else [shape[a] for a in axes]))
+    axes = _axes(x, axis, "mean")
+    count = math.prod(shape if axes is None else [shape[a] for a in axes])
     return _sum_op(x, axis=axes, keepdims=bool(keepdims)) / float(count)
 
 

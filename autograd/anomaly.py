@@ -1,0 +1,109 @@
+"""Anomaly mode: find the op where a NaN or an Inf first appears, forward or backward.
+
+Inside `detect_anomaly()` every op checks its output and every VJP its result; the first
+non-finite number raises `FloatingPointError` naming the op, its input shapes, which input or
+output went bad, and the line of user code that created the node. The line is recorded only in
+this mode, so ordinary runs pay nothing but one flag read per op.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import weakref
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from autograd.grad_mode import _Switch
+from autograd.value import Value
+
+_LIBRARY = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), p)
+                 + os.sep for p in ("autograd", "nn", "visualize"))
+# id(node) -> (weak reference to node, creation line); entries leave when their node dies.
+# (A WeakKeyDictionary would compare Values with ==, which returns arrays.)
+_origins: Dict[int, Tuple[Any, str]] = {}
+
+
+class detect_anomaly(_Switch):
+    """Check every op and every gradient for NaN/Inf and raise at the first one; works as a
+    context manager and as a decorator.
+
+    >>> with detect_anomaly():
+    ...     Value(-1.0).log()
+    Traceback (most recent call last):
+    FloatingPointError: anomaly in op 'log' (forward): ...
+    """
+
+    flag = "anomaly"
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+def _finite(x: Any) -> bool:
+    if isinstance(x, Value):
+        x = x.data
+    if type(x) is float:
+        return math.isfinite(x)
+    return bool(np.isfinite(x).all()) if isinstance(x, np.ndarray) else True
+
+
+def _user_line() -> str:
+    """Where user code called into the library: the first frame outside autograd/, nn/ and
+    visualize/ (and, when different, the innermost frame outside autograd/)."""
+    frame: Optional[Any] = sys._getframe(1)
+    inner = None
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if inner is None and not path.startswith(_LIBRARY[0]):
+            inner = frame
+        if not path.startswith(_LIBRARY):
+            break
+        frame = frame.f_back
+    where = _describe_frame(frame) if frame is not None else "(no user frame)"
+    if inner is not None and inner is not frame:
+        where += f", via {_describe_frame(inner)}"
+    return where
+
+
+def _describe_frame(frame: Any) -> str:
+    import linecache
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return (f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+            + (f": {code}" if code else ""))
+
+
+def _shapes(raws: Any) -> str:
+    return ", ".join(str(r.shape if isinstance(r, Value) else np.shape(r)) for r in raws)
+
+
+def check_forward(op: Any, raws: list, out: Any, node: Any) -> None:
+    """Raise if an input or the output of `op` is non-finite; remember where `node` was made."""
+    bad = [i for i, r in enumerate(raws) if not _finite(r)]
+    if bad:
+        raise FloatingPointError(
+            f"anomaly in op '{op.name}' (forward): input {bad[0]} contains NaN or Inf before "
+            f"the op ran (input shapes {_shapes(raws)}); it came from data or a constant. "
+            f"Created at {_user_line()}")
+    if not _finite(out):
+        raise FloatingPointError(
+            f"anomaly in op '{op.name}' (forward): finite inputs gave a NaN or Inf output "
+            f"(input shapes {_shapes(raws)}). Created at {_user_line()}")
+    if node is not None and node.requires_grad:
+        key = id(node)
+        _origins[key] = (weakref.ref(node, lambda _, key=key: _origins.pop(key, None)),
+                         _user_line())
+
+
+def check_backward(node: Any, argnum: int, gradient: Any, upstream: Any) -> None:
+    """Raise if the VJP of `node` for input `argnum` turned a finite gradient non-finite."""
+    if _finite(gradient) or not _finite(upstream):
+        return
+    ref, origin = _origins.get(id(node), (None, ""))
+    if ref is None or ref() is not node:
+        origin = "an unknown line (the node was built outside detect_anomaly())"
+    raise FloatingPointError(
+        f"anomaly in op '{node.op}' (backward): the gradient for input {argnum} became NaN or "
+        f"Inf from a finite upstream gradient (input shapes {_shapes(node.parents)}, output "
+        f"shape {node.shape}). The node was created at {origin}")
