@@ -5,10 +5,11 @@ import functools
 from typing import Any, Callable, Sequence, Tuple, Union
 
 from autograd import engine
-from autograd.grad_mode import is_grad_enabled
+from autograd.grad_mode import enable_grad, is_grad_enabled
 from autograd.value import Value
 
 Argnums = Union[int, Sequence[int]]
+_outer_calls = [0]          # how many value_and_grad calls are running their function now
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Tuple[Any, Any]]:
@@ -31,7 +32,10 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
                 raise ValueError(f"grad: argnums {argnums!r} is out of range for "
                                  f"{len(args)} positional argument(s)")
         args = list(args)
-        nested = any(isinstance(args[n], Value) for n in positions) and is_grad_enabled()
+        # Inside an outer grad, f may close over the outer Values (mixed partials), so the
+        # gradient must keep its history even when the arguments here are plain numbers.
+        nested = is_grad_enabled() and (_outer_calls[0] > 0 or
+                                        any(isinstance(args[n], Value) for n in positions))
         inputs = []
         for n in positions:
             arg = args[n]
@@ -41,7 +45,12 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
                 arg = Value(arg)
             args[n] = arg
             inputs.append(arg)
-        out = f(*args, **kwargs)
+        _outer_calls[0] += 1
+        try:
+            with enable_grad():         # a transform: an outer no_grad() must not zero it
+                out = f(*args, **kwargs)
+        finally:
+            _outer_calls[0] -= 1
         if not isinstance(out, Value) or out.size != 1:
             raise TypeError(f"grad: the function must return a one-element Value, "
                             f"got {_describe(out)}")

@@ -48,15 +48,27 @@ def elements(low: float = -3.0, high: float = 3.0, avoid: Sequence[float] = (),
     """Finite floats in [low, high], kept at least `margin` away from each point of `avoid`
     (the kinks of relu or abs, the poles of log), where finite differences mislead."""
     width = 32 if np.dtype(dtype) == np.float32 else 64
+    kind = np.float32 if width == 32 else np.float64
     base = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
+
+    def step_away(k: float, side: int) -> float:
+        """The number of `dtype` nearest to k + side * margin that is a full margin away."""
+        x = kind(k + side * margin)
+        while abs(float(x) - k) < margin:               # rounding may land just inside
+            x = np.nextafter(x, kind(side * np.inf))
+        return float(x)
 
     def push(x: float) -> float:
         for k in avoid:
             if abs(x - k) < margin:
-                x = k + margin if x >= k else k - margin
+                up, down = step_away(k, 1), step_away(k, -1)
+                x = up if (x >= k and up <= high) or down < low else down
         return x
 
-    return base.map(push) if avoid else base
+    def allowed(x: float) -> bool:                      # in range, away from every point
+        return low <= x <= high and all(abs(x - k) >= margin for k in avoid)
+
+    return base.map(push).filter(allowed) if avoid else base
 
 
 def arrays(shape: Any = None, dtype: Any = np.float64, low: float = -3.0, high: float = 3.0,

@@ -16,10 +16,13 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> Any:
     """`axis` (None, int or tuple, negatives allowed) as None or a sorted tuple of indices."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < builtins.max(ndim, 1):
+        if not isinstance(a, (int, np.integer)):
+            raise ValueError(f"{op}: axis {a!r} is not an integer; give an int or a tuple "
+                             "of ints")
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op}: axis {a!r} is out of range for a value with {ndim} "
                              f"dimension{'s' if ndim != 1 else ''}")
         out.append(int(a) % builtins.max(ndim, 1))
@@ -53,7 +56,7 @@ def _has_int_array(index: Any) -> bool:
 
 
 def _transpose(x: Any, axes: Any) -> Any:
-    return x.T if axes is None else np.transpose(x, axes)
+    return np.transpose(x, axes)      # also serves Python floats (a 0-d transpose is identity)
 
 
 def _inverse(axes: Any) -> Any:
@@ -99,6 +102,8 @@ def reshape(x: Any, shape: Any) -> Any:
 
 def transpose(x: Any, axes: Any = None) -> Any:
     """Permute the axes (reverse them when `axes` is None)."""
+    if isinstance(axes, (int, np.integer)):
+        axes = (axes,)                    # a 1-D value's x.transpose(0), as in numpy
     if axes is not None:
         ndim = len(shape_of(x))
         perm = tuple(int(a) % builtins.max(ndim, 1) if -ndim <= a < ndim else -1 for a in axes)

@@ -1,0 +1,107 @@
+"""`autograd.gradcheck`: True on correct gradients, a precise GradcheckError on wrong ones,
+a warning on float32."""
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from autograd import GradcheckError, Op, Value, gradcheck
+from autograd.testing import arrays, broadcastable_shapes
+
+# A deliberately wrong product: the VJP for y returns g * y instead of g * x.
+bad_mul = Op("bad_mul", lambda x, y: x * y,
+             lambda g, ans, x, y: g * y,
+             lambda g, ans, x, y: g * y)
+# A deliberately wrong square: d(x^2)/dx given as x instead of 2x.
+bad_square = Op("bad_square", lambda x: x * x, lambda g, ans, x: g * x)
+
+
+def _reported(message):
+    """The (analytic, numeric) pair of the first sentence of a gradcheck message."""
+    number = r"(?:np\.float\d+\()?([-+0-9.eE]+|nan|inf)\)?"
+    found = re.search(f"analytic {number}, numeric {number}", message)
+    assert found, message
+    return float(found.group(1)), float(found.group(2))
+
+
+@given(broadcastable_shapes(2, max_dims=2).flatmap(
+    lambda s: st.tuples(arrays(s[0], low=0.5, high=3.0), arrays(s[1]))))
+def test_passes_on_correct_functions(pair):
+    x, y = pair
+    assert gradcheck(lambda a: (a.log() * a).sum(), x) is True
+    assert gradcheck(lambda a, b: a.sqrt() * b.tanh(), x, y) is True
+
+
+def test_passes_for_scalars_arrays_and_non_scalar_outputs():
+    assert gradcheck(lambda a: a * a, 1.5) is True
+    assert gradcheck(lambda a, b: a @ b, np.ones((2, 3)), np.arange(6.0).reshape(3, 2))
+    assert gradcheck(lambda a: a.exp(), np.array([0.1, -0.2]), gradient=np.array([2.0, 3.0]))
+
+
+def test_names_input_index_worst_index_and_both_values():
+    x = np.array([1.0, 2.0, 3.0])
+    y = np.array([1.0, 2.0, 10.0])
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: bad_mul(a, b).sum(), x, y)
+    message = str(info.value)
+    assert "input 1" in message                          # input 0's gradient (g*y) is right
+    assert "(2,)" in message                             # |10 - 3| is the worst entry
+    assert _reported(message) == (pytest.approx(10.0), pytest.approx(3.0, rel=1e-6))
+
+
+def test_wrong_scalar_gradient_is_reported():
+    with pytest.raises(GradcheckError, match="input 0") as info:
+        gradcheck(lambda a: bad_square(a), 1.5)
+    assert _reported(str(info.value)) == (pytest.approx(1.5), pytest.approx(3.0, rel=1e-6))
+
+
+def test_error_is_an_assertion_error_with_a_2d_index():
+    assert issubclass(GradcheckError, AssertionError)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(GradcheckError, match=r"index \(1, 1\)"):
+        gradcheck(lambda a: bad_square(a).sum(), x)
+
+
+def test_nan_gradient_is_reported_not_passed():
+    nan_grad = Op("nan_grad", lambda x: x * 2.0, lambda g, ans, x: g * np.nan)
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda a: nan_grad(a).sum(), np.ones(2))
+
+
+def test_tolerances_are_used():
+    almost = Op("almost", lambda x: x * 2.0, lambda g, ans, x: g * 2.001)
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda a: almost(a).sum(), np.ones(2), rtol=1e-5)
+    assert gradcheck(lambda a: almost(a).sum(), np.ones(2), rtol=1e-2)
+
+
+def test_warns_on_float32_inputs_and_still_checks():
+    x32 = np.array([0.5, 1.5], dtype=np.float32)
+    with pytest.warns(UserWarning, match="float32"):
+        assert gradcheck(lambda a: (a * a).sum(), x32) is True
+    with pytest.warns(UserWarning, match="float32"):
+        with pytest.raises(GradcheckError):
+            gradcheck(lambda a: bad_square(a).sum(), Value(x32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gradcheck(lambda a: (a * a).sum(), x32.astype(np.float64))   # no warning for float64
+
+
+def test_does_not_touch_the_inputs_or_their_grads():
+    x = np.array([1.0, 2.0])
+    v = Value(np.array([3.0, 4.0]))
+    gradcheck(lambda a, b: (a * b).sum(), x, v)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+    assert not np.any(v.grad)
+
+
+def test_function_must_return_a_value():
+    with pytest.raises(TypeError, match="Value"):
+        gradcheck(lambda a: 3.0, 1.0)
+
+
+def test_constant_function_has_zero_gradient():
+    assert gradcheck(lambda a: Value(1.0, requires_grad=False) * 2.0, np.ones(2))
+    assert gradcheck(lambda a, b: (a * 2.0).sum(), np.ones(2), np.ones(3))
