@@ -13,10 +13,11 @@ from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Ma
 from nn.optim import clip_grad_norm
 from nn.training import (Callback, EarlyStopping, History, ModelCheckpoint, evaluate, fit,
                          predict)
+from nn.diagnostics import GradientMonitor, GradientReport, gradient_report
 
 __all__ = [
     "Module", "Sequential", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",
     "LayerNorm", "PReLU", "Maxout", "functional", "losses", "optim", "init", "data",
     "clip_grad_norm", "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping",
-    "ModelCheckpoint",
+    "ModelCheckpoint", "gradient_report", "GradientReport", "GradientMonitor",
 ]

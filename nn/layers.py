@@ -14,6 +14,14 @@ from nn.module import Module
 Init = Union[str, Any, None]
 
 
+def record_dead_units(module: Module, out: Any) -> None:
+    """Under training, a ReLU module remembers which of its units output 0 for every sample of
+    the batch (`module.dead_units`, a boolean array per unit) for `nn.gradient_report`."""
+    if module.training and F.activation_name(module.activation) == "relu":
+        data = np.asarray(out.data if isinstance(out, Value) else out)
+        module.dead_units = np.all(data == 0, axis=tuple(range(data.ndim - 1)))
+
+
 def as_input(x: Any, dtype: np.dtype) -> Any:
     """Raw input data as a Value of the layer's dtype that needs no gradient; Values pass."""
     if isinstance(x, Value):
@@ -90,7 +98,9 @@ class Layer(Module):
         out = x @ self.W
         if self.b is not None:
             out = out + self.b
-        return self._act(out)
+        out = self._act(out)
+        record_dead_units(self, out)
+        return out
 
     def output_size(self, input_size: Optional[int]) -> int:
         return self.nout
@@ -140,7 +150,9 @@ class Activation(Module):
         self._act = F.get_activation(activation)
 
     def forward(self, x: Any) -> Any:
-        return self._act(x)
+        out = self._act(x)
+        record_dead_units(self, out)
+        return out
 
     def extra_repr(self) -> str:
         return repr(F.activation_name(self.activation))

@@ -19,6 +19,9 @@ def _data(x: Any) -> np.ndarray:
 
 def _reduce(loss: Any, reduction: str, name: str) -> Any:
     if reduction == "mean":
+        if np.size(_data(loss)) == 0:
+            raise ValueError(f"{name}: cannot average the loss of an empty batch (no rows); "
+                             "give at least one sample, or use reduction='sum'")
         return ag.mean(loss)
     if reduction == "sum":
         return ag.sum(loss)
@@ -30,6 +33,9 @@ def _reduce(loss: Any, reduction: str, name: str) -> Any:
 
 def _same_shape(a: Any, b: Any, name: str) -> None:
     sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    if _data(b).dtype.kind not in "biuf":
+        raise TypeError(f"{name}: targets must be numbers, got an array of dtype "
+                        f"{_data(b).dtype}")
     if sa != sb:
         raise ValueError(f"{name}: predictions have shape {sa} but targets have shape {sb}; "
                          "reshape one of them (a (N, 1) output against (N,) targets would "
@@ -82,6 +88,7 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> A
     if np.any((p < 0) | (p > 1)):
         raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; for raw "
                          "scores use binary_cross_entropy_with_logits")
+    _check_binary_targets(targets, "binary_cross_entropy")
     t = _as_target(targets, probs)
     eps = float(np.finfo(np.result_type(p.dtype, np.float32)).eps)
     clipped = ag.clip(probs, eps, 1.0 - eps)
@@ -92,8 +99,17 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> A
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Any:
     """Binary cross-entropy of sigmoid(logits), computed stably as softplus(z) - t z."""
     _same_shape(logits, targets, "binary_cross_entropy_with_logits")
+    _check_binary_targets(targets, "binary_cross_entropy_with_logits")
     t = _as_target(targets, logits)
     return _reduce(_softplus(logits) - t * logits, reduction, "binary_cross_entropy_with_logits")
+
+
+def _check_binary_targets(targets: Any, name: str) -> None:
+    t = _data(targets)
+    if t.size and not np.all((t >= 0) & (t <= 1)):
+        raise ValueError(f"{name}: targets must lie in [0, 1] (0/1 labels or probabilities), "
+                         f"got values from {t.min()} to {t.max()}; map -1/+1 labels with "
+                         "(y + 1) / 2")
 
 
 def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> np.ndarray:
@@ -140,7 +156,8 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Any:
         target = targets if isinstance(targets, Value) else t.astype(
             np.result_type(_data(logits).dtype, np.float32), copy=False)
         return _reduce(-(logp * target).sum(axis=-1), reduction, "cross_entropy")
-    return nll_loss(logp, _check_labels(t, shape[0], shape[1], "cross_entropy"), reduction)
+    labels = _check_labels(t, shape[0], shape[1], "cross_entropy")
+    return _reduce(nll_loss(logp, labels, reduction="none"), reduction, "cross_entropy")
 
 
 def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Any:
@@ -161,6 +178,9 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
     probability is 0 its term is 0 and so is its gradient (PyTorch reports nan there).
     """
     _same_shape(input, target, "kl_div")
+    if not log_target and np.any(_data(target) < 0):
+        raise ValueError("kl_div: target probabilities must be >= 0 (for log-probabilities "
+                         "pass log_target=True)")
     t = _as_target(target, input)
     if log_target:
         loss = ag.exp(t) * (t - input)

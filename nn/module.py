@@ -227,10 +227,11 @@ class Module:
         """
         path = os.fspath(path)
         try:
-            with np.load(path, allow_pickle=False) as archive:
-                if not hasattr(archive, "files"):
-                    raise ValueError("it holds a single array, not an .npz archive of named "
-                                     "arrays")
+            archive = np.load(path, allow_pickle=False)
+            if not hasattr(archive, "files"):        # an .npy file: one bare array
+                raise ValueError("it holds a single array, not an .npz archive of named "
+                                 "arrays")
+            with archive:
                 state = {name: archive[name] for name in archive.files}
         except FileNotFoundError:
             raise FileNotFoundError(f"load: no such file {path!r}") from None

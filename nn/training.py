@@ -61,6 +61,39 @@ def _inputs(X: Any, dtype: np.dtype) -> Value:
     return Value(np.asarray(X, dtype=dtype), requires_grad=False)
 
 
+def _check_finite(a: np.ndarray, what: str) -> None:
+    """Refuse non-numeric data, and NaN or infinite entries before training: one of them makes
+    every later loss and gradient NaN, far from its cause."""
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"fit: {what} must hold numbers, got an array of dtype {a.dtype}")
+    if a.dtype.kind not in "fc":
+        return
+    bad = ~np.isfinite(a)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f"row {first[0]}" + (f", column {first[1]}" if len(first) > 1 else "")
+        if len(first) > 2:
+            where += f" (index {first})"
+        raise ValueError(f"fit: {what} contains {int(bad.sum())} NaN or infinite value(s), the "
+                         f"first at {where}; drop or impute them before training")
+
+
+def _check_targets(model: Module, loss_fn: Any, X: np.ndarray, y: np.ndarray,
+                   dtype: np.dtype) -> None:
+    """Run the loss once on every target before the first step (against one evaluation-mode
+    output repeated for each row), so a bad label anywhere in the data fails before any
+    parameter changes, not in the middle of an epoch."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            one = np.asarray(model(_inputs(X[:1], dtype)).data)
+            rows = np.broadcast_to(one, (len(y),) + one.shape[1:])
+            loss_fn(Value(rows, requires_grad=False), _targets(y, dtype, rows))
+    finally:
+        model.train(was_training)
+
+
 def _targets(y: Any, dtype: np.dtype, out: Any) -> np.ndarray:
     """Integer labels stay integers; real targets take the model's dtype; targets `(N,)`
     meet a single output column `(N, 1)` as `(N, 1)`."""
@@ -237,6 +270,17 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}")
+    if len(X) == 0:
+        raise ValueError("fit: X and y are empty; there is nothing to train on")
+    _check_finite(X, "X")
+    _check_finite(y, "y")
+    if validation_data is not None:
+        _check_finite(np.asarray(validation_data[0]), "validation X")
+        _check_finite(np.asarray(validation_data[1]), "validation y")
+    _check_targets(model, loss_fn, X, y, dtype)
+    if validation_data is not None:
+        _check_targets(model, loss_fn, np.asarray(validation_data[0]),
+                       np.asarray(validation_data[1]), dtype)
     if epochs < 0:
         raise ValueError(f"fit: epochs must be non-negative, got {epochs}")
     if not 0.0 <= validation_split < 1.0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from autograd.gradcheck import OpFinding, check_ops
 from autograd.value import Value
 from visualize import health
 from visualize.collapse import collapsed_lines
@@ -20,6 +21,7 @@ from visualize.trace import Graph, trace
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 ROOT_BORDER = "#08519c"
 FLAG_BORDER = "#b2182b"
+WRONG_VJP = "#ef3b2c"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Options:
     precision: int = 4
     color: Optional[str] = "grad"
     max_nodes: int = 500
+    check: bool = False
 
     def __post_init__(self) -> None:
         if self.rankdir not in _RANKDIRS:
@@ -67,12 +70,16 @@ def dot_source(root: Value, model: Any = None, **options: Any) -> str:
 
 def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: bool = True,
              show_grad: bool = True, max_elems: int = 6, precision: int = 4,
-             color: Optional[str] = "grad", max_nodes: int = 500, model: Any = None) -> Any:
+             color: Optional[str] = "grad", max_nodes: int = 500, model: Any = None,
+             check: bool = False) -> Any:
     """Draw the graph that made `root` as a `graphviz.Digraph` (shows inline in notebooks).
 
     Value nodes read `name | data | grad`; with `color='grad'` they are coloured by the size
     of their gradient and flagged when it vanishes, explodes, is NaN/Inf, or sits behind a dead
     ReLU. Pass `model=` to name parameters after their place in the model (`layers.0.W`).
+    With `check=True` every op's VJP is checked against its own forward
+    (`autograd.check_ops`) and ops with a wrong VJP are filled red, the reason in their
+    tooltip (a collapsed drawing lists them in a red note instead).
 
     >>> from autograd import Value
     >>> a = Value(2.0, name='a'); b = (a * a).tanh(); b.backward()
@@ -84,7 +91,8 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: b
         raise ImportError("draw_dot needs the graphviz Python package: pip install graphviz "
                           "(or pip install 'seegrad[viz]'); dot_source() and render(path.dot) "
                           "work without it") from exc
-    opts = Options(rankdir, show_data, show_grad, max_elems, precision, color, max_nodes)
+    opts = Options(rankdir, show_data, show_grad, max_elems, precision, color, max_nodes,
+                   check)
     return graphviz.Digraph(format=format, body=body_lines(trace(root), opts, model))
 
 
@@ -97,15 +105,17 @@ def body_lines(graph: Graph, opts: Options, model: Any = None,
              "\tedge [color=\"#555555\" arrowsize=0.6]\n"]
     names = parameter_names(model)
     collapsed = step is None and graph.drawn_node_count() > opts.max_nodes
+    wrong = {id(f.node): f for f in check_ops(graph.root)} if opts.check else {}
     if collapsed:
-        lines += collapsed_lines(graph, opts, names)
+        lines += collapsed_lines(graph, opts, names) + _wrong_vjp_note(list(wrong.values()))
     else:
-        lines += _full_lines(graph, opts, names, step)
+        lines += _full_lines(graph, opts, names, step, wrong)
     return lines + legend_lines(opts.color, frames=step is not None, collapsed=collapsed)
 
 
 def _full_lines(graph: Graph, opts: Options, names: Dict[int, Tuple[str, str]],
-                step: Optional[Step]) -> List[str]:
+                step: Optional[Step], wrong: Optional[Dict[int, OpFinding]] = None
+                ) -> List[str]:
     ref = health.reference(graph.root)
     root = len(graph) - 1
     nodes, edges = [], []
@@ -119,12 +129,26 @@ def _full_lines(graph: Graph, opts: Options, names: Dict[int, Tuple[str, str]],
             hot = step is not None and step.current == i
             fill = f' style=filled fillcolor="{FRAME_COLORS["current"]}"' if hot else ""
             text = escape_string(op_label(v.op, v.attrs))
+            finding = wrong.get(id(v)) if wrong else None
+            if finding is not None:
+                text += "\\nwrong VJP"
+                fill = (f' style=filled fillcolor="{WRONG_VJP}" color="{FLAG_BORDER}" '
+                        f'penwidth=2.5 tooltip="{escape_string(str(finding))}"')
             nodes.append(f'\to{i} [label="{text}" shape=ellipse fontsize=9 margin="0.03,0.01"'
                          f'{fill}]\n')
             flow = ' [color="#d7301f" penwidth=2]' if hot else ""
             edges += [f"\tv{p} -> o{i}{flow}\n" for p in ps]
             edges.append(f"\to{i} -> v{i}\n")
     return nodes + edges
+
+
+def _wrong_vjp_note(findings: List[OpFinding]) -> List[str]:
+    """A red note listing the ops with a wrong VJP (for drawings too big to show each op)."""
+    if not findings:
+        return []
+    text = "wrong VJP:\n" + "\n".join(str(f) for f in findings)
+    return [f'\twrong_vjp [shape=note style=filled fillcolor="{WRONG_VJP}" '
+            f'label="{escape_string(text)}"]\n']
 
 
 def _value_label(v: Value, name: str, grad: Any, opts: Options) -> str:

@@ -113,3 +113,67 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathL
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=18)
     ax.set_title("decision boundary")
     return _save(fig, path)
+
+
+def _layer_series(source: Any) -> Dict[str, List[float]]:
+    """`{layer: [gradient norm per record]}` from a GradientMonitor (`.reports`), a list of
+    gradient reports (`.layer_norms()`), one report, or a mapping of layer -> norms."""
+    if isinstance(source, Mapping):
+        series = {str(k): [float(x) for x in v] for k, v in source.items()}
+    else:
+        reports = getattr(source, "reports", source)
+        if hasattr(reports, "layer_norms"):
+            reports = [reports]
+        try:
+            reports = list(reports)
+        except TypeError:
+            raise TypeError(f"plot_gradient_flow: expected a GradientMonitor, a list of gradient "
+                            f"reports or a dict of layer -> norms, got "
+                            f"{type(source).__name__}") from None
+        series = {}
+        for n, report in enumerate(reports):
+            if not hasattr(report, "layer_norms"):
+                raise TypeError(f"plot_gradient_flow: item {n} is a {type(report).__name__}, "
+                                "not a gradient report (nn.gradient_report)")
+            for layer, norm in report.layer_norms().items():
+                series.setdefault(layer, []).append(float(norm))
+    series = {k: v for k, v in series.items() if len(v)}
+    if not series:
+        raise ValueError("plot_gradient_flow: nothing to plot; record at least one gradient "
+                         "report (train for an epoch with nn.GradientMonitor())")
+    return series
+
+
+def plot_gradient_flow(history_or_reports: Any, path: Union[str, os.PathLike]) -> Path:
+    """Plot the gradient norm of each layer across training (log scale) to `path`: layers
+    whose curves sink towards the bottom have vanishing gradients, curves that shoot up are
+    exploding.
+
+    Takes an `nn.GradientMonitor` after `fit`, a list of `nn.gradient_report` results, or a
+    dict mapping layer names to one norm per epoch.
+
+    >>> plot_gradient_flow({'layers.0': [1e-6, 1e-7], 'layers.1': [0.1, 0.05]},
+    ...                    'flow.png')   # doctest: +SKIP
+    PosixPath('flow.png')
+    """
+    series = _layer_series(history_or_reports)
+    fig = _figure("plot_gradient_flow", figsize=(6, 3.8))
+    from matplotlib import colormaps
+    from matplotlib.ticker import MaxNLocator
+    ax = fig.add_subplot(1, 1, 1)
+    cmap = colormaps["viridis"]
+    for n, (layer, values) in enumerate(series.items()):
+        shown = [v if v > 0 else np.nan for v in values]       # log scale: zeros are gaps
+        ax.plot(range(1, len(values) + 1), shown, marker=".", label=layer,
+                color=cmap(n / max(len(series) - 1, 1)))
+    if any(v > 0 for values in series.values() for v in values):
+        ax.set_yscale("log")
+    ax.set_title("gradient norm per layer")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("gradient norm")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2 if len(series) > 12 else 1, loc="center left",
+              bbox_to_anchor=(1.01, 0.5), title="layer", title_fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
