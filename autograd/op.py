@@ -120,7 +120,8 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
             for i, a in enumerate(args):
                 if not isinstance(a, Value):
                     parents[i] = c = _new(Constant)
-                    c.data = as_data(raws[i])
+                    r = raws[i]
+                    c.data = r if type(r) is float else as_data(r)
             args = tuple(parents)
         v.requires_grad = True
         v._op = op
