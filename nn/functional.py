@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Op, Value
+from nn.lookup import by_name
 
 Activation = Union[str, Callable[[Any], Any], None]
 
@@ -159,14 +160,7 @@ def get_activation(activation: Activation) -> Callable[[Any], Any]:
     >>> get_activation('tanh') is tanh
     True
     """
-    if activation is None:
-        return linear
-    if callable(activation):
-        return activation
-    if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
-        return ACTIVATIONS[activation.lower()]
-    raise ValueError(f"unknown activation {activation!r}; use a callable or one of "
-                     f"{', '.join(sorted(ACTIVATIONS))}")
+    return linear if activation is None else by_name(activation, ACTIVATIONS, "activation")
 
 
 def activation_name(activation: Activation) -> str:

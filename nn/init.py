@@ -10,6 +10,8 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
+from nn.lookup import by_name
+
 Rng = Union[np.random.Generator, int, None]
 Initializer = Callable[..., np.ndarray]
 
@@ -107,12 +109,7 @@ def get_initializer(init: Union[str, Initializer, None], activation: str) -> Ini
     (the default for `activation`)."""
     if init is None:
         return default_initializer(activation)
-    if callable(init):
-        return init
-    if isinstance(init, str) and init.lower() in INITIALIZERS:
-        return INITIALIZERS[init.lower()]
-    raise ValueError(f"unknown initialiser {init!r}; use a callable or one of "
-                     f"{', '.join(sorted(INITIALIZERS))}")
+    return by_name(init, INITIALIZERS, "initialiser")
 
 
 def initialize(init: Union[str, Initializer, None], activation: str, shape: Sequence[int],

@@ -9,6 +9,7 @@ import numpy as np
 import autograd as ag
 from autograd import Value
 from nn.functional import _softplus, log_softmax
+from nn.lookup import by_name
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -203,9 +204,5 @@ LOSSES = {"mse": mse_loss, "mse_loss": mse_loss, "l1": l1_loss, "l1_loss": l1_lo
 
 
 def get_loss(loss: Any) -> Any:
-    """Resolve a loss given by name or as a callable `(pred, target) -> Value`."""
-    if callable(loss):
-        return loss
-    if isinstance(loss, str) and loss in LOSSES:
-        return LOSSES[loss]
-    raise ValueError(f"unknown loss {loss!r}; use a callable or one of {', '.join(sorted(LOSSES))}")
+    """Resolve a loss given by name (any case) or as a callable `(pred, target) -> Value`."""
+    return by_name(loss, LOSSES, "loss")

@@ -6,6 +6,7 @@ more than `max_nodes` drawn nodes are summarised by `visualize.collapse`.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -13,6 +14,7 @@ from autograd.gradcheck import OpFinding, check_ops
 from autograd.value import Value
 from visualize import health
 from visualize.collapse import collapsed_lines
+from visualize.errors import explain_missing_dot
 from visualize.format import escape_record, escape_string, numbers, op_label, shape_text
 from visualize.legend import FRAME_COLORS, legend_lines
 from visualize.names import parameter_names
@@ -79,7 +81,9 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: b
     ReLU. Pass `model=` to name parameters after their place in the model (`layers.0.W`).
     With `check=True` every op's VJP is checked against its own forward
     (`autograd.check_ops`) and ops with a wrong VJP are filled red, the reason in their
-    tooltip (a collapsed drawing lists them in a red note instead).
+    tooltip (a collapsed drawing lists them in a red note instead). Rendering or displaying
+    the result without Graphviz's `dot` raises `GraphvizNotFoundError`, which says how to
+    install it; `.source` and `.save(path)` never need it.
 
     >>> from autograd import Value
     >>> a = Value(2.0, name='a'); b = (a * a).tanh(); b.backward()
@@ -93,7 +97,30 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: b
                           "work without it") from exc
     opts = Options(rankdir, show_data, show_grad, max_elems, precision, color, max_nodes,
                    check)
-    return graphviz.Digraph(format=format, body=body_lines(trace(root), opts, model))
+    return _drawing_class(graphviz.Digraph)(format=format,
+                                            body=body_lines(trace(root), opts, model))
+
+
+@functools.lru_cache(maxsize=None)
+def _drawing_class(digraph: type) -> type:
+    """A subclass of graphviz's Digraph whose rendering (`render`, `view`, `pipe` and the
+    inline display in notebooks) says how to install Graphviz when `dot` is missing."""
+
+    class Drawing(digraph):  # type: ignore[misc, valid-type]
+        """A graphviz.Digraph of a computation graph, as returned by `draw_dot`."""
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            with explain_missing_dot("draw_dot(...).render", lambda: (
+                    f"The DOT source was still written to {str(self.filepath)!r}.")):
+                return super().render(*args, **kwargs)
+
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            with explain_missing_dot("draw_dot(...).pipe (the notebook display)", lambda: (
+                    "The DOT source is in `.source`; write it with `.save('graph.dot')`.")):
+                return super().pipe(*args, **kwargs)
+
+    Drawing.__qualname__ = "Drawing"
+    return Drawing
 
 
 def body_lines(graph: Graph, opts: Options, model: Any = None,

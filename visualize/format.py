@@ -54,8 +54,6 @@ def numbers(x: Any, precision: int, max_elems: int) -> str:
         text = np.array2string(a, separator=", ", max_line_width=10**9, threshold=10**9,
                                formatter={"all": lambda v: number(v, precision)})
         return text.replace("\n", "")
-    if a.size == 0:
-        return "empty"
     return (f"min {number(np.min(a), precision)}  mean {number(np.mean(a), precision)}  "
             f"max {number(np.max(a), precision)}")
 
@@ -99,6 +97,4 @@ def _attr_text(val: Any) -> str:
         return str(val[0]) if len(val) == 1 else "(" + ", ".join(map(_attr_text, val)) + ")"
     if isinstance(val, float):
         return f"{val:g}"
-    if isinstance(val, np.dtype):
-        return str(val)
     return str(val)

@@ -62,7 +62,9 @@ def backprop_frames(root: Value, folder: Union[str, os.PathLike], format: str = 
             lines = body_lines(graph, opts, model, Step(grads, i))
             lines.insert(3, f'\tgraph [label="{escape_string(title)}" labelloc=t fontsize=13]\n')
             path = out_dir / f"step_{k:03d}.{out_fmt}"
-            run_dot("digraph {\n" + "".join(lines) + "}\n", path, out_fmt)
+            # Without `dot`, the source goes to `folder` (a GIF's frames live in a temporary one).
+            run_dot("digraph {\n" + "".join(lines) + "}\n", path, out_fmt,
+                    fallback=folder / f"step_{k:03d}.dot")
             paths.append(path)
         if work is None:
             return paths

@@ -5,21 +5,15 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 from autograd.value import Value
 from visualize.dot import dot_source
+from visualize.errors import INSTALL_HINT, GraphvizNotFoundError
 
 FORMATS = ("svg", "png", "pdf", "dot")
 
-INSTALL_HINT = (
-    "Install Graphviz, which provides it: sudo apt-get install graphviz (Debian/Ubuntu), "
-    "brew install graphviz (macOS), conda install -c conda-forge graphviz (conda), or "
-    "winget install graphviz (Windows), and make sure `dot` is on your PATH.")
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """Graphviz's `dot` program is not installed (or not on PATH)."""
+__all__ = ["render", "run_dot", "GraphvizNotFoundError", "INSTALL_HINT", "FORMATS"]
 
 
 def render(root: Value, path: Union[str, os.PathLike], model: Any = None,
@@ -48,11 +42,12 @@ def render(root: Value, path: Union[str, os.PathLike], model: Any = None,
     return path
 
 
-def run_dot(source: str, path: Path, fmt: str) -> None:
-    """Lay out `source` with `dot` into `path`; without `dot`, write `path.dot` and raise."""
+def run_dot(source: str, path: Path, fmt: str, fallback: Optional[Path] = None) -> None:
+    """Lay out `source` with `dot` into `path`; without `dot`, write the source to `fallback`
+    (default `path` with the extension .dot) and raise GraphvizNotFoundError."""
     program = shutil.which("dot")
     if program is None:
-        fallback = path.with_suffix(".dot")
+        fallback = path.with_suffix(".dot") if fallback is None else fallback
         fallback.write_text(source, encoding="utf-8")
         raise GraphvizNotFoundError(
             f"render: Graphviz's `dot` program was not found, so {str(path)!r} could not be "
