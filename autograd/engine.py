@@ -21,11 +21,18 @@ from autograd.value import Value, as_data
 _creation_order = operator.attrgetter("_order")
 
 
-def backward(root: Value, gradient: Any = None, create_graph: bool = False) -> None:
-    """Accumulate d(root)/d(node) into `.grad` of every node that requires a gradient."""
+def backward(root: Value, gradient: Any = None, create_graph: bool = False,
+             retain_grads: bool = True) -> None:
+    """Accumulate d(root)/d(node) into `.grad` of every node that requires a gradient
+    (of the leaves only with `retain_grads=False`)."""
     seed = _seed(root, gradient, "backward")
     with enable_grad() if create_graph else no_grad():
-        _backprop(root, seed, create_graph)
+        _backprop(root, seed, create_graph, on_node=None if retain_grads else _store_leaf)
+
+
+def _store_leaf(node: Value, g: Any) -> None:
+    if not node._parents:
+        node._grad = g if node._grad is None else _add(node._grad, g)
 
 
 def gradients(root: Value, inputs: Sequence[Value], gradient: Any = None,

@@ -86,14 +86,18 @@ class Value:
         """Forget the accumulated gradient (it reads as zero again)."""
         self._grad = None
 
-    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, create_graph: bool = False,
+                 retain_grads: bool = True) -> None:
         """Accumulate d(self)/d(node) into `.grad` of every node of the graph.
 
         A scalar seeds with 1; any other shape needs `gradient` of its shape. With
         `create_graph=True` the backward pass is itself recorded, so gradients are Values
-        that can be differentiated again.
+        that can be differentiated again. Every node keeps its gradient (as in micrograd, so
+        drawings show them); `retain_grads=False` keeps them on leaves only (as PyTorch does),
+        which frees each intermediate gradient as soon as it is used: less memory, and faster
+        for big arrays.
         """
-        engine.backward(self, gradient, create_graph)
+        engine.backward(self, gradient, create_graph, retain_grads)
 
     def detach(self) -> "Value":
         """The same data, cut from the graph and needing no gradient."""

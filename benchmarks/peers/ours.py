@@ -45,7 +45,7 @@ class Ours(Peer):
                 if i < last:
                     h = h.relu()
             loss = _loss(problem, h, params, y)
-            loss.backward()
+            loss.backward(retain_grads=False)   # a training loop needs only the leaves' .grad
             _sgd(params, problem.lr)
             return float(loss.data)
         return step

@@ -332,3 +332,19 @@ def test_scalar_arithmetic_follows_ieee_rules_without_exceptions():
         z = Value(0.0)
         z.log().backward()
         assert z.grad == math.inf
+
+
+def test_retain_grads_false_keeps_gradients_on_leaves_only():
+    w = Value(np.array([[1.0, -2.0], [0.5, 3.0]]))
+    x = Value(np.array([1.0, 2.0]), requires_grad=False)
+    h = (w @ x).tanh()
+    loss = (h * h).sum()
+    loss.backward(retain_grads=False)
+    kept = w.grad.copy()
+    assert np.all(h.grad == 0) and loss.grad == 0.0        # intermediates keep nothing
+    w.zero_grad()
+    loss.backward()                                         # the default keeps every gradient
+    np.testing.assert_allclose(w.grad, kept)
+    assert np.any(h.grad != 0) and loss.grad == 1.0
+    loss.backward(retain_grads=False)                       # leaves still accumulate
+    np.testing.assert_allclose(w.grad, 2 * kept)
