@@ -62,6 +62,28 @@ def backward_steps(root: Value, gradient: Any = None) -> List[tuple]:
     return steps
 
 
+def topological_order(root: Value) -> List[Value]:
+    """Every node reachable from `root` (constants included), parents before children.
+
+    Depth-first post-order visiting parents in their recorded order, without recursion: it
+    depends only on the graph's structure, so the same graph always gives the same order.
+    """
+    order: List[Value] = []
+    entered = {id(root)}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, pending = stack[-1]
+        for p in pending:
+            if id(p) not in entered:
+                entered.add(id(p))
+                stack.append((p, iter(p.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
 def _seed(root: Value, gradient: Any, caller: str) -> Any:
     if not isinstance(root, Value):
         raise TypeError(f"{caller}: expected a Value, got {type(root).__name__}")

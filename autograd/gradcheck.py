@@ -79,8 +79,8 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
                            "non-differentiable point)")
             raise GradcheckError(
                 f"gradcheck: gradient of input {index} (shape {x.shape}) is wrong at index "
-                f"{tuple(int(i) for i in worst)}: analytic {a[worst]!r}, numeric "
-                f"{numeric[worst]!r} (atol={atol}, rtol={rtol}){culprit}", findings)
+                f"{tuple(int(i) for i in worst)}: analytic {float(a[worst])!r}, numeric "
+                f"{float(numeric[worst])!r} (atol={atol}, rtol={rtol}){culprit}", findings)
     return True
 
 
@@ -121,29 +121,11 @@ def check_ops(root: Value, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 
         raise TypeError(f"check_ops: expected a Value, got {type(root).__name__}")
     rng = np.random.default_rng(seed)
     findings = []
-    for node in _forward_order(root):
+    for node in (n for n in engine.topological_order(root) if n.parents):
         finding = _check_node(node, eps, atol, rtol, rng, max_entries)
         if finding is not None:
             findings.append(finding)
     return findings
-
-
-def _forward_order(root: Value) -> List[Value]:
-    """Recorded nodes below `root`, parents before children (iterative post-order)."""
-    order, entered = [], {id(root)}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, pending = stack[-1]
-        for p in pending:
-            if id(p) not in entered:
-                entered.add(id(p))
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            if node.parents and node._op is not None:
-                order.append(node)
-    return order
 
 
 def _wide(x: Any) -> Any:
@@ -188,8 +170,8 @@ def _check_node(node: Value, eps: float, atol: float, rtol: float, rng: np.rando
             if bad is not None:
                 index, av, nv, where = bad
                 return finding(i, index, av, nv,
-                               f"the VJP for input {i} is wrong {where}: analytic {av!r}, "
-                               f"numeric {nv!r} (atol={atol}, rtol={rtol})")
+                               f"the VJP for input {i} is wrong {where}: analytic {float(av)!r}, "
+                               f"numeric {float(nv)!r} (atol={atol}, rtol={rtol})")
     return None
 
 

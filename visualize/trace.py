@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
+from autograd.engine import topological_order
 from autograd.value import Value
 
 
@@ -50,20 +51,7 @@ def trace(root: Value) -> Graph:
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace: expected a Value, got {type(root).__name__}")
-    number: Dict[int, int] = {}
-    order: List[Value] = []
-    entered = {id(root)}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, pending = stack[-1]
-        for p in pending:
-            if id(p) not in entered:
-                entered.add(id(p))
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            number[id(node)] = len(order)
-            order.append(node)
+    order = topological_order(root)
+    number = {id(v): i for i, v in enumerate(order)}
     parents = tuple(tuple(number[id(p)] for p in v.parents) for v in order)
     return Graph(root, tuple(order), parents)

@@ -348,3 +348,15 @@ def test_retain_grads_false_keeps_gradients_on_leaves_only():
     assert np.any(h.grad != 0) and loss.grad == 1.0
     loss.backward(retain_grads=False)                       # leaves still accumulate
     np.testing.assert_allclose(w.grad, 2 * kept)
+
+
+def test_topological_order_lists_every_node_once_parents_first():
+    from autograd.engine import topological_order
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    d = c + c * 2.0                 # a shared node and a constant
+    order = topological_order(d)
+    assert len(order) == len({id(v) for v in order}) == 6    # a, b, c, 2.0, c*2, d
+    position = {id(v): i for i, v in enumerate(order)}
+    assert all(position[id(p)] < position[id(v)] for v in order for p in v.parents)
+    assert order[-1] is d and [v.op for v in topological_order(d)] == [v.op for v in order]
