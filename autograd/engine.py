@@ -174,7 +174,11 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
                 gp = retry_in_float64(vjp, (g, ans, *args), attrs, exc)
             if anomaly:
                 check_backward(node, i, gp, g)
-            if type(gp) is not float or type(p.data) is not float:
+            pd = p.data
+            if type(gp) is np.ndarray and type(pd) is np.ndarray:
+                if gp.shape != pd.shape or gp.dtype != pd.dtype:
+                    gp = _fit(gp, p)
+            elif type(gp) is not float or type(pd) is not float:
                 gp = _fit(gp, p)
             prev = pending.get(p)
             if prev is not None:

@@ -19,8 +19,8 @@ def _vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if len(ys) == 1:
         return g * y if len(xs) == 1 else expand_dims(g, -1) * y
     if len(xs) == 1:
-        return _drop_last(matmul(y, expand_dims(g, -1)))
-    return matmul(g, swap_last(y))
+        return _drop_last(y @ expand_dims(g, -1))
+    return g @ swap_last(y)
 
 
 def _vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -29,8 +29,8 @@ def _vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if len(xs) == 1:
         return g * x if len(ys) == 1 else expand_dims(x, -1) * expand_dims(g, -2)
     if len(ys) == 1:
-        return _drop_last(matmul(swap_last(x), expand_dims(g, -1)))
-    return matmul(swap_last(x), g)
+        return _drop_last(swap_last(x) @ expand_dims(g, -1))
+    return swap_last(x) @ g
 
 
 def _matmul_error(a: tuple, b: tuple) -> str:

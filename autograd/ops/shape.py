@@ -116,6 +116,8 @@ def transpose(x: Any, axes: Any = None) -> Any:
 
 def swap_last(x: Any) -> Any:
     """Swap the last two axes (the matrix transpose of a batch of matrices)."""
+    if type(x) is np.ndarray:
+        return x.swapaxes(-1, -2)       # raw data (an ordinary backward pass): a numpy view
     ndim = len(shape_of(x))
     return transpose(x, None if ndim == 2 else tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
 
