@@ -161,6 +161,8 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
             args, ans = parents, node
         elif len(parents) == 1:
             args, ans = (parents[0].data,), node.data
+        elif len(parents) == 2:
+            args, ans = (parents[0].data, parents[1].data), node.data
         else:
             args, ans = [p.data for p in parents], node.data
         vjps = node._op.vjps
