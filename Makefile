@@ -15,6 +15,14 @@ demo: $(VENV)/.installed dot  ## set everything up, then train on the real digit
 venv: $(VENV)/.installed  ## the virtual environment with the package and its test extra
 
 $(BIN)/python:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing python3-venv with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+	  else \
+	    echo "$(PYTHON) cannot create virtual environments: install python3-venv" \
+	         "(sudo apt-get install python3-venv) or use a Python from python.org"; exit 1; \
+	  fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
@@ -37,5 +45,5 @@ clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
 
 bench: $(VENV)/.installed  ## install the peers (micrograd, MyGrad, CPU PyTorch 2.13.0) and run the benchmarks; ARGS=--quick for a short run
-	$(BIN)/python -m pip install -q micrograd mygrad torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[test,bench]" torch==2.13.0
 	$(BIN)/python -m benchmarks $(ARGS)

@@ -16,7 +16,7 @@ from autograd.anomaly import check_backward
 from autograd.grad_mode import _GradMode, enable_grad, no_grad
 from autograd.op import _NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
-from autograd.value import Value, as_data
+from autograd.value import Value, grad_like
 
 _creation_order = operator.attrgetter("_order")
 
@@ -98,13 +98,7 @@ def _seed(root: Value, gradient: Any, caller: str) -> Any:
                 "for a one-element output. Reduce it first (y.sum().backward()) or pass "
                 "gradient= an array of the output's shape")
         return 1.0 if type(root.data) is float else np.ones_like(root.data)
-    if isinstance(gradient, Value):
-        gradient = gradient.data
-    seed = as_data(gradient)
-    if np.shape(seed) != root.shape:
-        raise ValueError(f"{caller}: gradient has shape {np.shape(seed)} but the output has "
-                         f"shape {root.shape}")
-    return seed if type(seed) is float else np.array(seed, dtype=root.dtype)
+    return grad_like(gradient.data if isinstance(gradient, Value) else gradient, root, caller)
 
 
 def _zero(v: Value) -> Any:

@@ -55,8 +55,11 @@ class set_grad_enabled(_Switch):
 class no_grad(set_grad_enabled):
     """Do not record operations (inference, optimiser updates).
 
+    >>> x = Value(3.0)
     >>> with no_grad():
-    ...     y = x * 2          # y.requires_grad is False, nothing is recorded
+    ...     y = x * 2          # nothing is recorded
+    >>> y.requires_grad, y.parents
+    (False, ())
     """
 
     def __init__(self) -> None:

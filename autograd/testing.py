@@ -49,6 +49,7 @@ def elements(low: float = -3.0, high: float = 3.0, avoid: Sequence[float] = (),
     (the kinks of relu or abs, the poles of log), where finite differences mislead."""
     width = 32 if np.dtype(dtype) == np.float32 else 64
     kind = np.float32 if width == 32 else np.float64
+    low, high = _inward(low, high, kind)
     base = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
 
     def step_away(k: float, side: int) -> float:
@@ -69,6 +70,16 @@ def elements(low: float = -3.0, high: float = 3.0, avoid: Sequence[float] = (),
         return low <= x <= high and all(abs(x - k) >= margin for k in avoid)
 
     return base.map(push).filter(allowed) if avoid else base
+
+
+def _inward(low: float, high: float, kind: Any) -> Tuple[float, float]:
+    """The bounds rounded inward to numbers of `kind` (0.1 is not a float32)."""
+    lo, hi = kind(low), kind(high)
+    if lo < low:
+        lo = np.nextafter(lo, kind(np.inf))
+    if hi > high:
+        hi = np.nextafter(hi, kind(-np.inf))
+    return float(lo), float(hi)
 
 
 def arrays(shape: Any = None, dtype: Any = np.float64, low: float = -3.0, high: float = 3.0,

@@ -80,7 +80,7 @@ class Value:
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        self._grad = None if value is None else _grad_like(value, self)
+        self._grad = None if value is None else grad_like(value, self)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (it reads as zero again)."""
@@ -277,16 +277,18 @@ def _short(x: Any) -> str:
     return f"{x:.6g}" if type(x) is float else f"array{np.shape(x)}"
 
 
-def _grad_like(value: Any, like: Value) -> Any:
-    """Check a gradient a user assigns: same shape as the data, cast to its type."""
+def grad_like(value: Any, like: Value, caller: str = "grad") -> Any:
+    """Check a gradient given by the user (an assigned `.grad`, a backward seed): it must
+    have the shape of `like`'s data, and gets its type and dtype (a copy, never an alias)."""
+    shape = value.shape if isinstance(value, Value) else np.shape(as_data(value))
+    if shape != like.shape:
+        raise ValueError(f"{caller}: the gradient has shape {shape} but the value has shape "
+                         f"{like.shape}")
     if isinstance(value, Value):
         return value
-    g = as_data(value)
-    if np.shape(g) != like.shape:
-        raise ValueError(f"grad: expected shape {like.shape}, got {np.shape(g)}")
     if type(like.data) is float:
-        return float(g)
-    return np.asarray(g, dtype=like.dtype)
+        return float(as_data(value))
+    return np.array(as_data(value), dtype=like.dtype)
 
 
 from autograd import engine, ops  # noqa: E402  (ops and engine need Value defined first)

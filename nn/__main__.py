@@ -3,4 +3,5 @@ import sys
 
 from nn.cli import main
 
-sys.exit(main(prog="python -m nn"))
+if __name__ == "__main__":
+    sys.exit(main(prog="python -m nn"))

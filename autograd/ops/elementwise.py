@@ -73,6 +73,17 @@ def _where(a: Any, b: Any, cond: Any) -> Any:
     return np.where(cond, a, b)
 
 
+def _exponent_less_one(y: Any) -> Any:
+    """y - 1, but 1 where y == 0: there d(x^y)/dx = 0, and x^-1 at x = 0 would make 0 * inf."""
+    return where(data_of(y) == 0, 1.0, y - 1.0)
+
+
+def _base_for_log(x: Any, y: Any) -> Any:
+    """x, but 1 where x == 0 and y >= 0: there d(x^y)/dy = 0 (PyTorch's convention), not
+    0 * log 0 = nan."""
+    return where((data_of(x) == 0) & (data_of(y) >= 0), 1.0, x)
+
+
 def _share(g: Any, x: Any, y: Any, wins: Callable[[Any, Any], Any]) -> Any:
     """Gradient for x in maximum/minimum: all of g where x wins, half where x and y tie."""
     xd, yd = data_of(x), data_of(y)
@@ -97,8 +108,8 @@ div = Op("/", operator.truediv,
          describe_error=_broadcast_error("divide (/)"))
 power = Op("**", lambda x, y: math.pow(x, y) if type(x) is float and type(y) is float
            else np.power(x, y),
-           lambda g, ans, x, y: g * y * power(x, y - 1.0),   # d(x^y)/dx = y x^(y-1)
-           lambda g, ans, x, y: g * ans * log(x),            # d(x^y)/dy = x^y log x
+           lambda g, ans, x, y: g * y * power(x, _exponent_less_one(y)),  # y x^(y-1)
+           lambda g, ans, x, y: g * ans * log(_base_for_log(x, y)),      # x^y log x
            describe_error=_broadcast_error("power (**)"))
 neg = Op("neg", operator.neg,
          lambda g, ans, x: -g)                         # d(-x)/dx = -1

@@ -128,9 +128,9 @@ def broadcast_to(x: Any, shape: Any) -> Any:
 
 
 def expand_dims(x: Any, axis: int) -> Any:
-    """Insert a size-1 axis at `axis`."""
+    """Insert a size-1 axis at `axis` (-1 appends one)."""
     shape = list(shape_of(x))
-    shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
+    shape.insert(normalize_axes(axis, len(shape) + 1, "expand_dims")[0], 1)
     return reshape(x, shape)
 
 
