@@ -98,7 +98,8 @@ def _seed(root: Value, gradient: Any, caller: str) -> Any:
                 "for a one-element output. Reduce it first (y.sum().backward()) or pass "
                 "gradient= an array of the output's shape")
         return 1.0 if type(root.data) is float else np.ones_like(root.data)
-    return grad_like(gradient.data if isinstance(gradient, Value) else gradient, root, caller)
+    return grad_like(gradient.data if isinstance(gradient, Value) else gradient, root, caller,
+                     "output")
 
 
 def _zero(v: Value) -> Any:

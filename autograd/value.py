@@ -277,12 +277,12 @@ def _short(x: Any) -> str:
     return f"{x:.6g}" if type(x) is float else f"array{np.shape(x)}"
 
 
-def grad_like(value: Any, like: Value, caller: str = "grad") -> Any:
+def grad_like(value: Any, like: Value, caller: str = "grad", what: str = "value") -> Any:
     """Check a gradient given by the user (an assigned `.grad`, a backward seed): it must
     have the shape of `like`'s data, and gets its type and dtype (a copy, never an alias)."""
     shape = value.shape if isinstance(value, Value) else np.shape(as_data(value))
     if shape != like.shape:
-        raise ValueError(f"{caller}: the gradient has shape {shape} but the value has shape "
+        raise ValueError(f"{caller}: gradient has shape {shape} but the {what} has shape "
                          f"{like.shape}")
     if isinstance(value, Value):
         return value

@@ -174,7 +174,8 @@ class Dropout(Module):
         data = x.data if isinstance(x, Value) else np.asarray(x)
         keep = self._rng.random(np.shape(data)) >= self.p
         scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
-        return x * (keep * scale).astype(np.result_type(data, np.float32))
+        # From the dtype, not the data: a Python float (float64) must not become float32.
+        return x * (keep * scale).astype(np.result_type(np.asarray(data).dtype, np.float32))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

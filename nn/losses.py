@@ -1,5 +1,6 @@
 """Loss functions, each with `reduction='mean' | 'sum' | 'none'`, matching PyTorch's values
-and gradients for the functions of the same names."""
+and gradients for the functions of the same names; the few differences are noted on each
+function ('mean' of an empty batch raises where PyTorch gives nan)."""
 from __future__ import annotations
 
 from typing import Any
@@ -78,11 +79,32 @@ def huber_loss(pred: Any, target: Any, delta: float = 1.0, reduction: str = "mea
     return _reduce(loss, reduction, "huber_loss")
 
 
-def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> Any:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
+def _bce_forward(p: Any, t: Any) -> Any:
+    with np.errstate(divide="ignore"):                 # log 0 = -inf, then clamped to -100
+        return -(t * np.maximum(np.log(p), -100.0)
+                 + (1.0 - t) * np.maximum(np.log1p(-p), -100.0))
 
-    p is clipped to [eps, 1 - eps] (eps the dtype's machine epsilon) so log never sees 0;
-    prefer `binary_cross_entropy_with_logits`, which needs no clipping.
+
+def _bce_vjp_p(g: Any, ans: Any, p: Any, t: Any) -> Any:
+    return g * (p - t) / ag.maximum(p * (1.0 - p), 1e-12)    # PyTorch's clamped derivative
+
+
+def _bce_vjp_t(g: Any, ans: Any, p: Any, t: Any) -> Any:
+    with np.errstate(divide="ignore"):
+        return -g * (ag.maximum(ag.log(p), -100.0) - ag.maximum(ag.log1p(-p), -100.0))
+
+
+_bce_op = ag.Op("binary_cross_entropy", _bce_forward, _bce_vjp_p, _bce_vjp_t)
+
+
+def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> Any:
+    """-(t max(log p, -100) + (1 - t) max(log(1 - p), -100)) for probabilities p in [0, 1].
+
+    Like PyTorch, each log term is clamped at -100 (so p = 0 or 1 gives a finite loss) and
+    the gradient for p is (p - t) / max(p (1 - p), 1e-12), nonzero even at p = 0 or 1. Targets
+    given as Values get the exact gradient of this value, -(max(log p, -100) -
+    max(log(1 - p), -100)) (PyTorch leaves the log terms unclamped there). Prefer
+    `binary_cross_entropy_with_logits`, which is stable without any clamping.
     """
     _same_shape(probs, targets, "binary_cross_entropy")
     p = _data(probs)
@@ -90,10 +112,7 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> A
         raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; for raw "
                          "scores use binary_cross_entropy_with_logits")
     _check_binary_targets(targets, "binary_cross_entropy")
-    t = _as_target(targets, probs)
-    eps = float(np.finfo(np.result_type(p.dtype, np.float32)).eps)
-    clipped = ag.clip(probs, eps, 1.0 - eps)
-    loss = -(t * ag.log(clipped) + (1.0 - t) * ag.log(1.0 - clipped))
+    loss = _bce_op(probs, _as_target(targets, probs))
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
@@ -176,7 +195,7 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
 
     'mean' averages over every element as PyTorch does; 'batchmean' divides the sum by the
     batch size, which is the mathematical KL divergence per sample. Where a target
-    probability is 0 its term is 0 and so is its gradient (PyTorch reports nan there).
+    probability is 0 its term is 0 and so is its gradient for the target (PyTorch's is nan).
     """
     _same_shape(input, target, "kl_div")
     if not log_target and np.any(_data(target) < 0):

@@ -12,6 +12,23 @@ import numpy as np
 from autograd import Value
 
 
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")        # a zip archive; an empty one
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _check_magic(path: str) -> None:
+    """Refuse a file that is neither a zip (.npz) nor an .npy file by its first bytes, before
+    np.load would take it for a pickle."""
+    with open(path, "rb") as f:
+        head = f.read(len(_NPY_MAGIC))
+    if head.startswith(_ZIP_MAGIC) or head == _NPY_MAGIC:
+        return
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        raise ValueError("it contains pickled objects, which are refused for safety")
+    start = f"it starts with {head!r}" if head else "the file is empty"
+    raise ValueError(f"it is not an .npz archive ({start})")
+
+
 class Module:
     """Base class of layers and models: `__call__` runs `forward`.
 
@@ -205,11 +222,15 @@ class Module:
 
     def save(self, path: str) -> None:
         """Write parameters and buffers to an .npz file atomically (temporary file, then
-        rename), so a crash never leaves a half-written file at `path`."""
+        rename), so a crash never leaves a half-written file at `path`. The file gets the
+        permissions of any new file (0o666 minus the umask), not mkstemp's private 0o600."""
         path = os.fspath(path)
         folder = os.path.dirname(os.path.abspath(path))
+        umask = os.umask(0)
+        os.umask(umask)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
         try:
+            os.chmod(tmp, 0o666 & ~umask)
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **self.state_dict())
                 f.flush()
@@ -227,6 +248,7 @@ class Module:
         """
         path = os.fspath(path)
         try:
+            _check_magic(path)
             archive = np.load(path, allow_pickle=False)
             if not hasattr(archive, "files"):        # an .npy file: one bare array
                 raise ValueError("it holds a single array, not an .npz archive of named "

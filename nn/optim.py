@@ -58,10 +58,11 @@ class Optimizer:
             p.zero_grad()
 
     def step(self) -> None:
-        """Apply one update to every parameter from its current gradient."""
+        """Apply one update to every parameter from its current gradient. Parameters that got
+        no gradient since `zero_grad` are skipped, state included (PyTorch skips grad None)."""
         self.steps += 1
         for p in self.params:
-            if p.requires_grad:
+            if p.requires_grad and p._grad is not None:
                 self._update(p, np.asarray(p.data), np.asarray(_grad(p)),
                              self.state.setdefault(id(p), {}))
 
@@ -201,13 +202,14 @@ class AdamW(Adam):
 
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """Scale all gradients together so their global L2 norm is at most `max_norm`; returns the
-    norm before clipping (PyTorch's clip_grad_norm_).
+    norm before clipping (PyTorch's clip_grad_norm_). Parameters without a gradient are left
+    without one.
 
     >>> p = Value(np.array([3.0, 4.0])); p.grad = np.array([3.0, 4.0])
     >>> clip_grad_norm([p], 1.0), np.round(p.grad, 3)
     (5.0, array([0.6, 0.8]))
     """
-    params = [p for p in params]
+    params = [p for p in params if p._grad is not None]
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm: max_norm must be non-negative, got {max_norm}")
     grads = [np.asarray(_grad(p), dtype=np.float64) for p in params]

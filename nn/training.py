@@ -123,7 +123,14 @@ class History:
 
 
 class Callback:
-    """Hooks called by `fit`; `on_epoch_end` returns True to stop training."""
+    """Hooks called by `fit`; `on_epoch_end` returns True to stop training.
+
+    `writes_logs` says whether `on_epoch_end` may add keys to the logs (None: assumed when it
+    is overridden); `fit` checks monitors against the logs' keys before training only up to
+    the first callback that may add some.
+    """
+
+    writes_logs: Optional[bool] = None
 
     def on_train_begin(self, model: Module) -> None:
         """Called once before the first epoch."""
@@ -135,6 +142,10 @@ class Callback:
     def on_train_end(self) -> None:
         """Called once after the last epoch."""
 
+    def monitored(self) -> Optional[str]:
+        """The log key this callback reads (checked by `fit` before training), or None."""
+        return None
+
 
 def _mode(monitor: str, mode: str) -> str:
     if mode == "auto":
@@ -142,6 +153,13 @@ def _mode(monitor: str, mode: str) -> str:
     if mode not in ("min", "max"):
         raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
     return mode
+
+
+def _may_write_logs(cb: Any) -> bool:
+    declared = getattr(cb, "writes_logs", None)
+    if declared is not None:
+        return bool(declared)
+    return getattr(type(cb), "on_epoch_end", None) is not Callback.on_epoch_end
 
 
 def _lookup(logs: Dict[str, float], monitor: str, who: str) -> float:
@@ -157,6 +175,8 @@ class EarlyStopping(Callback):
     `min_delta` (Keras's rule); with `restore_best` the model ends with the weights of its
     best epoch."""
 
+    writes_logs = False
+
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
                  mode: str = "auto", restore_best: bool = True) -> None:
         self.monitor, self.patience, self.min_delta = monitor, int(patience), abs(min_delta)
@@ -171,6 +191,9 @@ class EarlyStopping(Callback):
         self.best_state: Optional[Dict[str, np.ndarray]] = None
         self.wait = 0
         self.stopped_epoch = None
+
+    def monitored(self) -> Optional[str]:
+        return self.monitor
 
     def on_epoch_end(self, epoch: int, logs: Dict[str, float]) -> Optional[bool]:
         value = _lookup(logs, self.monitor, "EarlyStopping")
@@ -196,6 +219,8 @@ class ModelCheckpoint(Callback):
     """Save the model to `path` after each epoch (only on improvement of `monitor` with
     `save_best_only`); `path` may contain `{epoch}`."""
 
+    writes_logs = False
+
     def __init__(self, path: str, monitor: str = "val_loss", save_best_only: bool = False,
                  mode: str = "auto") -> None:
         self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
@@ -205,6 +230,9 @@ class ModelCheckpoint(Callback):
     def on_train_begin(self, model: Module) -> None:
         self.model = model
         self.best = math.inf if self.mode == "min" else -math.inf
+
+    def monitored(self) -> Optional[str]:
+        return self.monitor if self.save_best_only else None
 
     def on_epoch_end(self, epoch: int, logs: Dict[str, float]) -> Optional[bool]:
         if self.save_best_only:
@@ -299,6 +327,15 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
     callbacks = list(callbacks)
     history = History()
     progress = _Progress(epochs, math.ceil(len(X) / size), verbose, stream)
+    keys = ["loss"] + [name for name, _ in named]
+    if validation_data is not None:
+        keys += [f"val_{k}" for k in keys]
+    for cb in callbacks:                # before any step changes the parameters
+        monitor = getattr(cb, "monitored", lambda: None)()     # duck-typed callbacks too
+        if monitor is not None:
+            _lookup(dict.fromkeys(keys), monitor, type(cb).__name__)
+        if _may_write_logs(cb):
+            break                       # later monitors may read keys this one adds
     for cb in callbacks:
         cb.on_train_begin(model)
     try:

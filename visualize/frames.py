@@ -40,6 +40,11 @@ def backprop_frames(root: Value, folder: Union[str, os.PathLike], format: str = 
         raise ValueError(f"backprop_frames: the graph has {graph.drawn_node_count():,} nodes, "
                          f"more than max_nodes={opts.max_nodes}; step-by-step pictures are "
                          "for small graphs (a neuron, a tiny MLP on one sample)")
+    steps = backward_steps(root)
+    if len(steps) > max_frames:                    # before drawing: no partial set of files
+        raise ValueError(f"backprop_frames: the backward pass has {len(steps)} steps, more "
+                         f"than max_frames={max_frames}; raise max_frames or draw a smaller "
+                         "graph")
     index = graph.index()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -48,11 +53,7 @@ def backprop_frames(root: Value, folder: Union[str, os.PathLike], format: str = 
     work = tempfile.TemporaryDirectory() if format == "gif" else None
     out_dir, out_fmt = (Path(work.name), "png") if work else (folder, format)
     try:
-        for k, (node, g) in enumerate(backward_steps(root)):
-            if k >= max_frames:
-                raise ValueError(f"backprop_frames: the backward pass has more than "
-                                 f"max_frames={max_frames} steps; raise max_frames or draw a "
-                                 "smaller graph")
+        for k, (node, g) in enumerate(steps):
             i = index[id(node)]
             grads[i] = g
             what = node.name or (f"the result of {node.op}" if node.op else "a leaf")
