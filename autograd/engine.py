@@ -116,7 +116,7 @@ def _graph(root: Value, targets: Optional[Sequence[Value]]) -> List[Value]:
         node = stack.pop()
         nodes.append(node)
         for p in node._parents:
-            if p.requires_grad and p not in seen:
+            if isinstance(p, Value) and p.requires_grad and p not in seen:
                 seen.add(p)
                 stack.append(p)
     nodes.sort(key=_creation_order, reverse=True)
@@ -125,7 +125,7 @@ def _graph(root: Value, targets: Optional[Sequence[Value]]) -> List[Value]:
     leads = set(targets)
     kept = []
     for node in reversed(nodes):                 # oldest first: parents before children
-        if node in leads or any(p in leads for p in node._parents):
+        if node in leads or any(isinstance(p, Value) and p in leads for p in node._parents):
             leads.add(node)
             kept.append(node)
     kept.reverse()
@@ -154,15 +154,20 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
         attrs = node._attrs
         if create_graph:
             args, ans = parents, node
-        elif len(parents) == 1:
-            args, ans = (parents[0].data,), node.data
-        elif len(parents) == 2:
-            args, ans = (parents[0].data, parents[1].data), node.data
-        else:
-            args, ans = [p.data for p in parents], node.data
+        else:           # raw data (constants are stored raw: see Value.parents)
+            ans = node.data
+            if len(parents) == 2:
+                a, b = parents
+                args = (a.data if isinstance(a, Value) else a,
+                        b.data if isinstance(b, Value) else b)
+            elif len(parents) == 1:
+                args = (parents[0].data,)
+            else:
+                args = [p.data if isinstance(p, Value) else p for p in parents]
         vjps = node._op.vjps
         for i, p in enumerate(parents):
-            if not p.requires_grad or (keep is not None and p not in keep):
+            if not (isinstance(p, Value) and p.requires_grad) or (keep is not None and
+                                                                   p not in keep):
                 continue
             vjp = vjps[i]
             try:

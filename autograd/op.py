@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd.anomaly import check_forward
 from autograd.grad_mode import _GradMode
-from autograd.value import Constant, Value, _next_order, as_data
+from autograd.value import Value, _next_order, as_data
 
 _NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 _new = object.__new__
@@ -84,16 +84,18 @@ def retry_in_float64(fn: Callable[..., Any], args: Any, attrs: Optional[dict],
 def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     """Run `op` on raw data; record a node when an input Value needs a gradient."""
     raws = []
-    boxed = wrap = record = False
+    boxed = converted = record = False
     for a in args:
         if isinstance(a, Value):
             raws.append(a.data)
             boxed = True
             if a.requires_grad:
                 record = True
+        elif type(a) is float or type(a) is np.ndarray:
+            raws.append(a)
         else:
-            raws.append(a if type(a) is float or type(a) is np.ndarray else as_data(a))
-            wrap = True
+            raws.append(as_data(a))
+            converted = True
     try:
         out = op.forward(*raws, **attrs) if attrs else op.forward(*raws)
     except _NUMERIC_ERRORS as exc:
@@ -115,14 +117,8 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     v.name = None
     v._order = _next_order()
     if record and _GradMode.enabled:
-        if wrap:                        # constants become read-only Constant parents
-            parents = list(args)
-            for i, a in enumerate(args):
-                if not isinstance(a, Value):
-                    parents[i] = c = _new(Constant)
-                    r = raws[i]
-                    c.data = r if type(r) is float else as_data(r)
-            args = tuple(parents)
+        if converted:                   # constants are kept raw (see Value.parents)
+            args = tuple([a if isinstance(a, Value) else r for a, r in zip(args, raws)])
         v.requires_grad = True
         v._op = op
         v._parents = args

@@ -63,8 +63,17 @@ class Value:
 
     @property
     def parents(self) -> tuple:
-        """The inputs of the op that made this value, in order."""
-        return self._parents
+        """The inputs of the op that made this value, in order, all Values: a number or array
+        the op used (`x * 2.0`) appears as a read-only `Constant`."""
+        parents = self._parents
+        for p in parents:
+            if not isinstance(p, Value):
+                # Ops store constants raw (a Value per constant costs a third of an op); they
+                # become Constants when someone looks, once, so their identity is stable.
+                parents = self._parents = tuple(
+                    p if isinstance(p, Value) else Constant(as_data(p)) for p in parents)
+                break
+        return parents
 
     @property
     def attrs(self) -> dict:
@@ -255,9 +264,9 @@ class Value:
 
 
 class Constant(Value):
-    """A number or array used by an op (`x * 2.0`): a read-only parent that needs no gradient.
+    """A number or array used by an op (`x * 2.0`), seen as a parent: read-only, no gradient.
 
-    Cheap to make: everything but `data` is a class attribute.
+    Everything but `data` is a class attribute.
     """
 
     __slots__ = ()

@@ -360,3 +360,17 @@ def test_topological_order_lists_every_node_once_parents_first():
     position = {id(v): i for i, v in enumerate(order)}
     assert all(position[id(p)] < position[id(v)] for v in order for p in v.parents)
     assert order[-1] is d and [v.op for v in topological_order(d)] == [v.op for v in order]
+
+
+def test_constants_appear_as_stable_read_only_parents():
+    from autograd.value import Constant
+    x = Value(np.array([1.0, 2.0]))
+    y = x * 2 + np.array([1, 1])                     # an int and an int array, made float
+    first, second = y.parents, y.parents
+    assert first[1] is second[1] and isinstance(first[1], Constant)
+    assert first[1].data.dtype == np.float64 and not first[1].requires_grad
+    assert [type(p.data) for p in first[0].parents] == [np.ndarray, float]
+    y.sum().backward()                               # after the lookup the pass still works
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    with pytest.raises(AttributeError):
+        first[1].requires_grad = True
