@@ -36,6 +36,9 @@ def as_data(x: Any) -> Data:
 class Value:
     """A node of the computation graph: data, its gradient, and the op that made it.
 
+    A float array given to `Value` is shared, not copied (like `torch.from_numpy`), so an
+    optimiser updating the Value in place also changes that array; pass `arr.copy()` to keep it.
+
     >>> a = Value(2.0); b = a * a + 1.0; b.backward(); a.grad
     4.0
     """
