@@ -37,7 +37,10 @@ def _store_leaf(node: Value, g: Any) -> None:
 
 def gradients(root: Value, inputs: Sequence[Value], gradient: Any = None,
               create_graph: bool = False) -> List[Any]:
-    """d(root)/d(input) for each input, without touching any `.grad`; zero where unreached."""
+    """d(root)/d(input) for each input, without touching any `.grad`; zero where unreached
+    (all zero when `root` was computed without recording: nothing reaches the inputs)."""
+    if isinstance(root, Value) and not root.requires_grad:
+        return [_zero(v) for v in inputs]
     seed = _seed(root, gradient, "grad")
     wanted = set(inputs)
     found: Dict[Value, Any] = {}

@@ -54,10 +54,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
         if not isinstance(out, Value) or out.size != 1:
             raise TypeError(f"grad: the function must return a one-element Value, "
                             f"got {_describe(out)}")
-        if out.requires_grad:
-            grads = engine.gradients(out, inputs, create_graph=nested)
-        else:
-            grads = [engine._zero(v) for v in inputs]
+        grads = engine.gradients(out, inputs, create_graph=nested)
         if nested:
             grads = [g if isinstance(g, Value) else Value(g, requires_grad=False) for g in grads]
         else:
