@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any, List
 
-import numpy as np
-
 import autograd
 import nn
 from autograd import Value
