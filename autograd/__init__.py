@@ -5,10 +5,10 @@
 8.0
 """
 from autograd.value import Value
-from autograd.op import Op, per_argument
+from autograd.op import Op
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from autograd.anomaly import detect_anomaly
-from autograd.ops import (abs, add, astype, broadcast_to, clip, concatenate, cos, div, exp,
+from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concatenate, cos, div, exp,
                           expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
                           min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
                           sub, sum, sum_to, tanh, transpose, where)
@@ -17,12 +17,12 @@ from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.gradcheck import OpFinding, check_ops
 
 __all__ = [
-    "Value", "Op", "per_argument", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
+    "Value", "Op", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "grad", "value_and_grad", "gradcheck", "GradcheckError",
     "check_ops", "OpFinding",
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "log1p", "sqrt", "tanh",
     "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
     "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
-    "concatenate", "stack", "matmul",
+    "concatenate", "stack", "matmul", "affine",
 ]
 __version__ = "0.1.0"

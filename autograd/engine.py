@@ -8,6 +8,7 @@ back to each input's shape in one place (`_fit`).
 from __future__ import annotations
 
 import operator
+from heapq import heappop, heappush
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -140,11 +141,12 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
               on_node: Optional[Callable[[Value, Any], None]] = None) -> None:
     """The backward pass: every node once, children before parents. Each node's complete
     gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`."""
-    nodes = _graph(root, targets)
-    keep = set(nodes) if targets is not None else None
+    keep = set(_graph(root, targets)) if targets is not None else None
     pending: Dict[Value, Any] = {root: seed}
+    frontier = [(-root._order, root)]   # newest first: a node is created after its parents
     anomaly = _GradMode.anomaly
-    for node in nodes:
+    while frontier:
+        node = heappop(frontier)[1]
         g = pending.pop(node)
         if on_node is None:
             old = node._grad
@@ -167,28 +169,48 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
                 args = (parents[0].data,)
             else:
                 args = [p.data if isinstance(p, Value) else p for p in parents]
-        vjps = node._op.vjps
+        op = node._op
+        joint = op.joint_vjp
+        if joint is not None:           # all inputs' gradients in one call
+            try:
+                grads = joint(g, ans, *args, **attrs) if attrs else joint(g, ans, *args)
+            except _NUMERIC_ERRORS as exc:
+                grads = retry_in_float64(joint, (g, ans, *args), attrs, exc)
+        vjps = op.vjps
         for i, p in enumerate(parents):
             if not (isinstance(p, Value) and p.requires_grad) or (keep is not None and
                                                                    p not in keep):
                 continue
-            vjp = vjps[i]
-            try:
-                gp = vjp(g, ans, *args, **attrs) if attrs else vjp(g, ans, *args)
-            except _NUMERIC_ERRORS as exc:
-                gp = retry_in_float64(vjp, (g, ans, *args), attrs, exc)
+            if joint is None:
+                vjp = vjps[i]
+                try:
+                    gp = vjp(g, ans, *args, **attrs) if attrs else vjp(g, ans, *args)
+                except _NUMERIC_ERRORS as exc:
+                    gp = retry_in_float64(vjp, (g, ans, *args), attrs, exc)
+            else:
+                gp = grads[i]
             if anomaly:
                 check_backward(node, i, gp, g)
             pd = p.data
+            if type(gp) is float and type(pd) is float:     # scalars: nothing to fit or copy
+                prev = pending.get(p)
+                if prev is None:
+                    pending[p] = gp
+                    heappush(frontier, (-p._order, p))
+                else:
+                    pending[p] = prev + gp
+                continue
             if type(gp) is np.ndarray and type(pd) is np.ndarray:
                 if gp.shape != pd.shape or gp.dtype != pd.dtype:
                     gp = _fit(gp, p)
-            elif type(gp) is not float or type(pd) is not float:
+            else:
                 gp = _fit(gp, p)
             prev = pending.get(p)
             if prev is not None:
                 pending[p] = _add(prev, gp)
-            elif p._parents or type(gp) is not np.ndarray or (gp is not g and gp.base is None):
+                continue
+            heappush(frontier, (-p._order, p))
+            if p._parents or type(gp) is not np.ndarray or (gp is not g and gp.base is None):
                 pending[p] = gp
             else:
                 pending[p] = gp.copy()      # a leaf's .grad never aliases another array

@@ -157,7 +157,7 @@ def _check_node(node: Value, eps: float, atol: float, rtol: float, rng: np.rando
             if not p.requires_grad:
                 continue
             try:
-                a = op.vjps[i](g, ans, *raws, **attrs)
+                a = op.vjp(i, g, ans, *raws, **attrs)
                 a = _fitted(a, x)
             except Exception as exc:          # a user's VJP may fail in any way
                 return finding(i, None, math.nan, math.nan,

@@ -8,7 +8,7 @@ VJPs are written with operators and these same ops, so the engine can run them o
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -21,43 +21,44 @@ _new = object.__new__
 
 
 class Op:
-    """A differentiable primitive: `forward(*raw, **attrs)` and `vjps[i](g, ans, *args, **attrs)`.
+    """A differentiable primitive: `forward(*raw, **attrs)` and its VJPs.
 
-    `vjps[i]` returns the gradient for input i given the upstream gradient `g` and the output
-    `ans`; the engine sums it back to input i's shape, so VJPs may ignore broadcasting.
+    Either one VJP per input, `vjps[i](g, ans, *args, **attrs)` giving the gradient for input
+    i from the upstream gradient `g` and the output `ans` (the engine calls only those whose
+    input needs a gradient), or, for ops with many inputs, one `joint_vjp(g, ans, *args,
+    **attrs)` returning every input's gradient in one call. The engine sums each gradient
+    back to its input's shape, so VJPs may ignore broadcasting.
 
     >>> square = Op('square', lambda x: x * x, lambda g, ans, x: 2.0 * g * x)
     >>> square(Value(3.0)).data
     9.0
     """
 
-    __slots__ = ("name", "forward", "vjps", "describe_error")
+    __slots__ = ("name", "forward", "vjps", "joint_vjp", "describe_error")
 
     def __init__(self, name: str, forward: Callable[..., Any], *vjps: Callable[..., Any],
+                 joint_vjp: Optional[Callable[..., Sequence[Any]]] = None,
                  describe_error: Optional[Callable[..., str]] = None) -> None:
+        if bool(vjps) == (joint_vjp is not None):
+            raise TypeError(f"Op {name!r}: give one VJP per input or a joint_vjp, not "
+                            f"{'both' if vjps else 'neither'}")
         self.name = name
         self.forward = forward
-        self.vjps = vjps[0] if len(vjps) == 1 and isinstance(vjps[0], per_argument) else vjps
+        self.vjps = vjps
+        self.joint_vjp = joint_vjp
         self.describe_error = describe_error
 
     def __call__(self, *args: Any, **attrs: Any) -> Any:
         return apply(self, args, attrs or None)
 
+    def vjp(self, argnum: int, g: Any, ans: Any, *args: Any, **attrs: Any) -> Any:
+        """The gradient for input `argnum`, whichever form the VJPs take."""
+        if self.joint_vjp is not None:
+            return self.joint_vjp(g, ans, *args, **attrs)[argnum]
+        return self.vjps[argnum](g, ans, *args, **attrs)
+
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
-
-
-class per_argument:
-    """VJPs of a variadic op: `vjp(argnum, g, ans, *args, **attrs)` serves every input."""
-
-    __slots__ = ("vjp",)
-
-    def __init__(self, vjp: Callable[..., Any]) -> None:
-        self.vjp = vjp
-
-    def __getitem__(self, argnum: int) -> Callable[..., Any]:
-        vjp = self.vjp
-        return lambda *args, **attrs: vjp(argnum, *args, **attrs)
 
 
 def normalize(out: Any) -> Any:
@@ -72,13 +73,15 @@ def normalize(out: Any) -> Any:
 
 
 def retry_in_float64(fn: Callable[..., Any], args: Any, attrs: Optional[dict],
-                     exc: Exception) -> float:
+                     exc: Exception) -> Any:
     """Redo Python-float arithmetic that raised (1/0, exp(1000), log(-1)) in numpy float64,
-    so scalars follow the same IEEE rules (inf, nan, a warning) as arrays."""
+    so scalars follow the same IEEE rules (inf, nan, a warning) as arrays. A joint VJP's
+    list of gradients comes back as a list of floats."""
     if not all(type(a) is float for a in args):
         raise exc
     wide = [np.float64(a) for a in args]
-    return float(fn(*wide, **attrs) if attrs else fn(*wide))
+    out = fn(*wide, **attrs) if attrs else fn(*wide)
+    return [float(o) for o in out] if isinstance(out, (list, tuple)) else float(out)
 
 
 def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:

@@ -33,8 +33,9 @@ class Neuron(Module):
     """One neuron: a weight per input (scalar Values, as in micrograd) and a bias.
 
     With a list of scalar inputs it builds micrograd's scalar graph, b + w0*x0 + w1*x1 + ...,
-    then the activation, so the graph can be drawn and taught. With an array input `(nin,)` or
-    `(N, nin)` the same math runs as one product.
+    then the activation, so the graph can be drawn and taught; `fused=True` makes that sum
+    one `affine` node instead (the same numbers, several times faster to train, drawn as one
+    op). With an array input `(nin,)` or `(N, nin)` the same math runs as one product.
 
     >>> n = Neuron(2, activation='tanh', seed=0)
     >>> n([1.0, -2.0]).shape
@@ -42,9 +43,10 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: F.Activation = "relu", init: Init = None,
-                 dtype: Any = np.float64, seed: Rng = None) -> None:
+                 dtype: Any = np.float64, seed: Rng = None, fused: bool = False) -> None:
         self.nin = int(nin)
         self.activation = activation
+        self.fused = bool(fused)
         self._act = F.get_activation(activation)
         name = F.activation_name(activation)
         weights = initialize(init, name, (self.nin,), as_generator(seed), np.dtype(dtype))
@@ -55,7 +57,10 @@ class Neuron(Module):
         if isinstance(x, (list, tuple)):
             if len(x) != self.nin:
                 raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
-            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+            if self.fused:
+                act = ag.affine(self.w, x, self.b)
+            else:
+                act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         else:
             x = as_input(x, self.b.dtype)
             if x.shape[-1:] != (self.nin,):
@@ -68,7 +73,8 @@ class Neuron(Module):
         return 1
 
     def extra_repr(self) -> str:
-        return f"{self.nin}, activation={F.activation_name(self.activation)!r}"
+        fused = ", fused=True" if self.fused else ""
+        return f"{self.nin}, activation={F.activation_name(self.activation)!r}{fused}"
 
 
 class Layer(Module):

@@ -5,5 +5,5 @@ from autograd.ops.elementwise import (abs, add, clip, cos, div, exp, log, log1p,
 from autograd.ops.shape import (broadcast_to, concatenate, expand_dims, getitem, reshape, stack,
                                 swap_last, transpose)
 from autograd.ops.reductions import logsumexp, max, mean, min, sum, sum_to
-from autograd.ops.linalg import matmul
+from autograd.ops.linalg import affine, matmul
 from autograd.ops.cast import astype

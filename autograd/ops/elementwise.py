@@ -73,9 +73,10 @@ def _where(a: Any, b: Any, cond: Any) -> Any:
     return np.where(cond, a, b)
 
 
-def _exponent_less_one(y: Any) -> Any:
-    """y - 1, but 1 where y == 0: there d(x^y)/dx = 0, and x^-1 at x = 0 would make 0 * inf."""
-    return where(data_of(y) == 0, 1.0, y - 1.0)
+def _exponent_less_one(x: Any, y: Any) -> Any:
+    """y - 1, but 1 where x == 0 and y == 0: there d(x^y)/dx = 0, and 0^-1 would make 0 * inf.
+    Only there: at y == 0 elsewhere, y - 1 keeps the derivative in y (x^(y-1) + ...) right."""
+    return where((data_of(x) == 0) & (data_of(y) == 0), 1.0, y - 1.0)
 
 
 def _base_for_log(x: Any, y: Any) -> Any:
@@ -108,7 +109,7 @@ div = Op("/", operator.truediv,
          describe_error=_broadcast_error("divide (/)"))
 power = Op("**", lambda x, y: math.pow(x, y) if type(x) is float and type(y) is float
            else np.power(x, y),
-           lambda g, ans, x, y: g * y * power(x, _exponent_less_one(y)),  # y x^(y-1)
+           lambda g, ans, x, y: g * y * power(x, _exponent_less_one(x, y)),  # y x^(y-1)
            lambda g, ans, x, y: g * ans * log(_base_for_log(x, y)),      # x^y log x
            describe_error=_broadcast_error("power (**)"))
 neg = Op("neg", operator.neg,

@@ -1,11 +1,14 @@
-"""Matrix product with numpy's `@` semantics, including 1-D operands and batch broadcasting."""
+"""Matrix product with numpy's `@` semantics (1-D operands, batch broadcasting), and `affine`,
+a whole neuron's weighted sum as one node."""
 from __future__ import annotations
 
-from typing import Any
+import operator
+from typing import Any, Sequence
 
 import numpy as np
 
-from autograd.op import Op, shape_of
+from autograd.op import Op, apply, shape_of
+from autograd.value import Value
 from autograd.ops.shape import expand_dims, reshape, swap_last
 
 
@@ -43,3 +46,40 @@ def _matmul_error(a: tuple, b: tuple) -> str:
 
 
 matmul = Op("matmul", np.matmul, _vjp_x, _vjp_y, describe_error=_matmul_error)
+
+
+def _affine(bias: Any, *pairs: Any) -> Any:
+    n = len(pairs) // 2                 # summed left to right from the bias, as micrograd does
+    return sum(map(operator.mul, pairs[:n], pairs[n:]), bias)
+
+
+def _affine_vjp(g: Any, ans: Any, bias: Any, *pairs: Any) -> list:
+    n = len(pairs) // 2                 # d/dbias = 1, d/dw_i = x_i, d/dx_i = w_i
+    return [g] + [g * x for x in pairs[n:]] + [g * w for w in pairs[:n]]
+
+
+_affine_op = Op("affine", _affine, joint_vjp=_affine_vjp,
+                describe_error=lambda *shapes: (
+                    f"affine: bias, weights and inputs of shapes "
+                    f"{', '.join(map(str, shapes))} cannot be broadcast together"))
+
+
+def affine(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Any:
+    """`bias + weights[0] * inputs[0] + weights[1] * inputs[1] + ...` as one node.
+
+    The same number as the chain of `*` and `+` micrograd builds for a neuron (summed in the
+    same order), but one node instead of 2n: a network of scalar Values trains several times
+    faster, and its drawing shows one `affine` op per neuron. Entries may be scalars or
+    arrays (broadcast elementwise).
+
+    >>> w = [Value(2.0), Value(-1.0)]
+    >>> y = affine(w, [3.0, 4.0], bias=0.5); y.backward(); y.data, w[0].grad, w[1].grad
+    (2.5, 3.0, 4.0)
+    """
+    if isinstance(weights, Value) or isinstance(inputs, Value):
+        raise TypeError("affine: weights and inputs must be sequences (lists or tuples) of "
+                        "numbers or Values; for one array of weights use inputs @ weights")
+    if len(weights) != len(inputs):
+        raise ValueError(f"affine: {len(weights)} weights but {len(inputs)} inputs; they "
+                         "must pair up")
+    return apply(_affine_op, (bias, *weights, *inputs), None)

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd.op import Op, data_of, per_argument, shape_of
+from autograd.op import Op, data_of, shape_of
 
 
 def normalize_axes(axis: Any, ndim: int, op: str) -> Any:
@@ -78,14 +78,18 @@ _scatter_op = Op("scatter_add", _scatter,
                  lambda g, ans, x, index, shape: _getitem_op(g, index=index))
 
 
-def _concat_vjp(argnum: int, g: Any, ans: Any, *args: Any, axis: int) -> Any:
-    start = builtins.sum(shape_of(a)[axis] for a in args[:argnum])
-    stop = start + shape_of(args[argnum])[axis]
-    return _getitem_op(g, index=(slice(None),) * axis + (slice(start, stop),))
+def _concat_vjp(g: Any, ans: Any, *args: Any, axis: int) -> list:
+    """Each input gets its slice of g along `axis`."""
+    grads, start = [], 0
+    for a in args:
+        stop = start + shape_of(a)[axis]
+        grads.append(_getitem_op(g, index=(slice(None),) * axis + (slice(start, stop),)))
+        start = stop
+    return grads
 
 
 _concatenate_op = Op("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-                     per_argument(_concat_vjp),                 # each input gets its slice
+                     joint_vjp=_concat_vjp,
                      describe_error=lambda *shapes, axis=0: (
                          f"concatenate: shapes {', '.join(map(str, shapes))} must match "
                          f"except along axis {axis}"))

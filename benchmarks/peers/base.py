@@ -18,6 +18,8 @@ class Peer:
       backward, update, gradients cleared) and returning the loss before the update.
     - `scalar_mlp(problem)`: the same step built from one scalar node per weight and one scalar
       graph per sample, as micrograd does.
+    - `fused_scalar_mlp(problem)`: scalar mode with each neuron's weighted sum as one node
+      (our `autograd.affine`).
     - `chain(problem)`: a `Chain` that builds the op chain and differentiates it.
     """
 
@@ -29,6 +31,9 @@ class Peer:
         return None
 
     def scalar_mlp(self, problem: MLPProblem) -> Optional[Step]:
+        return None
+
+    def fused_scalar_mlp(self, problem: MLPProblem) -> Optional[Step]:
         return None
 
     def chain(self, problem: ChainProblem) -> Optional["Chain"]:

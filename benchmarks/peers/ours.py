@@ -1,7 +1,7 @@
 """Our engine: array mode (one Value per weight matrix) and scalar mode (one Value per weight)."""
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, Callable, List
 
 import autograd
 import nn
@@ -23,6 +23,36 @@ def _sgd(params: List[Value], lr: float) -> None:
         for p in params:
             p.data -= lr * p.grad
             p.zero_grad()
+
+
+def _scalar_step(problem: MLPProblem, neuron: Callable[[List[Value], List[Any], Value], Value],
+                 mean: Callable[[List[Value]], Value], squares: Callable[[List[Value]], Value]):
+    """micrograd's training step on scalar Values: one graph per sample, a Value per weight.
+    `neuron(ws, inputs, b)` is a neuron's pre-activation; `mean` and `squares` (the sum of
+    squares) reduce lists of Values."""
+    # layers[l][j] = (weights of neuron j as a list of Values, its bias Value)
+    layers = [[([Value(float(w)) for w in W[:, j]], Value(float(b[j])))
+               for j in range(W.shape[1])] for W, b in problem.weights]
+    params = [p for layer in layers for ws, b in layer for p in ws + [b]]
+    rows = problem.x.tolist()
+    labels = problem.y.tolist()
+    last = len(layers) - 1
+
+    def forward(row: List[float]) -> Value:
+        act = row
+        for depth, layer in enumerate(layers):
+            act = [neuron(ws, act, b) for ws, b in layer]
+            if depth < last:
+                act = [v.relu() for v in act]
+        return act[0]
+
+    def step() -> float:
+        losses = [(1.0 - yi * forward(row)).relu() for row, yi in zip(rows, labels)]
+        loss = mean(losses) + problem.alpha * squares(params)
+        loss.backward()
+        _sgd(params, problem.lr)
+        return loss.data
+    return step
 
 
 class Ours(Peer):
@@ -50,30 +80,26 @@ class Ours(Peer):
         return step
 
     def scalar_mlp(self, problem: MLPProblem):
-        # layers[l][j] = (weights of neuron j as a list of Values, its bias Value)
-        layers = [[([Value(float(w)) for w in W[:, j]], Value(float(b[j])))
-                   for j in range(W.shape[1])] for W, b in problem.weights]
-        params = [p for layer in layers for ws, b in layer for p in ws + [b]]
-        rows = problem.x.tolist()
-        labels = problem.y.tolist()
-        last = len(layers) - 1
+        def neuron(ws: List[Value], inputs: List[Any], b: Value) -> Value:
+            return sum((w * a for w, a in zip(ws, inputs)), b)
 
-        def forward(row: List[float]) -> Value:
-            act = row
-            for depth, layer in enumerate(layers):
-                act = [sum((w * a for w, a in zip(ws, act)), b) for ws, b in layer]
-                if depth < last:
-                    act = [v.relu() for v in act]
-            return act[0]
+        def mean(terms: List[Value]) -> Value:
+            return sum(terms) * (1.0 / len(terms))
 
-        def step() -> float:
-            losses = [(1.0 - yi * forward(row)).relu() for row, yi in zip(rows, labels)]
-            data_loss = sum(losses) * (1.0 / len(losses))
-            loss = data_loss + problem.alpha * sum(p * p for p in params)
-            loss.backward()
-            _sgd(params, problem.lr)
-            return loss.data
-        return step
+        def squares(params: List[Value]) -> Value:
+            return sum(p * p for p in params)
+        return _scalar_step(problem, neuron, mean, squares)
+
+    def fused_scalar_mlp(self, problem: MLPProblem):
+        def neuron(ws: List[Value], inputs: List[Any], b: Value) -> Value:
+            return autograd.affine(ws, inputs, b)
+
+        def mean(terms: List[Value]) -> Value:
+            return autograd.affine([1.0 / len(terms)] * len(terms), terms)
+
+        def squares(params: List[Value]) -> Value:
+            return autograd.affine(params, params)
+        return _scalar_step(problem, neuron, mean, squares)
 
     def chain(self, problem: ChainProblem):
         def backward(y: Value) -> None:

@@ -289,6 +289,18 @@ def draw_softmax(data):
     return [x], {"axis": data.draw(st.integers(-x.ndim, x.ndim - 1), label="axis")}
 
 
+def draw_affine(data):
+    """A bias and 0-3 weight/input pairs of mutually broadcastable shapes."""
+    n = data.draw(st.integers(0, 3), label="pairs")
+    found = data.draw(broadcastable_shapes(2 * n + 1), label="shapes")
+    return [data.draw(arrays(s), label=f"x{i}") for i, s in enumerate(found)], {}
+
+
+def _affine_by_hand(bias, *pairs):
+    n = len(pairs) // 2
+    return sum((w * x for w, x in zip(pairs[:n], pairs[n:])), bias)
+
+
 def draw_float_mix(data):
     x = data.draw(arrays(shapes(), avoid=(0.0,), margin=0.3), label="x")
     return [x], {"k": data.draw(elements(-2.0, 2.0, avoid=(0.0,), margin=0.3), label="k")}
@@ -365,6 +377,9 @@ CASES: List[Case] = [
          lambda a, b, cond: np.where(cond, a, b),
          lambda t, a, b, cond: t.where(t.as_tensor(cond), a, b)),
     Case("matmul", draw_matmul, lambda x, y: x @ y, np.matmul, lambda t, x, y: x @ y),
+    Case("affine", draw_affine,
+         lambda bias, *pairs: ag.affine(pairs[:len(pairs) // 2], pairs[len(pairs) // 2:], bias),
+         _affine_by_hand, lambda t, *args: _affine_by_hand(*args)),
     Case("matmul-fn", draw_matmul, lambda x, y: ag.matmul(x, y), np.matmul,
          lambda t, x, y: t.matmul(x, y)),
     # reductions

@@ -61,10 +61,19 @@ def test_first_loss_matches_the_numpy_floor(tables, workload, variant):
     assert floor["check"] == "ok"
 
 
-def test_scalar_mode_computes_the_same_loss(tables):
-    scalar, = _rows(tables[1], peer="ours", variant="scalar")
+def test_scalar_modes_compute_the_same_loss(tables):
     batched, = _rows(tables[1], peer="ours", variant="batched")
-    assert _close(scalar["first loss"], batched["first loss"])
+    for variant in ("scalar", "scalar, fused"):
+        scalar, = _rows(tables[1], peer="ours", variant=variant)
+        assert _close(scalar["first loss"], batched["first loss"])
+
+
+def test_fused_scalar_steps_train_like_the_expanded_ones():
+    ours = peers.load("ours")
+    problem = problems.micrograd_demo(n=8)
+    expanded, fused = ours.scalar_mlp(problem), ours.fused_scalar_mlp(problem)
+    for _ in range(3):                          # same losses after updates: same gradients
+        assert _close(expanded(), fused(), rtol=1e-12)
 
 
 def test_op_chains_agree(tables):

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+import autograd as ag
 import nn
 from nn import data, init, losses, optim
 from nn import functional as F
@@ -154,3 +155,17 @@ def test_the_digits_state_their_source_and_licence():
     for fact in ("archive.ics.uci.edu/dataset/80", "Alpaydin", "CC BY 4.0", "1797"):
         assert fact in readme or fact in data.__doc__, fact
     assert "CC BY 4.0" in data.load_digits.__doc__
+
+
+def test_fused_neuron_computes_the_same_as_the_expanded_one():
+    x = [ag.Value(0.5), -1.5, ag.Value(2.0)]
+    expanded, fused = nn.Neuron(3, activation="tanh", seed=0), nn.Neuron(3, "tanh", seed=0,
+                                                                         fused=True)
+    a, b = expanded(x), fused(x)
+    a.backward()
+    grads = [w.grad for w in expanded.parameters()] + [x[0].grad, x[2].grad]
+    x[0].zero_grad(), x[2].zero_grad()
+    b.backward()
+    assert b.data == a.data and b.parents[0].op == "affine"
+    assert [w.grad for w in fused.parameters()] + [x[0].grad, x[2].grad] == grads
+    assert "fused=True" in repr(fused) and "fused" not in repr(expanded)
