@@ -17,7 +17,7 @@ from autograd.anomaly import check_backward
 from autograd.grad_mode import _GradMode, enable_grad, no_grad
 from autograd.op import _NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
-from autograd.value import Value, grad_like
+from autograd.value import MANY_INPUTS, ONE_INPUT, Value, grad_like, inputs_of
 
 _creation_order = operator.attrgetter("_order")
 
@@ -32,7 +32,7 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
 
 
 def _store_leaf(node: Value, g: Any) -> None:
-    if not node._parents:
+    if node._op is None:
         node._grad = g if node._grad is None else _add(node._grad, g)
 
 
@@ -119,7 +119,7 @@ def _graph(root: Value, targets: Optional[Sequence[Value]]) -> List[Value]:
     while stack:
         node = stack.pop()
         nodes.append(node)
-        for p in node._parents:
+        for p in inputs_of(node):
             if isinstance(p, Value) and p.requires_grad and p not in seen:
                 seen.add(p)
                 stack.append(p)
@@ -129,7 +129,7 @@ def _graph(root: Value, targets: Optional[Sequence[Value]]) -> List[Value]:
     leads = set(targets)
     kept = []
     for node in reversed(nodes):                 # oldest first: parents before children
-        if node in leads or any(isinstance(p, Value) and p in leads for p in node._parents):
+        if node in leads or any(isinstance(p, Value) and p in leads for p in inputs_of(node)):
             leads.add(node)
             kept.append(node)
     kept.reverse()
@@ -153,23 +153,22 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
             node._grad = g if old is None else _add(old, g)
         else:
             on_node(node, g)
-        parents = node._parents
-        if not parents:
+        op = node._op
+        if op is None:                  # a leaf
             continue
         attrs = node._attrs
-        if create_graph:
-            args, ans = parents, node
-        else:           # raw data (constants are stored raw: see Value.parents)
-            ans = node.data
-            if len(parents) == 2:
-                a, b = parents
-                args = (a.data if isinstance(a, Value) else a,
-                        b.data if isinstance(b, Value) else b)
-            elif len(parents) == 1:
-                args = (parents[0].data,)
-            else:
-                args = [p.data if isinstance(p, Value) else p for p in parents]
-        op = node._op
+        a, b = node._a, node._b         # the inputs (see value.set_inputs), constants raw
+        if b is ONE_INPUT:
+            parents = (a,)
+            args = parents if create_graph else (a.data,)
+        elif b is MANY_INPUTS:
+            parents = a
+            args = a if create_graph else [p.data if isinstance(p, Value) else p for p in a]
+        else:
+            parents = (a, b)
+            args = parents if create_graph else (a.data if isinstance(a, Value) else a,
+                                                 b.data if isinstance(b, Value) else b)
+        ans = node if create_graph else node.data
         joint = op.joint_vjp
         if joint is not None:           # all inputs' gradients in one call
             try:
@@ -210,7 +209,7 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
                 pending[p] = _add(prev, gp)
                 continue
             heappush(frontier, (-p._order, p))
-            if p._parents or type(gp) is not np.ndarray or (gp is not g and gp.base is None):
+            if p._op is not None or type(gp) is not np.ndarray or (gp is not g and gp.base is None):
                 pending[p] = gp
             else:
                 pending[p] = gp.copy()      # a leaf's .grad never aliases another array

@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd.anomaly import check_forward
 from autograd.grad_mode import _GradMode
-from autograd.value import Value, _next_order, as_data
+from autograd.value import MANY_INPUTS, ONE_INPUT, Value, _next_order, as_data
 
 _NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 _new = object.__new__
@@ -124,12 +124,17 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
             args = tuple([a if isinstance(a, Value) else r for a, r in zip(args, raws)])
         v.requires_grad = True
         v._op = op
-        v._parents = args
+        if len(args) == 2:              # set_inputs, inlined
+            v._a, v._b = args
+        elif len(args) == 1:
+            v._a, v._b = args[0], ONE_INPUT
+        else:
+            v._a, v._b = args, MANY_INPUTS
         v._attrs = attrs
     else:
         v.requires_grad = False
         v._op = None
-        v._parents = ()
+        v._a = v._b = None
         v._attrs = None
     if _GradMode.anomaly:
         check_forward(op, raws, out, v)

@@ -10,6 +10,32 @@ Data = Union[float, np.ndarray]
 
 _next_order = itertools.count().__next__
 
+# How a node keeps its op's inputs: in two slots, not a tuple, because every object that
+# holds references is one more for Python's cyclic garbage collector to traverse, again and
+# again while a graph grows (a third of the time of a long chain). One input: `_a` and
+# ONE_INPUT in `_b`; two: `_a` and `_b`; more: a tuple in `_a` and MANY_INPUTS in `_b`.
+ONE_INPUT, MANY_INPUTS = object(), object()
+
+
+def inputs_of(node: "Value") -> tuple:
+    """The inputs of the op that made `node` as stored (constants raw); () for a leaf."""
+    if node._op is None:
+        return ()
+    b = node._b
+    if b is ONE_INPUT:
+        return (node._a,)
+    return node._a if b is MANY_INPUTS else (node._a, b)
+
+
+def set_inputs(node: "Value", inputs: tuple) -> None:
+    """Store an op's inputs on its node (see ONE_INPUT)."""
+    if len(inputs) == 2:
+        node._a, node._b = inputs
+    elif len(inputs) == 1:
+        node._a, node._b = inputs[0], ONE_INPUT
+    else:
+        node._a, node._b = inputs, MANY_INPUTS
+
 
 def as_data(x: Any) -> Data:
     """Convert user input to what a Value holds: a float64 scalar becomes a Python float,
@@ -43,7 +69,7 @@ class Value:
     4.0
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "name", "_op", "_parents", "_attrs",
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_op", "_a", "_b", "_attrs",
                  "_order", "__weakref__")
     # numpy defers to our reflected operators (np_array * value gives a Value).
     __array_ufunc__ = None
@@ -54,7 +80,7 @@ class Value:
         self.requires_grad = bool(requires_grad)
         self.name = name
         self._op = None
-        self._parents = ()
+        self._a = self._b = None        # the op's inputs (see set_inputs); none for a leaf
         self._attrs = None
         self._order = _next_order()
 
@@ -68,13 +94,14 @@ class Value:
     def parents(self) -> tuple:
         """The inputs of the op that made this value, in order, all Values: a number or array
         the op used (`x * 2.0`) appears as a read-only `Constant`."""
-        parents = self._parents
+        parents = inputs_of(self)
         for p in parents:
             if not isinstance(p, Value):
                 # Ops store constants raw (a Value per constant costs a third of an op); they
                 # become Constants when someone looks, once, so their identity is stable.
-                parents = self._parents = tuple(
+                parents = tuple(
                     p if isinstance(p, Value) else Constant(as_data(p)) for p in parents)
+                set_inputs(self, parents)
                 break
         return parents
 
@@ -277,7 +304,7 @@ class Constant(Value):
     name = None             # type: ignore[assignment]
     _grad = None
     _op = None
-    _parents = ()
+    _a = _b = None
     _attrs = None
     _order = -1
 
