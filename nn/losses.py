@@ -165,9 +165,11 @@ def _labelled_xent(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray) -> Any:
     """d/dz of logsumexp(z) - z[label] is softmax(z) - onehot(label), per row."""
     z = logits.data if isinstance(logits, Value) else logits
+    # Shifting by the row maximum (a constant) changes no probability and no derivative.
+    e = ag.exp(logits - z.max(axis=1, keepdims=True))
+    probs = e / ag.sum(e, axis=1, keepdims=True)
     onehot = np.zeros(z.shape, dtype=z.dtype)
     onehot[np.arange(len(labels)), labels] = 1
-    probs = ag.exp(logits - ag.logsumexp(logits, axis=1, keepdims=True))
     return (probs - onehot) * ag.reshape(g, (-1, 1))
 
 
