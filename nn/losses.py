@@ -166,11 +166,13 @@ def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray) -> Any
     """d/dz of logsumexp(z) - z[label] is softmax(z) - onehot(label), per row."""
     z = logits.data if isinstance(logits, Value) else logits
     # Shifting by the row maximum (a constant) changes no probability and no derivative.
+    # Methods and indexing (e.sum, g[:, None]) serve raw arrays and Values alike, so the
+    # ordinary backward pass runs plain numpy.
     e = ag.exp(logits - z.max(axis=1, keepdims=True))
-    probs = e / ag.sum(e, axis=1, keepdims=True)
+    probs = e / e.sum(axis=1, keepdims=True)
     onehot = np.zeros(z.shape, dtype=z.dtype)
     onehot[np.arange(len(labels)), labels] = 1
-    return (probs - onehot) * ag.reshape(g, (-1, 1))
+    return (probs - onehot) * g[:, None]
 
 
 # One node instead of six (log-softmax, pick, negate): the usual classification loss is the

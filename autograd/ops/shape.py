@@ -32,7 +32,7 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> Any:
 
 
 def _as_shape(shape: Any) -> tuple:
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
 
 
 def _reshape_error(a: tuple, shape: tuple = ()) -> str:
