@@ -19,18 +19,21 @@ def _data(x: Any) -> np.ndarray:
     return np.asarray(x.data if isinstance(x, Value) else x)
 
 
+def _check_reduction(size: int, reduction: str, name: str) -> None:
+    """A known reduction, and no mean of nothing."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {', '.join(_REDUCTIONS)}, "
+                         f"got {reduction!r}")
+    if reduction == "mean" and size == 0:
+        raise ValueError(f"{name}: cannot average the loss of an empty batch (no rows); "
+                         "give at least one sample, or use reduction='sum'")
+
+
 def _reduce(loss: Any, reduction: str, name: str) -> Any:
+    _check_reduction(np.size(_data(loss)), reduction, name)
     if reduction == "mean":
-        if np.size(_data(loss)) == 0:
-            raise ValueError(f"{name}: cannot average the loss of an empty batch (no rows); "
-                             "give at least one sample, or use reduction='sum'")
         return ag.mean(loss)
-    if reduction == "sum":
-        return ag.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{name}: reduction must be one of {', '.join(_REDUCTIONS)}, "
-                     f"got {reduction!r}")
+    return ag.sum(loss) if reduction == "sum" else loss
 
 
 def _same_shape(a: Any, b: Any, name: str) -> None:
@@ -156,13 +159,17 @@ def nll_loss(log_probs: Any, targets: Any, reduction: str = "mean") -> Any:
     return _reduce(-picked, reduction, "nll_loss")
 
 
-def _labelled_xent(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per-row logsumexp(z) - z[label], shifted by the row maximum (stable for any logits)."""
+def _labelled_xent(logits: np.ndarray, labels: np.ndarray, reduction: str) -> Any:
+    """Per-row logsumexp(z) - z[label], shifted by the row maximum (stable for any logits),
+    then reduced."""
     shifted = logits - logits.max(axis=1, keepdims=True)
-    return np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(labels)), labels]
+    rows = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(labels)), labels]
+    if reduction == "none":
+        return rows
+    return rows.mean() if reduction == "mean" else rows.sum()
 
 
-def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray) -> Any:
+def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray, reduction: str) -> Any:
     """d/dz of logsumexp(z) - z[label] is softmax(z) - onehot(label), per row."""
     z = logits.data if isinstance(logits, Value) else logits
     # Shifting by the row maximum (a constant) changes no probability and no derivative.
@@ -172,11 +179,13 @@ def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray) -> Any
     probs = e / e.sum(axis=1, keepdims=True)
     onehot = np.zeros(z.shape, dtype=z.dtype)
     onehot[np.arange(len(labels)), labels] = 1
-    return (probs - onehot) * g[:, None]
+    scale = g[:, None] if reduction == "none" else (g / len(labels) if reduction == "mean"
+                                                     else g)
+    return (probs - onehot) * scale
 
 
-# One node instead of six (log-softmax, pick, negate): the usual classification loss is the
-# hottest part of a small model's step, and a one-node loss reads better in drawings.
+# One node instead of seven (log-softmax, pick, negate, reduce): the usual classification loss
+# is the hottest part of a small model's step, and a one-node loss reads better in drawings.
 _softmax_cross_entropy = ag.Op("cross_entropy", _labelled_xent, _labelled_xent_vjp)
 
 
@@ -202,7 +211,8 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Any:
         logp = log_softmax(logits, axis=-1)
         return _reduce(-(logp * target).sum(axis=-1), reduction, "cross_entropy")
     labels = _check_labels(t, shape[0], shape[1], "cross_entropy")
-    return _reduce(_softmax_cross_entropy(logits, labels=labels), reduction, "cross_entropy")
+    _check_reduction(shape[0], reduction, "cross_entropy")
+    return _softmax_cross_entropy(logits, labels=labels, reduction=reduction)
 
 
 def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Any:

@@ -51,3 +51,20 @@ def test_fused_cross_entropy_has_correct_first_and_second_derivatives():
     g = ag.grad(lambda u: losses.cross_entropy(u, labels))
     numeric = (g(z + eps * v) - g(z - eps * v)) / (2 * eps)
     np.testing.assert_allclose(hvp(z), numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_each_reduction_is_one_node_with_the_composite_gradient(reduction):
+    rng = np.random.default_rng(2)
+    z, labels = rng.standard_normal((5, 3)), rng.integers(0, 3, 5)
+    w = rng.standard_normal(5)                    # a random upstream gradient for 'none'
+    a, b = Value(z), Value(z)
+    fused = losses.cross_entropy(a, labels, reduction=reduction)
+    rows = -ag.getitem(log_softmax(b, axis=-1), (np.arange(5), labels))
+    composite = {"mean": rows.mean(), "sum": rows.sum(), "none": rows}[reduction]
+    assert fused.op == "cross_entropy" and fused.parents == (a,)
+    np.testing.assert_allclose(fused.data, composite.data, rtol=1e-12)
+    (fused * w).sum().backward() if reduction == "none" else fused.backward()
+    (composite * w).sum().backward() if reduction == "none" else composite.backward()
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=1e-15)
+    assert ag.gradcheck(lambda v: (losses.cross_entropy(v, labels, reduction) * 1.0).sum(), z)
