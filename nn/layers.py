@@ -14,12 +14,30 @@ from nn.module import Module
 Init = Union[str, Any, None]
 
 
-def record_dead_units(module: Module, out: Any) -> None:
-    """Under training, a ReLU module remembers which of its units output 0 for every sample of
-    the batch (`module.dead_units`, a boolean array per unit) for `nn.gradient_report`."""
-    if module.training and F.activation_name(module.activation) == "relu":
-        data = np.asarray(out.data if isinstance(out, Value) else out)
-        module.dead_units = np.all(data == 0, axis=tuple(range(data.ndim - 1)))
+class ReluWatch:
+    """For modules that apply an activation: under training a ReLU keeps its last output (a
+    reference, not a copy: nothing is computed per step), so `dead_units` can tell, when
+    `nn.gradient_report` asks, which units output 0 for every sample of that batch."""
+
+    activation: F.Activation
+    _watched: Any = None
+
+    def _watch(self, out: Any) -> None:
+        if self.training and self._is_relu:     # type: ignore[attr-defined]
+            self._watched = out.data if isinstance(out, Value) else out
+
+    @property
+    def _is_relu(self) -> bool:
+        return F.activation_name(self.activation) == "relu"
+
+    @property
+    def dead_units(self) -> Optional[np.ndarray]:
+        """A boolean per unit: True where it output 0 for the whole last training batch
+        (None before any training forward of a ReLU)."""
+        if self._watched is None:
+            return None
+        data = np.asarray(self._watched)
+        return np.all(data == 0, axis=tuple(range(data.ndim - 1)))
 
 
 def as_input(x: Any, dtype: np.dtype) -> Any:
@@ -77,7 +95,7 @@ class Neuron(Module):
         return f"{self.nin}, activation={F.activation_name(self.activation)!r}{fused}"
 
 
-class Layer(Module):
+class Layer(ReluWatch, Module):
     """A dense layer: `activation(x @ W + b)` with `W (nin, nout)` and `b (nout,)`.
 
     Takes a batch `(N, nin)` or one sample `(nin,)`.
@@ -105,7 +123,7 @@ class Layer(Module):
         if self.b is not None:
             out = out + self.b
         out = self._act(out)
-        record_dead_units(self, out)
+        self._watch(out)
         return out
 
     def output_size(self, input_size: Optional[int]) -> int:
@@ -148,7 +166,7 @@ class MLP(Module):
         return f"{self.layers[0].nin}, {[layer.nout for layer in self.layers]}"
 
 
-class Activation(Module):
+class Activation(ReluWatch, Module):
     """An activation as a module, for use in `Sequential`."""
 
     def __init__(self, activation: F.Activation) -> None:
@@ -157,7 +175,7 @@ class Activation(Module):
 
     def forward(self, x: Any) -> Any:
         out = self._act(x)
-        record_dead_units(self, out)
+        self._watch(out)
         return out
 
     def extra_repr(self) -> str:

@@ -133,7 +133,8 @@ def sum_to(g: Any, shape: tuple) -> Any:
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and gshape[lead + i] != 1)
     if type(g) is np.ndarray:           # an ordinary backward pass: numpy directly
-        return g.sum(axis=axes).reshape(shape)
+        out = g.sum(axis=axes)
+        return out if out.shape == shape else out.reshape(shape)
     out = _sum_op(g, axis=axes, keepdims=False) if axes else g
     return out if shape_of(out) == shape else reshape(out, shape)
 
