@@ -20,6 +20,7 @@ def steps(n_steps: int) -> Dict[str, Callable[[], None]]:
     ours = load("ours")
     demo = problems.micrograd_demo()
     scalar_step, batched_step = ours.scalar_mlp(demo), ours.mlp(demo)
+    fused_step = ours.fused_scalar_mlp(demo)
     chains = {label: ours.chain(problems.op_chain(1000, shape))
               for label, shape in (("scalar", ()), ("(16,)", (16,)))}
 
@@ -30,6 +31,7 @@ def steps(n_steps: int) -> Dict[str, Callable[[], None]]:
         return run
 
     out = {"workload 1, scalar mode": repeat(scalar_step, n_steps),
+           "workload 1, scalar mode, fused": repeat(fused_step, n_steps),
            "workload 1, batched": repeat(batched_step, 20 * n_steps)}
     for label, c in chains.items():
         out[f"workload 5, {label}, fwd+bwd"] = repeat(lambda c=c: c.backward(c.forward()),
