@@ -1,9 +1,10 @@
 """Reverse-mode differentiation over the recorded graph.
 
-One walk per backward pass: collect the nodes that need a gradient (iteratively, so a chain of
-a million ops is fine), order them newest first (a node is always created after its parents,
-so creation order is a topological order), and run each node's VJPs once. Gradients are summed
-back to each input's shape in one place (`_fit`).
+One walk per backward pass, without recursion (a chain of a million ops is fine): nodes come
+off a heap newest first. A node is always created after its inputs, so by the time a node is
+taken every node that feeds it a gradient has been processed, and its gradient is complete.
+Each node's VJPs run once; gradients are summed back to each input's shape in one place
+(`_fit`).
 """
 from __future__ import annotations
 
@@ -110,30 +111,22 @@ def _zero(v: Value) -> Any:
     return 0.0 if type(v.data) is float else np.zeros_like(v.data)
 
 
-def _graph(root: Value, targets: Optional[Sequence[Value]]) -> List[Value]:
-    """Nodes reachable from root that require a gradient, newest (closest to root) first.
-    With `targets`, only the nodes on a path from root to a target are kept."""
+def _on_paths(root: Value, targets: Sequence[Value]) -> set:
+    """The nodes on a path from `root` to one of `targets` (the only ones worth visiting when
+    just the targets' gradients are wanted)."""
     seen = {root}
     stack = [root]
-    nodes = []
     while stack:
-        node = stack.pop()
-        nodes.append(node)
-        for p in inputs_of(node):
+        for p in inputs_of(stack.pop()):
             if isinstance(p, Value) and p.requires_grad and p not in seen:
                 seen.add(p)
                 stack.append(p)
-    nodes.sort(key=_creation_order, reverse=True)
-    if targets is None:
-        return nodes
     leads = set(targets)
-    kept = []
-    for node in reversed(nodes):                 # oldest first: parents before children
-        if node in leads or any(isinstance(p, Value) and p in leads for p in inputs_of(node)):
+    for node in sorted(seen, key=_creation_order):      # oldest first: inputs before users
+        if node not in leads and any(isinstance(p, Value) and p in leads
+                                     for p in inputs_of(node)):
             leads.add(node)
-            kept.append(node)
-    kept.reverse()
-    return kept
+    return leads & seen
 
 
 def _backprop(root: Value, seed: Any, create_graph: bool,
@@ -141,7 +134,7 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
               on_node: Optional[Callable[[Value, Any], None]] = None) -> None:
     """The backward pass: every node once, children before parents. Each node's complete
     gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`."""
-    keep = set(_graph(root, targets)) if targets is not None else None
+    keep = _on_paths(root, targets) if targets is not None else None
     pending: Dict[Value, Any] = {root: seed}
     frontier = [(-root._order, root)]   # newest first: a node is created after its parents
     anomaly = _GradMode.anomaly
