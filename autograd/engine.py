@@ -136,10 +136,16 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
     gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`."""
     keep = _on_paths(root, targets) if targets is not None else None
     pending: Dict[Value, Any] = {root: seed}
-    frontier = [(-root._order, root)]   # newest first: a node is created after its parents
+    # Pending nodes, newest first: a heap keyed by creation order, except that a lone pending
+    # node (the next link of a chain) waits in `lone` and skips the heap.
+    frontier: List[tuple] = []
+    lone: Optional[Value] = root
     anomaly = _GradMode.anomaly
-    while frontier:
-        node = heappop(frontier)[1]
+    while lone is not None or frontier:
+        if lone is not None:
+            node, lone = lone, None
+        else:
+            node = heappop(frontier)[1]
         g = pending.pop(node)
         if on_node is None:
             old = node._grad
@@ -186,26 +192,33 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
             pd = p.data
             if type(gp) is float and type(pd) is float:     # scalars: nothing to fit or copy
                 prev = pending.get(p)
-                if prev is None:
-                    pending[p] = gp
-                    heappush(frontier, (-p._order, p))
-                else:
+                if prev is not None:
                     pending[p] = prev + gp
-                continue
-            if type(gp) is np.ndarray and type(pd) is np.ndarray:
-                if gp.shape != pd.shape or gp.dtype != pd.dtype:
-                    gp = _fit(gp, p)
-            else:
-                gp = _fit(gp, p)
-            prev = pending.get(p)
-            if prev is not None:
-                pending[p] = _add(prev, gp)
-                continue
-            heappush(frontier, (-p._order, p))
-            if p._op is not None or type(gp) is not np.ndarray or (gp is not g and gp.base is None):
+                    continue
                 pending[p] = gp
             else:
-                pending[p] = gp.copy()      # a leaf's .grad never aliases another array
+                if type(gp) is np.ndarray and type(pd) is np.ndarray:
+                    if gp.shape != pd.shape or gp.dtype != pd.dtype:
+                        gp = _fit(gp, p)
+                else:
+                    gp = _fit(gp, p)
+                prev = pending.get(p)
+                if prev is not None:
+                    pending[p] = _add(prev, gp)
+                    continue
+                if p._op is not None or type(gp) is not np.ndarray or (
+                        gp is not g and gp.base is None):
+                    pending[p] = gp
+                else:
+                    pending[p] = gp.copy()  # a leaf's .grad never aliases another array
+            # p is newly pending
+            if lone is None and not frontier:
+                lone = p
+            else:
+                if lone is not None:
+                    heappush(frontier, (-lone._order, lone))
+                    lone = None
+                heappush(frontier, (-p._order, p))
 
 
 def _add(a: Any, b: Any) -> Any:
