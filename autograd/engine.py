@@ -1,8 +1,9 @@
 """Reverse-mode differentiation over the recorded graph.
 
 One walk per backward pass, without recursion (a chain of a million ops is fine): nodes come
-off a heap newest first. A node is always created after its inputs, so by the time a node is
-taken every node that feeds it a gradient has been processed, and its gradient is complete.
+off a heap newest first. A node is always created after its inputs (copies and unpickled
+Values get a fresh creation order, see Value.__setstate__), so by the time a node is taken
+every node that feeds it a gradient has been processed, and its gradient is complete.
 Each node's VJPs run once; gradients are summed back to each input's shape in one place
 (`_fit`).
 """

@@ -1,4 +1,5 @@
-"""The op core: a primitive is a forward on raw data plus one VJP per input, written once.
+"""The op core: a primitive is a forward on raw data plus its VJPs (one per input, or one joint
+VJP for all inputs), written once.
 
 `apply` runs the forward on raw data (Python floats or numpy arrays). When no argument is a
 `Value` it returns the raw result, so the same functions serve as plain numeric helpers; when
@@ -52,7 +53,8 @@ class Op:
         return apply(self, args, attrs or None)
 
     def vjp(self, argnum: int, g: Any, ans: Any, *args: Any, **attrs: Any) -> Any:
-        """The gradient for input `argnum`, whichever form the VJPs take."""
+        """The gradient for input `argnum`, whichever form the VJPs take (a joint VJP computes
+        every input's gradient to return this one)."""
         if self.joint_vjp is not None:
             return self.joint_vjp(g, ans, *args, **attrs)[argnum]
         return self.vjps[argnum](g, ans, *args, **attrs)

@@ -84,6 +84,14 @@ class Value:
         self._attrs = None
         self._order = _next_order()
 
+    def __setstate__(self, state: Any) -> None:
+        """A copied or unpickled Value is a new node: it gets a fresh creation order, so every
+        node stays newer than its inputs and no two share an order (the engine relies on it).
+        Its inputs are restored first (copy and pickle build them before it), so they are older."""
+        for key, item in (state[1] if isinstance(state, tuple) else state).items():
+            object.__setattr__(self, key, item)
+        self._order = _next_order()
+
     # ----- graph and gradient -------------------------------------------------------------
     @property
     def op(self) -> str:

@@ -76,7 +76,11 @@ def _where(a: Any, b: Any, cond: Any) -> Any:
 def _exponent_less_one(x: Any, y: Any) -> Any:
     """y - 1, but 1 where x == 0 and y == 0: there d(x^y)/dx = 0, and 0^-1 would make 0 * inf.
     Only there: at y == 0 elsewhere, y - 1 keeps the derivative in y (x^(y-1) + ...) right."""
-    return where((data_of(x) == 0) & (data_of(y) == 0), 1.0, y - 1.0)
+    both = (data_of(x) == 0) & (data_of(y) == 0)
+    if not np.any(both):
+        return y - 1.0                  # the usual case: no mask, and y's own dtype
+    one = np.ones((), dtype=np.result_type(data_of(x), data_of(y)))    # keeps float32
+    return where(both, one, y - 1.0)
 
 
 def _base_for_log(x: Any, y: Any) -> Any:

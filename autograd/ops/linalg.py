@@ -49,6 +49,8 @@ matmul = Op("matmul", np.matmul, _vjp_x, _vjp_y, describe_error=_matmul_error)
 
 
 def _affine(bias: Any, *pairs: Any) -> Any:
+    if not pairs:                       # a copy: the output must not share the bias's array
+        return bias.copy() if type(bias) is np.ndarray else bias
     n = len(pairs) // 2                 # summed left to right from the bias, as micrograd does
     return sum(map(operator.mul, pairs[:n], pairs[n:]), bias)
 
@@ -70,7 +72,7 @@ def affine(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> An
     The same number as the chain of `*` and `+` micrograd builds for a neuron (summed in the
     same order), but one node instead of 2n: a network of scalar Values trains several times
     faster, and its drawing shows one `affine` op per neuron. Entries may be scalars or
-    arrays (broadcast elementwise).
+    arrays (broadcast elementwise); with no weights the result is (a copy of) the bias.
 
     >>> w = [Value(2.0), Value(-1.0)]
     >>> y = affine(w, [3.0, 4.0], bias=0.5); y.backward(); y.data, w[0].grad, w[1].grad

@@ -97,3 +97,12 @@ def test_a_joint_vjp_on_floats_follows_ieee_rules():
     with np.errstate(divide="ignore"):
         op(x, y).backward()
     assert x.grad == math.inf and y.grad == -math.inf
+
+
+def test_no_weights_gives_a_copy_of_the_bias():
+    b = Value(np.zeros(2))
+    y = ag.affine([], [], b)
+    b.data += 1.0
+    np.testing.assert_array_equal(y.data, [0.0, 0.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])

@@ -1,7 +1,9 @@
 """The backward pass: seeding, errors, accumulation, deep graphs, grad modes, memory, dtypes
 and IEEE semantics of scalar arithmetic."""
+import copy
 import gc
 import math
+import pickle
 import sys
 import warnings
 import weakref
@@ -289,6 +291,27 @@ def test_a_link_adds_one_object_for_the_garbage_collector(link):
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_copies_are_new_nodes_newer_than_their_inputs():
+    """copy.deepcopy (a target network, say) and pickle keep every slot, but a copy gets a
+    fresh creation order: the engine takes nodes newest first."""
+    a = Value(np.array([1.0, 2.0]))
+    c = (a * 2.0) + a
+    twin = copy.deepcopy(c)
+    x2, twin_a = twin.parents
+    assert twin_a is not a and x2.parents[0] is twin_a
+    assert twin_a._order < x2._order < twin._order and twin_a._order > c._order
+    total = c.sum() + (twin * 10.0).sum()           # the original and its copy in one graph
+    total.backward()
+    np.testing.assert_array_equal(a.grad, [3.0, 3.0])
+    np.testing.assert_array_equal(twin_a.grad, [30.0, 30.0])
+    w = pickle.loads(pickle.dumps(Value(np.array([1.0, 2.0]))))
+    loss = (w * w).sum() + (w * 3.0).sum()
+    np.testing.assert_array_equal(ag.grad(lambda v: (v * v).sum() + (v * 3.0).sum())(w.data),
+                                  [5.0, 7.0])
+    steps = [g for node, g in backward_steps(loss) if node is w]
+    assert len(steps) == 1 and np.array_equal(steps[0], [5.0, 7.0])
 
 
 # ----- dtypes ---------------------------------------------------------------------------------

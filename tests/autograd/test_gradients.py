@@ -261,3 +261,12 @@ def test_sigmoid_is_stable_for_large_inputs():
         s = Value(-1000.0)
         s.sigmoid().backward()
         assert s.grad == 0.0
+
+
+def test_power_vjp_keeps_float32_without_a_cast():
+    x = Value(np.array([0.0, 2.0], dtype=np.float32))
+    y = x ** 2.0
+    assert ag.power.vjp(0, np.ones(2, np.float32), y.data, x.data, 2.0).dtype == np.float32
+    y.sum().backward(create_graph=True)
+    assert x.grad.dtype == np.float32 and x.grad.op != "astype"
+    np.testing.assert_array_equal(x.grad.data, [0.0, 4.0])
