@@ -60,6 +60,13 @@ class Timing:
         return (high - low) / self.median
 
 
+def paired_ratio(a: Timing, b: Timing) -> float:
+    """The median over rounds of a's time / b's time in the same round. Contenders run back to
+    back within a round, so a drift of the machine's speed (this shared VM's can reach 1.5x
+    within minutes) cancels, where a ratio of two medians would keep it."""
+    return statistics.median(x / y for x, y in zip(a.samples, b.samples))
+
+
 def _block(step: Step, repeat: int) -> float:
     gc.collect()        # start clean: no contender pays for another's garbage
     start = time.perf_counter()

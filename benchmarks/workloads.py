@@ -14,7 +14,7 @@ from benchmarks.peers import Missing
 from benchmarks.peers.base import Peer
 from benchmarks.report import (Table, agreement, count, micro, number, percent, ratio,
                                seconds)
-from benchmarks.timing import Settings, Timing, first_call, interleaved
+from benchmarks.timing import Settings, Timing, first_call, interleaved, paired_ratio
 
 OURS = "ours"
 
@@ -91,7 +91,7 @@ def mlp_table(title: str, variants: Sequence[tuple], peers: Dict[str, Peer],
     results = _run(candidates, peers, settings)
     table = Table(title, list(MLP_COLUMNS), notes=list(notes) + [
         "spread: half the interquartile range of the rounds (half the full range under four "
-        "rounds), relative to the median."])
+        "rounds), relative to the median.", PAIRED_NOTE])
     dtypes = {label: problem.dtype for label, problem, _ in variants}
     for key, r in results.items():
         ours = _ours(results, key)
@@ -105,8 +105,20 @@ def mlp_table(title: str, variants: Sequence[tuple], peers: Dict[str, Peer],
         check = "reference" if r.peer == OURS else (
             agreement([r.first], [ours.first if ours else None], dtypes[r.variant]))
         table.add(r.peer, r.variant, seconds(r.median), percent(r.timing.spread),
-                  ratio(r.median, ours.median if ours else None), number(r.first), check)
+                  _paired(r, ours), number(r.first), check)
     return table, results
+
+
+PAIRED_NOTE = ("× ours, ours / floor: the median over the rounds of the ratio within each round "
+               "(the contenders of a round run back to back, so a drift of the machine's speed "
+               "cancels).")
+
+
+def _paired(r: Result, ref: Optional[Result]) -> str:
+    """r's time over ref's, round by round (see PAIRED_NOTE)."""
+    if ref is None or r.timing is None or ref.timing is None:
+        return "–"
+    return f"{paired_ratio(r.timing, ref.timing):.2f}×"
 
 
 def workload_1(peers, settings):
@@ -120,9 +132,8 @@ def workload_1(peers, settings):
          "the loss's sums) one `autograd.affine` node; batched: the 100 samples as one array. "
          "× ours compares with ours in the same mode."])
     micrograd, fused = results.get(("micrograd", "scalar")), results.get((OURS, "scalar, fused"))
-    if micrograd and fused and micrograd.median and fused.median:
-        table.notes.append(f"micrograd / ours (scalar, fused): "
-                           f"{ratio(micrograd.median, fused.median)}.")
+    if micrograd and fused and micrograd.timing and fused.timing:
+        table.notes.append(f"micrograd / ours (scalar, fused): {_paired(micrograd, fused)}.")
     table.notes.append("Target: ours (scalar) at least 15× faster than micrograd.")
     return table, results
 
@@ -177,7 +188,7 @@ def workload_7(mlp_results: Dict[str, Dict[tuple, Result]]) -> Table:
                   ["workload", "variant", "numpy floor / step", "ours / step", "ours / floor",
                    "target", "met"],
                   notes=["The floor rows were timed inside workloads 1-4, in alternation with "
-                         "the other peers."])
+                         "the other peers.", PAIRED_NOTE])
     for workload, results in mlp_results.items():
         for key, r in results.items():
             if r.peer != "numpy" or r.median is None:
@@ -186,9 +197,10 @@ def workload_7(mlp_results: Dict[str, Dict[tuple, Result]]) -> Table:
             if ours is None or ours.median is None:
                 continue
             target = TARGETS.get(workload)
-            met = "" if target is None else ("yes" if ours.median / r.median <= target else "no")
+            over = paired_ratio(ours.timing, r.timing)
+            met = "" if target is None else ("yes" if over <= target else "no")
             table.add(workload, r.variant, seconds(r.median), seconds(ours.median),
-                      ratio(ours.median, r.median), f"≤ {target:.2f}×" if target else "", met)
+                      f"{over:.2f}×", f"≤ {target:.2f}×" if target else "", met)
     if not table.rows:
         table.notes.append("No floor measured: run workloads 1-4 with the numpy and ours peers.")
     return table
@@ -233,7 +245,7 @@ def workload_5(peers, settings, n_ops: int = 1000):
                          "Python's default recursion limit; it is raised to 10,000 for this "
                          "workload (workload 6 runs with the default).",
                          "Target: ours at most 1.5 µs/op forward+backward on scalars and 2.5 "
-                         "on (16,) arrays."])
+                         "on (16,) arrays.", PAIRED_NOTE.replace(", ours / floor", "")])
     for name in peers:
         for label in inputs:
             fwd = results.get((name, label, "forward"))
@@ -247,8 +259,7 @@ def workload_5(peers, settings, n_ops: int = 1000):
             check = "reference" if name == OURS else agreement(
                 [fwd.first, both.first], [ours_f.first, ours_b.first], np.float64)
             table.add(name, label, micro(fwd.median / n_ops), micro(both.median / n_ops),
-                      ratio(both.median, ours_b.median), number(fwd.first), number(both.first),
-                      check)
+                      _paired(both, ours_b), number(fwd.first), number(both.first), check)
     return table
 
 

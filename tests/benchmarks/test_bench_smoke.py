@@ -104,3 +104,11 @@ def test_installed_peers_agree_on_workload_1(name):
     step = peer.scalar_mlp(problem) or peer.mlp(problem)
     ours = peers.load("ours").mlp(problem)
     assert _close(step(), ours(), rtol=1e-9)
+
+
+def test_paired_ratio_compares_round_by_round():
+    from benchmarks.timing import Timing, paired_ratio
+    slow_machine_late = Timing([1.0, 2.0, 4.0])       # the machine slows down round by round
+    floor = Timing([0.5, 1.0, 2.0])
+    assert paired_ratio(slow_machine_late, floor) == 2.0
+    assert paired_ratio(Timing([1.0, 3.0, 2.0]), Timing([1.0, 1.0, 1.0])) == 2.0
