@@ -166,7 +166,8 @@ def _labelled_xent(logits: np.ndarray, labels: np.ndarray, reduction: str) -> An
     rows = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(labels)), labels]
     if reduction == "none":
         return rows
-    return rows.mean() if reduction == "mean" else rows.sum()
+    total = rows.sum()                  # (sum / n is numpy's mean, without its Python layer)
+    return total / len(rows) if reduction == "mean" else total
 
 
 def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray, reduction: str) -> Any:
