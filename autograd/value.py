@@ -319,6 +319,9 @@ class Constant(Value):
     def __init__(self, data: Data) -> None:
         self.data = data
 
+    def __reduce__(self) -> tuple:
+        return (Constant, (self.data,))  # copies and pickles rebuild it from its data alone
+
 
 def _short(x: Any) -> str:
     return f"{x:.6g}" if type(x) is float else f"array{np.shape(x)}"

@@ -306,6 +306,9 @@ def test_copies_are_new_nodes_newer_than_their_inputs():
     total.backward()
     np.testing.assert_array_equal(a.grad, [3.0, 3.0])
     np.testing.assert_array_equal(twin_a.grad, [30.0, 30.0])
+    seen = c.parents[0].parents[1]                  # a Constant, materialised by .parents
+    assert copy.deepcopy(seen).data == 2.0 and pickle.loads(pickle.dumps(seen)).data == 2.0
+    assert copy.deepcopy(c).parents[0].parents[1].data == 2.0
     w = pickle.loads(pickle.dumps(Value(np.array([1.0, 2.0]))))
     loss = (w * w).sum() + (w * 3.0).sum()
     np.testing.assert_array_equal(ag.grad(lambda v: (v * v).sum() + (v * 3.0).sum())(w.data),
