@@ -91,7 +91,7 @@ def mlp_table(title: str, variants: Sequence[tuple], peers: Dict[str, Peer],
     results = _run(candidates, peers, settings)
     table = Table(title, list(MLP_COLUMNS), notes=list(notes) + [
         "spread: half the interquartile range of the rounds (half the full range under four "
-        "rounds), relative to the median.", PAIRED_NOTE])
+        "rounds), relative to the median.", paired_note()])
     dtypes = {label: problem.dtype for label, problem, _ in variants}
     for key, r in results.items():
         ours = _ours(results, key)
@@ -109,13 +109,15 @@ def mlp_table(title: str, variants: Sequence[tuple], peers: Dict[str, Peer],
     return table, results
 
 
-PAIRED_NOTE = ("× ours, ours / floor: the median over the rounds of the ratio within each round "
-               "(the contenders of a round run back to back, so a drift of the machine's speed "
-               "cancels).")
+def paired_note(columns: str = "× ours, ours / floor") -> str:
+    """How the ratio columns are computed (see timing.paired_ratio)."""
+    return (f"{columns}: the median over the rounds of the ratio within each round (the "
+            "contenders of a round run back to back, so a drift of the machine's speed "
+            "cancels).")
 
 
 def _paired(r: Result, ref: Optional[Result]) -> str:
-    """r's time over ref's, round by round (see PAIRED_NOTE)."""
+    """r's time over ref's, round by round (see paired_note)."""
     if ref is None or r.timing is None or ref.timing is None:
         return "–"
     return f"{paired_ratio(r.timing, ref.timing):.2f}×"
@@ -188,7 +190,7 @@ def workload_7(mlp_results: Dict[str, Dict[tuple, Result]]) -> Table:
                   ["workload", "variant", "numpy floor / step", "ours / step", "ours / floor",
                    "target", "met"],
                   notes=["The floor rows were timed inside workloads 1-4, in alternation with "
-                         "the other peers.", PAIRED_NOTE])
+                         "the other peers.", paired_note()])
     for workload, results in mlp_results.items():
         for key, r in results.items():
             if r.peer != "numpy" or r.median is None:
@@ -245,7 +247,7 @@ def workload_5(peers, settings, n_ops: int = 1000):
                          "Python's default recursion limit; it is raised to 10,000 for this "
                          "workload (workload 6 runs with the default).",
                          "Target: ours at most 1.5 µs/op forward+backward on scalars and 2.5 "
-                         "on (16,) arrays.", PAIRED_NOTE.replace(", ours / floor", "")])
+                         "on (16,) arrays.", paired_note("× ours")])
     for name in peers:
         for label in inputs:
             fwd = results.get((name, label, "forward"))
