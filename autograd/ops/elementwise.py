@@ -133,7 +133,7 @@ tanh = Op("tanh", _float_or_array(math.tanh, np.tanh),
 sigmoid = Op("sigmoid", _sigmoid,
              lambda g, ans, x: g * ans * (1.0 - ans))  # d(s(x))/dx = s(x)(1 - s(x))
 relu = Op("relu", _relu,
-          lambda g, ans, x: g * (data_of(x) > 0))      # d(relu x)/dx = [x > 0]
+          lambda g, ans, x: g * (ans > 0))             # d(relu x)/dx = [x > 0] = [relu x > 0]
 sin = Op("sin", _float_or_array(math.sin, np.sin),
          lambda g, ans, x: g * cos(x))                 # d(sin x)/dx = cos x
 cos = Op("cos", _float_or_array(math.cos, np.cos),

@@ -18,20 +18,18 @@ def _drop_last(x: Any) -> Any:
 
 def _vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x @ y)/dx applied to g: g @ y^T, with 1-D operands promoted and demoted again."""
-    xs, ys = shape_of(x), shape_of(y)
-    if len(ys) == 1:
-        return g * y if len(xs) == 1 else expand_dims(g, -1) * y
-    if len(xs) == 1:
+    if y.ndim == 1:                     # (x and y are arrays or Values: never 0-d)
+        return g * y if x.ndim == 1 else expand_dims(g, -1) * y
+    if x.ndim == 1:
         return _drop_last(y @ expand_dims(g, -1))
     return g @ swap_last(y)
 
 
 def _vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x @ y)/dy applied to g: x^T @ g, with 1-D operands promoted and demoted again."""
-    xs, ys = shape_of(x), shape_of(y)
-    if len(xs) == 1:
-        return g * x if len(ys) == 1 else expand_dims(x, -1) * expand_dims(g, -2)
-    if len(ys) == 1:
+    if x.ndim == 1:
+        return g * x if y.ndim == 1 else expand_dims(x, -1) * expand_dims(g, -2)
+    if y.ndim == 1:
         return _drop_last(swap_last(x) @ expand_dims(g, -1))
     return swap_last(x) @ g
 
