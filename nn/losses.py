@@ -143,7 +143,7 @@ def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> np.nda
     if labels.shape != (n,):
         raise ValueError(f"{name}: expected {n} labels (shape ({n},)) for {n} rows of scores, "
                          f"got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= classes):
         raise ValueError(f"{name}: labels must lie in 0..{classes - 1} for {classes} classes, "
                          f"got values from {labels.min()} to {labels.max()}")
     return labels
@@ -162,11 +162,14 @@ def nll_loss(log_probs: Any, targets: Any, reduction: str = "mean") -> Any:
 def _labelled_xent(logits: np.ndarray, labels: np.ndarray, reduction: str) -> Any:
     """Per-row logsumexp(z) - z[label], shifted by the row maximum (stable for any logits),
     then reduced."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    rows = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(labels)), labels]
+    # ufunc.reduce is what ndarray.max and .sum call, minus a Python layer: this op runs on
+    # every training step.
+    shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
+    rows = np.log(np.add.reduce(np.exp(shifted), axis=1)) - shifted[np.arange(len(labels)),
+                                                                     labels]
     if reduction == "none":
         return rows
-    total = rows.sum()                  # (sum / n is numpy's mean, without its Python layer)
+    total = np.add.reduce(rows)         # (sum / n is numpy's mean, without its Python layer)
     return total / len(rows) if reduction == "mean" else total
 
 
@@ -177,7 +180,7 @@ def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray, reduct
     # Shifting by the row maximum (a constant) changes no probability and no derivative.
     # Methods and indexing (e.sum, g[:, None]) serve raw arrays and Values alike, so the
     # ordinary backward pass runs plain numpy.
-    e = ag.exp(logits - z.max(axis=1, keepdims=True))
+    e = ag.exp(logits - np.maximum.reduce(z, axis=1, keepdims=True))
     probs = e / e.sum(axis=1, keepdims=True)
     onehot = np.zeros(z.shape, dtype=z.dtype)
     onehot[np.arange(len(labels)), labels] = 1

@@ -55,7 +55,7 @@ def _reduction_error(name: str):
         f"{name}: cannot reduce a value of shape {a} over axis {axis} (empty input?)")
 
 
-_sum_op = Op("sum", lambda x, axis, keepdims: x.sum(axis, keepdims=keepdims)
+_sum_op = Op("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims)
              if type(x) is np.ndarray else np.sum(x, axis=axis, keepdims=keepdims),
              lambda g, ans, x, axis, keepdims: broadcast_to(         # d/dx_i = 1
                  _unreduce(g, x, axis, keepdims), shape_of(x)))
@@ -133,7 +133,7 @@ def sum_to(g: Any, shape: tuple) -> Any:
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and gshape[lead + i] != 1)
     if type(g) is np.ndarray:           # an ordinary backward pass: numpy directly
-        out = g.sum(axis=axes)
+        out = np.add.reduce(g, axes)    # (ndarray.sum adds a Python layer on top of this)
         return out if out.shape == shape else out.reshape(shape)
     out = _sum_op(g, axis=axes, keepdims=False) if axes else g
     return out if shape_of(out) == shape else reshape(out, shape)
