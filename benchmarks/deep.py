@@ -1,7 +1,8 @@
 """Workload 6's measurement, one fresh process per peer and size, so peak RSS is the graph's.
 
 `python -m benchmarks.deep PEER LINKS` prints one JSON line: forward and backward seconds,
-bytes of peak-RSS growth, the gradient, or the error that stopped the peer.
+seconds of those spent in Python's cyclic garbage collector, bytes of peak-RSS growth, the
+gradient, or the error that stopped the peer.
 """
 from __future__ import annotations
 
@@ -34,6 +35,20 @@ def _peak_rss() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
+class _CollectorClock:
+    """Seconds spent in the cyclic garbage collector's collections (a `gc.callbacks` entry)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: Dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._start
+
+
 def child(name: str, n: int) -> Dict[str, Any]:
     """Build and differentiate a chain of `n` links with peer `name`, in this process."""
     from benchmarks.peers import Missing, load
@@ -49,6 +64,8 @@ def child(name: str, n: int) -> Dict[str, Any]:
     gc.collect()
     base = _peak_rss()
     stage = "forward"
+    collector = _CollectorClock()
+    gc.callbacks.append(collector)
     try:
         start = time.perf_counter()
         out = chain.forward()
@@ -59,7 +76,9 @@ def child(name: str, n: int) -> Dict[str, Any]:
         backward = time.perf_counter() - start
     except Exception as exc:            # RecursionError, MemoryError, ...: where it fails
         return {"error": f"{type(exc).__name__} in {stage}"}
-    return {"forward": forward, "backward": backward, "grad": grad,
+    finally:
+        gc.callbacks.remove(collector)
+    return {"forward": forward, "backward": backward, "gc": collector.seconds, "grad": grad,
             "bytes": _peak_rss() - base}
 
 

@@ -112,3 +112,28 @@ def test_paired_ratio_compares_round_by_round():
     floor = Timing([0.5, 1.0, 2.0])
     assert paired_ratio(slow_machine_late, floor) == 2.0
     assert paired_ratio(Timing([1.0, 3.0, 2.0]), Timing([1.0, 1.0, 1.0])) == 2.0
+
+
+def test_deep_chain_child_reports_collector_time_within_the_run():
+    from benchmarks import deep
+    result = deep.child("ours", 2000)
+    assert set(result) == {"forward", "backward", "gc", "grad", "bytes"}
+    assert 0.0 <= result["gc"] <= result["forward"] + result["backward"]
+    assert _close(result["grad"], 1.000001 ** 1000, rtol=1e-9)  # 1000 muls, 1000 adds
+
+
+def test_lines_run_counts_each_function_once_per_line():
+    from benchmarks.profiling import lines_run
+
+    def three_lines():
+        a = 1
+        b = a + 1
+        return b
+
+    def twice():
+        three_lines()
+        three_lines()
+
+    report = lines_run(twice, top=5)
+    assert "      6 lines     2 calls  test_bench_smoke.py:three_lines" in report
+    assert "      2 lines     1 calls  test_bench_smoke.py:twice" in report
