@@ -17,7 +17,7 @@ import numpy as np
 
 from autograd.anomaly import check_backward
 from autograd.grad_mode import _GradMode, enable_grad, no_grad
-from autograd.op import _NUMERIC_ERRORS, normalize, retry_in_float64
+from autograd.op import _NUMERIC_ERRORS, Op, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
 from autograd.value import MANY_INPUTS, ONE_INPUT, Value, grad_like, inputs_of
 
@@ -25,12 +25,29 @@ _creation_order = operator.attrgetter("_order")
 
 
 def backward(root: Value, gradient: Any = None, create_graph: bool = False,
-             retain_grads: bool = True) -> None:
+             retain_grads: bool = True, retain_graph: bool = True) -> None:
     """Accumulate d(root)/d(node) into `.grad` of every node that requires a gradient
-    (of the leaves only with `retain_grads=False`)."""
+    (of the leaves only with `retain_grads=False`); with `retain_graph=False`, release each
+    node's record (its op and inputs) once its gradient has been passed on."""
+    if create_graph and not retain_graph:
+        raise ValueError("backward: create_graph=True records the gradients on top of this "
+                         "graph, so it needs retain_graph=True")
+    if root._op is _RELEASED:
+        _released()                     # before the seed is stored anywhere
     seed = _seed(root, gradient, "backward")
     with enable_grad() if create_graph else no_grad():
-        _backprop(root, seed, create_graph, on_node=None if retain_grads else _store_leaf)
+        _backprop(root, seed, create_graph, on_node=None if retain_grads else _store_leaf,
+                  release=not retain_graph)
+
+
+def _released(*_: Any) -> None:
+    raise RuntimeError("backward: this graph (or the part of it reached here) was already "
+                       "differentiated with retain_graph=False, which released it; pass "
+                       "retain_graph=True to the earlier backward() to differentiate it again")
+
+
+# What a released node holds instead of its op: differentiating through it raises.
+_RELEASED = Op("released", _released, joint_vjp=_released)
 
 
 def _store_leaf(node: Value, g: Any) -> None:
@@ -132,9 +149,14 @@ def _on_paths(root: Value, targets: Sequence[Value]) -> set:
 
 def _backprop(root: Value, seed: Any, create_graph: bool,
               targets: Optional[Sequence[Value]] = None,
-              on_node: Optional[Callable[[Value, Any], None]] = None) -> None:
+              on_node: Optional[Callable[[Value, Any], None]] = None,
+              release: bool = False) -> None:
     """The backward pass: every node once, children before parents. Each node's complete
-    gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`."""
+    gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`.
+    With `release`, a node drops its op and inputs once its VJPs have run, so the graph's
+    intermediate Values are freed during the walk (as PyTorch frees its graph) instead of
+    all at once afterwards (which, for big arrays, makes the allocator hand the memory back
+    to the system and fault it in again on the next step)."""
     keep = _on_paths(root, targets) if targets is not None else None
     pending: Dict[Value, Any] = {root: seed}
     # Pending nodes, newest first: a heap keyed by creation order, except that a lone pending
@@ -220,6 +242,8 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
                     heappush(frontier, (-lone._order, lone))
                     lone = None
                 heappush(frontier, (-p._order, p))
+        if release:
+            node._op, node._a, node._b, node._attrs = _RELEASED, (), MANY_INPUTS, None
 
 
 def _add(a: Any, b: Any) -> Any:

@@ -134,17 +134,20 @@ class Value:
         self._grad = None
 
     def backward(self, gradient: Any = None, create_graph: bool = False,
-                 retain_grads: bool = True) -> None:
+                 retain_grads: bool = True, retain_graph: bool = True) -> None:
         """Accumulate d(self)/d(node) into `.grad` of every node of the graph.
 
         A scalar seeds with 1; any other shape needs `gradient` of its shape. With
         `create_graph=True` the backward pass is itself recorded, so gradients are Values
-        that can be differentiated again. Every node keeps its gradient (as in micrograd, so
-        drawings show them); `retain_grads=False` keeps them on leaves only (as PyTorch does),
-        which frees each intermediate gradient as soon as it is used: less memory, and faster
-        for big arrays.
+        that can be differentiated again. Every node keeps its gradient and the graph stays
+        whole (as in micrograd, so drawings show them and backward can run again). A training
+        loop wants neither, as in PyTorch: `retain_grads=False` keeps gradients on leaves only,
+        freeing each intermediate gradient once used; `retain_graph=False` releases each node's
+        op and inputs once passed, so intermediate Values are freed during the pass (their
+        `.data` stays readable where you hold them; backward through them again raises).
+        Less memory, and for big arrays much faster.
         """
-        engine.backward(self, gradient, create_graph, retain_grads)
+        engine.backward(self, gradient, create_graph, retain_grads, retain_graph)
 
     def detach(self) -> "Value":
         """The same data, cut from the graph and needing no gradient."""

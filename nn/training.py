@@ -347,7 +347,7 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
                 optimizer.zero_grad()
                 out = model(_inputs(xb, dtype))
                 value = loss_fn(out, _targets(yb, dtype, out))
-                value.backward(retain_grads=False)     # only the parameters need .grad
+                value.backward(retain_grads=False, retain_graph=False)  # as PyTorch
                 optimizer.step()
                 batch_loss = float(value.item())
                 total += batch_loss * len(xb)

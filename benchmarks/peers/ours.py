@@ -56,10 +56,14 @@ def _scalar_step(problem: MLPProblem, neuron: Callable[[List[Value], List[Any], 
 
 
 class Ours(Peer):
-    """This repository's `autograd`."""
+    """This repository's `autograd`. Array steps release the graph during backward, as
+    `nn.fit` does; `Ours(retain_graph=True)` keeps it (what `benchmarks.allocation` compares)."""
 
     name = "ours"
     distribution = "seegrad"
+
+    def __init__(self, retain_graph: bool = False) -> None:
+        self.retain_graph = retain_graph
 
     def mlp(self, problem: MLPProblem):
         params = [Value(a.copy()) for layer in problem.weights for a in layer]
@@ -74,7 +78,7 @@ class Ours(Peer):
                 if i < last:
                     h = h.relu()
             loss = _loss(problem, h, params, y)
-            loss.backward(retain_grads=False)   # a training loop needs only the leaves' .grad
+            loss.backward(retain_grads=False, retain_graph=self.retain_graph)
             _sgd(params, problem.lr)
             return float(loss.data)
         return step

@@ -74,3 +74,14 @@ def test_gradients_are_the_finite_differences_of_the_forward(recipe, xs):
                                                                                numeric)
         if i < 2:
             assert targeted[i] == leaf.grad
+
+
+@settings(deadline=None)
+@given(recipes, leaf_values)
+def test_releasing_the_graph_changes_no_gradient(recipe, xs):
+    kept, released = [Value(x) for x in xs], [Value(x) for x in xs]
+    build(recipe, kept).backward(retain_grads=False)
+    root = build(recipe, released)
+    root.backward(retain_grads=False, retain_graph=False)
+    assert [v.grad for v in released] == [v.grad for v in kept]
+    assert root.parents == () and root.op == "released"
