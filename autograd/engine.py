@@ -33,7 +33,7 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
         raise ValueError("backward: create_graph=True records the gradients on top of this "
                          "graph, so it needs retain_graph=True")
     if root._op is _RELEASED:
-        _released()                     # before the seed is stored anywhere
+        _released()                     # before any gradient is stored
     seed = _seed(root, gradient, "backward")
     with enable_grad() if create_graph else no_grad():
         _backprop(root, seed, create_graph, on_node=None if retain_grads else _store_leaf,
@@ -41,13 +41,22 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
 
 
 def _released(*_: Any) -> None:
-    raise RuntimeError("backward: this graph (or the part of it reached here) was already "
-                       "differentiated with retain_graph=False, which released it; pass "
-                       "retain_graph=True to the earlier backward() to differentiate it again")
+    raise RuntimeError("this graph (or the part of it reached here) was released by an earlier "
+                       "backward(retain_graph=False): its ops and inputs are gone, so it cannot "
+                       "be differentiated, walked or drawn again; pass retain_graph=True to that "
+                       "backward() to keep it")
 
 
-# What a released node holds instead of its op: differentiating through it raises.
-_RELEASED = Op("released", _released, joint_vjp=_released)
+class _ReleasedOp(Op):
+    """What a released node holds instead of its op: differentiating through it raises."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_RELEASED"              # copies and pickles of a released node stay released
+
+
+_RELEASED = _ReleasedOp("released", _released, joint_vjp=_released)
 
 
 def _store_leaf(node: Value, g: Any) -> None:
@@ -93,18 +102,25 @@ def topological_order(root: Value) -> List[Value]:
     """
     order: List[Value] = []
     entered = {id(root)}
-    stack = [(root, iter(root.parents))]
+    stack = [(root, iter(_walkable(root).parents))]
     while stack:
         node, pending = stack[-1]
         for p in pending:
             if id(p) not in entered:
                 entered.add(id(p))
-                stack.append((p, iter(p.parents)))
+                stack.append((p, iter(_walkable(p).parents)))
                 break
         else:
             stack.pop()
             order.append(node)
     return order
+
+
+def _walkable(node: Value) -> Value:
+    """`node`, unless its record was released (then its inputs are unknown)."""
+    if node._op is _RELEASED:
+        _released()
+    return node
 
 
 def _seed(root: Value, gradient: Any, caller: str) -> Any:
@@ -132,14 +148,17 @@ def _zero(v: Value) -> Any:
 def _on_paths(root: Value, targets: Sequence[Value]) -> set:
     """The nodes on a path from `root` to one of `targets` (the only ones worth visiting when
     just the targets' gradients are wanted)."""
+    leads = set(targets)
     seen = {root}
     stack = [root]
     while stack:
-        for p in inputs_of(stack.pop()):
+        node = stack.pop()
+        if node._op is _RELEASED and (node not in leads or len(leads) > 1):
+            _released()     # its inputs are gone: a target could lie behind it, unseen
+        for p in inputs_of(node):
             if isinstance(p, Value) and p.requires_grad and p not in seen:
                 seen.add(p)
                 stack.append(p)
-    leads = set(targets)
     for node in sorted(seen, key=_creation_order):      # oldest first: inputs before users
         if node not in leads and any(isinstance(p, Value) and p in leads
                                      for p in inputs_of(node)):
@@ -154,7 +173,7 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
     """The backward pass: every node once, children before parents. Each node's complete
     gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`.
     With `release`, a node drops its op and inputs once its VJPs have run, so the graph's
-    intermediate Values are freed during the walk (as PyTorch frees its graph) instead of
+    intermediate Values are freed during the walk (as PyTorch frees saved tensors) instead of
     all at once afterwards (which, for big arrays, makes the allocator hand the memory back
     to the system and fault it in again on the next step)."""
     keep = _on_paths(root, targets) if targets is not None else None
@@ -184,6 +203,8 @@ def _backprop(root: Value, seed: Any, create_graph: bool,
             parents = (a,)
             args = parents if create_graph else (a.data,)
         elif b is MANY_INPUTS:
+            if op is _RELEASED and keep is not None:
+                continue                # the one target, released: its gradient is all asked
             parents = a
             args = a if create_graph else [p.data if isinstance(p, Value) else p for p in a]
         else:

@@ -14,7 +14,22 @@ _next_order = itertools.count().__next__
 # holds references is one more for Python's cyclic garbage collector to traverse, again and
 # again while a graph grows (a third of the time of a long chain). One input: `_a` and
 # ONE_INPUT in `_b`; two: `_a` and `_b`; more: a tuple in `_a` and MANY_INPUTS in `_b`.
-ONE_INPUT, MANY_INPUTS = object(), object()
+class _Marker:
+    """A named singleton stored in nodes' slots; copies and pickles refer to the one object."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __reduce__(self) -> str:
+        return self._name               # by reference: copy and pickle keep `is` working
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+ONE_INPUT, MANY_INPUTS = _Marker("ONE_INPUT"), _Marker("MANY_INPUTS")
 
 
 def inputs_of(node: "Value") -> tuple:
@@ -141,11 +156,12 @@ class Value:
         `create_graph=True` the backward pass is itself recorded, so gradients are Values
         that can be differentiated again. Every node keeps its gradient and the graph stays
         whole (as in micrograd, so drawings show them and backward can run again). A training
-        loop wants neither, as in PyTorch: `retain_grads=False` keeps gradients on leaves only,
-        freeing each intermediate gradient once used; `retain_graph=False` releases each node's
-        op and inputs once passed, so intermediate Values are freed during the pass (their
-        `.data` stays readable where you hold them; backward through them again raises).
-        Less memory, and for big arrays much faster.
+        loop needs neither: `retain_grads=False` keeps gradients on leaves only (as PyTorch
+        does), freeing each intermediate gradient once used; `retain_graph=False` releases each
+        node's op and inputs once passed, so intermediate Values are freed during the pass (as
+        PyTorch frees its saved tensors). Less memory, and for big arrays much faster. A
+        released node keeps its `.data`; differentiating, walking or drawing through it raises.
+        If the pass fails part-way (anomaly mode, say), the part already walked is released.
         """
         engine.backward(self, gradient, create_graph, retain_grads, retain_graph)
 

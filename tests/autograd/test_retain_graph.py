@@ -3,7 +3,9 @@
 Intermediate Values are freed as soon as their gradient has been passed on (not all at once
 afterwards), their data stays readable where the caller holds them, and differentiating
 through a released graph again raises a clear error instead of giving wrong gradients."""
+import copy
 import gc
+import pickle
 import weakref
 
 import numpy as np
@@ -82,7 +84,7 @@ def test_a_released_shared_part_raises_when_reached_again():
     shared = a * a
     first, second = shared.tanh(), shared.sin()
     first.backward(retain_graph=False)
-    with pytest.raises(RuntimeError, match="retain_graph=True to the earlier backward"):
+    with pytest.raises(RuntimeError, match="pass retain_graph=True to that backward"):
         second.backward()
     kept = Value(2.0)
     shared = kept * kept
@@ -106,3 +108,59 @@ def test_functional_grad_and_steps_leave_the_graph_whole():
     ag.engine.backward_steps(y)
     y.backward(retain_graph=False)
     assert a.grad == pytest.approx(2 * 1.5 * (1 - np.tanh(2.25) ** 2))
+
+
+def _released_square():
+    x = Value(2.0)
+    s = x * x
+    s.tanh().backward(retain_graph=False)
+    return x, s
+
+
+def test_grad_through_a_released_node_raises_instead_of_losing_its_part():
+    x, s = _released_square()
+    with pytest.raises(RuntimeError, match="released"):
+        ag.grad(lambda v: s * v)(x)                     # 3x^2 with the graph kept
+    with pytest.raises(RuntimeError, match="released"):
+        ag.engine.gradients(s.sin(), [x])
+    with pytest.raises(RuntimeError, match="released"):
+        ag.engine.gradients(s.sin(), [s, x])            # x could lie behind s: refuse
+
+
+def test_grad_with_respect_to_a_released_node_itself():
+    x, s = _released_square()
+    assert ag.grad(lambda v: v * v)(s).data == pytest.approx(2 * 4.0)
+    assert ag.engine.gradients(s.sin(), [s]) == [pytest.approx(np.cos(4.0))]
+
+
+def test_walking_checking_or_drawing_a_released_graph_raises():
+    from visualize.trace import trace
+    bad = ag.Op("bad_square", lambda v: v * v, lambda g, ans, v: g * v)
+    y = bad(Value(3.0)) + 1.0
+    assert [finding.op for finding in ag.check_ops(y)] == ["bad_square"]
+    y.backward(retain_graph=False)
+    for look in (ag.check_ops, trace, ag.engine.topological_order, ag.engine.backward_steps):
+        with pytest.raises(RuntimeError, match="released"):
+            look(y)
+
+
+@pytest.mark.parametrize("clone", [copy.copy, copy.deepcopy,
+                                   lambda v: pickle.loads(pickle.dumps(v))])
+def test_copies_of_a_released_node_stay_released(clone):
+    y = Value(3.0) * Value(4.0)
+    y.backward(retain_graph=False)
+    c = clone(y)
+    assert c.op == "released" and c.parents == () and c.data == 12.0
+    grad = c.grad
+    with pytest.raises(RuntimeError, match="released"):
+        c.backward()
+    assert c.grad == grad
+
+
+def test_deep_copies_of_one_and_many_input_nodes_keep_their_inputs():
+    x = Value(np.array([0.5, -1.0]))
+    for node in (x.tanh(), ag.concatenate([x, x * 2.0])):
+        twin = copy.deepcopy(node)
+        assert len(twin.parents) == len(node.parents)
+        twin.sum().backward()
+        assert twin.parents[0].grad.shape == (2,)
