@@ -147,14 +147,16 @@ def _zero(v: Value) -> Any:
 
 def _on_paths(root: Value, targets: Sequence[Value]) -> set:
     """The nodes on a path from `root` to one of `targets` (the only ones worth visiting when
-    just the targets' gradients are wanted)."""
+    just the targets' gradients are wanted). Raises when a released node could hide a path:
+    one reached with a target older than itself (inputs are always older than their users)."""
     leads = set(targets)
     seen = {root}
     stack = [root]
     while stack:
         node = stack.pop()
-        if node._op is _RELEASED and (node not in leads or len(leads) > 1):
-            _released()     # its inputs are gone: a target could lie behind it, unseen
+        if node._op is _RELEASED and any(t is not node and t._order < node._order
+                                         for t in leads):
+            _released()     # its inputs are gone, and an older target could lie behind them
         for p in inputs_of(node):
             if isinstance(p, Value) and p.requires_grad and p not in seen:
                 seen.add(p)

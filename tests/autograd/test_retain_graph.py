@@ -164,3 +164,14 @@ def test_deep_copies_of_one_and_many_input_nodes_keep_their_inputs():
         assert len(twin.parents) == len(node.parents)
         twin.sum().backward()
         assert twin.parents[0].grad.shape == (2,)
+
+
+def test_grad_of_new_work_on_a_released_value_needs_nothing_behind_it():
+    feature = Value(np.array([1.0, 2.0])).tanh() * 3.0
+    feature.sum().backward(retain_graph=False)
+    w = np.array([0.5, -0.5])
+    np.testing.assert_allclose(ag.grad(lambda v: (feature * v).sum())(w).data, feature.data)
+    assert ag.gradcheck(lambda v: (feature * v).sum(), w)
+    df, dw = ag.grad(lambda f, v: (f * v).sum(), argnums=(0, 1))(feature, Value(w))
+    np.testing.assert_allclose(df.data, w)
+    np.testing.assert_allclose(dw.data, feature.data)
