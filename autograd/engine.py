@@ -32,9 +32,8 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
     if create_graph and not retain_graph:
         raise ValueError("backward: create_graph=True records the gradients on top of this "
                          "graph, so it needs retain_graph=True")
-    if root._op is _RELEASED:
-        _released()                     # before any gradient is stored
     seed = _seed(root, gradient, "backward")
+    _walkable(root)                     # a released root raises before any gradient is stored
     with enable_grad() if create_graph else no_grad():
         _backprop(root, seed, create_graph, on_node=None if retain_grads else _store_leaf,
                   release=not retain_graph)

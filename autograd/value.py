@@ -10,10 +10,7 @@ Data = Union[float, np.ndarray]
 
 _next_order = itertools.count().__next__
 
-# How a node keeps its op's inputs: in two slots, not a tuple, because every object that
-# holds references is one more for Python's cyclic garbage collector to traverse, again and
-# again while a graph grows (a third of the time of a long chain). One input: `_a` and
-# ONE_INPUT in `_b`; two: `_a` and `_b`; more: a tuple in `_a` and MANY_INPUTS in `_b`.
+
 class _Marker:
     """A named singleton stored in nodes' slots; copies and pickles refer to the one object."""
 
@@ -29,6 +26,10 @@ class _Marker:
         return self._name
 
 
+# How a node keeps its op's inputs: in two slots, not a tuple, because every object that
+# holds references is one more for Python's cyclic garbage collector to traverse, again and
+# again while a graph grows (a third of the time of a long chain). One input: `_a` and
+# ONE_INPUT in `_b`; two: `_a` and `_b`; more: a tuple in `_a` and MANY_INPUTS in `_b`.
 ONE_INPUT, MANY_INPUTS = _Marker("ONE_INPUT"), _Marker("MANY_INPUTS")
 
 
