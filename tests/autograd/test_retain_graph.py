@@ -175,3 +175,9 @@ def test_grad_of_new_work_on_a_released_value_needs_nothing_behind_it():
     df, dw = ag.grad(lambda f, v: (f * v).sum(), argnums=(0, 1))(feature, Value(w))
     np.testing.assert_allclose(df.data, w)
     np.testing.assert_allclose(dw.data, feature.data)
+
+
+def test_a_non_value_root_is_named_before_any_release_check():
+    for call in (ag.engine.backward, ag.engine.backward_steps):
+        with pytest.raises(TypeError, match="expected a Value, got float"):
+            call(3.0)
