@@ -71,8 +71,8 @@ def _block(step: Step, repeat: int) -> float:
     """Seconds per step over `repeat` timed steps. The contender before left the caches, the
     allocator and the thread pools in its own state, so one untimed step comes first: a first
     step can take twice as long, and not alike for every peer (torch's threads wake slowest)."""
-    gc.collect()        # start clean: no contender pays for another's garbage
     step()
+    gc.collect()        # start clean: no timed step pays for garbage made before it
     start = time.perf_counter()
     for _ in range(repeat):
         step()
