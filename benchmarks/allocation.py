@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
 import time
 from typing import Any, Dict
 
-from benchmarks.deep import ROOT
+from benchmarks.deep import run_child
 
 CONTENDERS = ("ours", "ours, graph kept", "mygrad", "torch", "numpy")
 
@@ -50,14 +48,7 @@ def child(contender: str, steps: int) -> Dict[str, Any]:
 
 def measure(contender: str, steps: int) -> Dict[str, Any]:
     """`child(contender, steps)` in a fresh interpreter."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.allocation", "--child", contender,
-                           "--steps", str(steps)], capture_output=True, text=True, cwd=ROOT,
-                          env=env)
-    if proc.returncode != 0:
-        return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1][:80]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_child("benchmarks.allocation", ["--child", contender, "--steps", str(steps)])
 
 
 def main(argv: Any = None) -> int:

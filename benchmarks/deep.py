@@ -13,7 +13,7 @@ import resource
 import subprocess
 import sys
 import time
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from benchmarks import problems
 
@@ -84,7 +84,13 @@ def child(name: str, n: int) -> Dict[str, Any]:
 
 def measure(name: str, n: int, timeout: float) -> Dict[str, Any]:
     """Run `child(name, n)` in a fresh interpreter; a crash or timeout becomes an error."""
-    cmd = [sys.executable, "-m", "benchmarks.deep", name, str(n)]
+    return run_child("benchmarks.deep", [name, str(n)], timeout)
+
+
+def run_child(module: str, args: List[str], timeout: Optional[float] = None) -> Dict[str, Any]:
+    """Run `python -m module *args` from the repository in a fresh interpreter and return the
+    JSON object its last line prints; a crash or timeout becomes {"error": ...}."""
+    cmd = [sys.executable, "-m", module, *args]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
     try:
