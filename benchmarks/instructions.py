@@ -19,6 +19,8 @@ import shutil
 import subprocess
 import sys
 
+from benchmarks.deep import ROOT
+
 _CHAIN = """
 import gc, sys
 gc.disable()
@@ -43,25 +45,29 @@ for _ in range(int(sys.argv[1])):
 
 
 def _instructions(script: str, *args: str) -> int:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
          os.path.realpath(sys.executable), "-c", script, *args],
-        capture_output=True, text=True, check=True, cwd=root,
+        capture_output=True, text=True, check=True, cwd=ROOT,
         env={**os.environ, "PYTHONHASHSEED": "0"}).stderr
     return int(re.search(r"Collected : (\d+)", out).group(1))
 
 
+def _per_repeat(script: str, arg: str, short: int, long: int) -> float:
+    """Instructions per repetition of `script`'s loop: run at two lengths, so start-up and
+    imports cancel out."""
+    return ((_instructions(script, str(long), arg) - _instructions(script, str(short), arg))
+            / (long - short))
+
+
 def per_op(mode: str, short: int = 10_000, long: int = 20_000) -> float:
     """Instructions per op of the chain: forward only, or forward and backward."""
-    return ((_instructions(_CHAIN, str(long), mode) - _instructions(_CHAIN, str(short), mode))
-            / (long - short))
+    return _per_repeat(_CHAIN, mode, short, long)
 
 
 def per_step(peer: str, short: int = 50, long: int = 250) -> float:
     """Instructions per workload-2 float32 training step of `peer` ('ours' or 'numpy')."""
-    return ((_instructions(_MLP_STEPS, str(long), peer)
-             - _instructions(_MLP_STEPS, str(short), peer)) / (long - short))
+    return _per_repeat(_MLP_STEPS, peer, short, long)
 
 
 def main() -> int:
