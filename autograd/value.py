@@ -136,9 +136,10 @@ class Value:
 
     @property
     def grad(self) -> Any:
-        """Gradient of the last backward pass(es); zero until a backward pass reaches it."""
-        if self._grad is None:
-            return 0.0 if type(self.data) is float else np.zeros_like(self.data)
+        """The gradient accumulated by backward passes: a float or an array of this value's
+        shape and dtype (a Value under `create_graph=True`). None when no gradient is kept:
+        before any backward pass reaches this value, after `zero_grad()`, and for intermediate
+        values after `backward(retain_grads=False)` (as in PyTorch)."""
         return self._grad
 
     @grad.setter
@@ -146,7 +147,8 @@ class Value:
         self._grad = None if value is None else grad_like(value, self)
 
     def zero_grad(self) -> None:
-        """Forget the accumulated gradient (it reads as zero again)."""
+        """Forget the accumulated gradient (`grad` reads None again, as in PyTorch's
+        `zero_grad(set_to_none=True)`)."""
         self._grad = None
 
     def backward(self, gradient: Any = None, create_graph: bool = False,

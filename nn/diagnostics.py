@@ -98,7 +98,7 @@ class GradientReport:
             lines.append("update/weight needs a learning rate: gradient_report(model, lr=...) "
                          "or optimizer=...")
         if self.rows and all(r.grad_norm == 0.0 for r in self.rows):
-            lines.append("every gradient is zero: was backward() called on the loss?")
+            lines.append("every gradient is zero or missing: was backward() called on the loss?")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -166,7 +166,7 @@ def gradient_report(model: Module, lr: Optional[float] = None, optimizer: Any = 
     if not params:
         raise ValueError(f"gradient_report: {type(model).__name__} has no parameters")
     dead_of = _dead_units(model)
-    grads = [_norm(p.grad) for _, p in params]
+    grads = [0.0 if p.grad is None else _norm(p.grad) for _, p in params]
     largest = max((g for g in grads if math.isfinite(g)), default=0.0)
     rows = []
     for (name, p), g in zip(params, grads):

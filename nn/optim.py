@@ -62,7 +62,7 @@ class Optimizer:
         no gradient since `zero_grad` are skipped, state included (PyTorch skips grad None)."""
         self.steps += 1
         for p in self.params:
-            if p.requires_grad and p._grad is not None:
+            if p.requires_grad and p.grad is not None:
                 self._update(p, np.asarray(p.data), np.asarray(_grad(p)),
                              self.state.setdefault(id(p), {}))
 
@@ -209,7 +209,7 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     >>> clip_grad_norm([p], 1.0), np.round(p.grad, 3)
     (5.0, array([0.6, 0.8]))
     """
-    params = [p for p in params if p._grad is not None]
+    params = [p for p in params if p.grad is not None]
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm: max_norm must be non-negative, got {max_norm}")
     grads = [np.asarray(_grad(p), dtype=np.float64) for p in params]

@@ -264,7 +264,8 @@ def _group_attrs(graph: Graph, group: Group, opts: "Options", ref: float) -> str
         fields.append("data " + escape_record(_summary([v.data for v in members], opts)))
     verdicts = [health.classify(v, ref) for v in members]
     if opts.show_grad:
-        fields.append("grad " + escape_record(_summary([v.grad for v in members], opts)))
+        kept = [v.grad for v in members if v.grad is not None]
+        fields.append("grad " + (escape_record(_summary(kept, opts)) if kept else "none"))
     kinds: Dict[str, int] = {}
     for verdict in verdicts:
         kinds[verdict.kind] = kinds.get(verdict.kind, 0) + 1

@@ -151,7 +151,8 @@ def _full_lines(graph: Graph, opts: Options, names: Dict[int, Tuple[str, str]],
         name = v.name or (named[0] if named else "")
         grad = v.grad if step is None else step.grads.get(i)
         style = _value_style(v, ps, i == root, opts, ref, step, i)
-        nodes.append(f'\tv{i} [label="{_value_label(v, name, grad, opts)}" {style}]\n')
+        label = _value_label(v, name, grad, opts, pending=step is not None)
+        nodes.append(f'\tv{i} [label="{label}" {style}]\n')
         if ps:
             hot = step is not None and step.current == i
             fill = f' style=filled fillcolor="{FRAME_COLORS["current"]}"' if hot else ""
@@ -178,8 +179,9 @@ def _wrong_vjp_note(findings: List[OpFinding]) -> List[str]:
             f'label="{escape_string(text)}"]\n']
 
 
-def _value_label(v: Value, name: str, grad: Any, opts: Options) -> str:
-    """`{ name shape dtype | data ... | grad ... }`; `grad ?` while a gradient is pending."""
+def _value_label(v: Value, name: str, grad: Any, opts: Options, pending: bool) -> str:
+    """`{ name shape dtype | data ... | grad ... }`; `grad ?` while a gradient is pending in
+    a frame of the backward pass, `grad none` when no gradient was kept."""
     fields = [escape_record(" ".join(filter(None, [name, shape_text(v.shape, v.dtype)])))]
     if opts.show_data:
         fields.append("data " + escape_record(numbers(v.data, opts.precision, opts.max_elems)))
@@ -187,7 +189,7 @@ def _value_label(v: Value, name: str, grad: Any, opts: Options) -> str:
         if not v.requires_grad:
             fields.append("no grad")
         elif grad is None:
-            fields.append("grad ?")
+            fields.append("grad ?" if pending else "grad none")
         else:
             fields.append("grad " + escape_record(numbers(grad, opts.precision,
                                                           opts.max_elems)))

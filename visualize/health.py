@@ -60,6 +60,8 @@ def magnitude(x: Any) -> float:
 
 def reference(root: Value) -> float:
     """The size of the root's gradient; 0 when no backward pass has reached it."""
+    if root.grad is None:
+        return 0.0
     g = magnitude(root.grad)
     return g if math.isfinite(g) else 0.0
 
@@ -101,6 +103,10 @@ def classify(node: Value, ref: float) -> Health:
     if ref == 0.0:
         return Health("none", math.nan, COLORS["none"],
                       "no gradient yet: call backward() on the root first")
+    if node.grad is None:
+        return Health("none", math.nan, COLORS["none"],
+                      "no gradient: the backward pass did not reach this value, or did not "
+                      "keep its gradient (backward(retain_grads=False))")
     size = magnitude(node.grad)
     if math.isnan(size):
         return Health("nan", size, COLORS["nan"], "gradient contains NaN")

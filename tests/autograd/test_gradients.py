@@ -100,7 +100,7 @@ def test_vjp_matches_finite_differences(case, data):
     np.testing.assert_array_equal(np.asarray(vals4[k].grad), first[k])
     for i, v in enumerate(vals4):
         if i != k:
-            assert v.grad is not None and not np.any(np.asarray(v.grad))
+            assert v.grad is None, f"{case.name}: input {i} needs no gradient but got one"
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.float32], ids=lambda c: c.name)

@@ -200,7 +200,7 @@ def test_zero_grad_clears_all_parameters():
     model(np.ones((4, 2))).sum().backward()
     assert any(np.any(p.grad != 0) for p in model.parameters())
     model.zero_grad()
-    assert all(np.all(p.grad == 0) for p in model.parameters())
+    assert all(p.grad is None for p in model.parameters())
 
 
 def test_summary_table():
