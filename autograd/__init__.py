@@ -12,12 +12,13 @@ from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concaten
                           expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
                           min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
                           sub, sum, sum_to, tanh, transpose, where)
+from autograd.engine import backward
 from autograd.functional import grad, value_and_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.gradcheck import OpFinding, check_ops
 
 __all__ = [
-    "Value", "Op", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
+    "Value", "Op", "backward", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "grad", "value_and_grad", "gradcheck", "GradcheckError",
     "check_ops", "OpFinding",
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "log1p", "sqrt", "tanh",

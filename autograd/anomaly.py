@@ -7,25 +7,33 @@ this mode, so ordinary runs pay nothing but one flag read per op.
 """
 from __future__ import annotations
 
+import linecache
 import math
-import os
 import sys
 import weakref
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from autograd.grad_mode import _Switch
+from autograd.grad_mode import FixedSwitch
 from autograd.value import Value
 
-_LIBRARY = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), p)
-                 + os.sep for p in ("autograd", "nn", "visualize"))
+# Top-level packages whose frames are not "user code": the engine's own, and those that
+# register themselves (libraries built on it, such as nn) with `hide_frames_of`.
+_ENGINE = __name__.partition(".")[0]
+_library_packages = {_ENGINE}
 # id(node) -> (weak reference to node, creation line); entries leave when their node dies.
 # (A WeakKeyDictionary would compare Values with ==, which returns arrays.)
 _origins: Dict[int, Tuple[Any, str]] = {}
 
 
-class detect_anomaly(_Switch):
+def hide_frames_of(package: str) -> None:
+    """Treat frames of `package` (a top-level package built on autograd) as library code, so
+    anomaly reports name the line of user code that called into it."""
+    _library_packages.add(package.partition(".")[0])
+
+
+class detect_anomaly(FixedSwitch):
     """Check every op and every gradient for NaN/Inf and raise at the first one; works as a
     context manager and as a decorator.
 
@@ -35,10 +43,8 @@ class detect_anomaly(_Switch):
     FloatingPointError: anomaly in op 'log' (forward): ...
     """
 
-    flag = "anomaly"
-
-    def __init__(self) -> None:
-        super().__init__(True)
+    mode = "anomaly"
+    value = True
 
 
 def _finite(x: Any) -> bool:
@@ -50,15 +56,16 @@ def _finite(x: Any) -> bool:
 
 
 def _user_line() -> str:
-    """Where user code called into the library: the first frame outside autograd/, nn/ and
-    visualize/ (and, when different, the innermost frame outside autograd/)."""
+    """Where user code called into the library: the first frame outside autograd and the
+    packages registered with `hide_frames_of` (and, when different, the innermost frame
+    outside autograd)."""
     frame: Optional[Any] = sys._getframe(1)
     inner = None
     while frame is not None:
-        path = os.path.abspath(frame.f_code.co_filename)
-        if inner is None and not path.startswith(_LIBRARY[0]):
+        package = frame.f_globals.get("__name__", "").partition(".")[0]
+        if inner is None and package != _ENGINE:
             inner = frame
-        if not path.startswith(_LIBRARY):
+        if package not in _library_packages:
             break
         frame = frame.f_back
     where = _describe_frame(frame) if frame is not None else "(no user frame)"
@@ -68,7 +75,6 @@ def _user_line() -> str:
 
 
 def _describe_frame(frame: Any) -> str:
-    import linecache
     code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
     return (f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
             + (f": {code}" if code else ""))

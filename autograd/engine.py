@@ -1,11 +1,17 @@
 """Reverse-mode differentiation over the recorded graph.
 
-One walk per backward pass, without recursion (a chain of a million ops is fine): nodes come
-off a heap newest first. A node is always created after its inputs (copies and unpickled
-Values get a fresh creation order, see Value.__setstate__), so by the time a node is taken
-every node that feeds it a gradient has been processed, and its gradient is complete.
-Each node's VJPs run once; gradients are summed back to each input's shape in one place
-(`_fit`).
+The definition is `backward_reference`, a dozen lines: visit the nodes users-before-inputs,
+give each input the vector-Jacobian product (VJP) of each of its users, summed back to the
+input's shape (`fit`), and add up what a node receives. Every node is created after its
+inputs, so newest-first (decreasing creation order) is a users-before-inputs order.
+
+`backward_pass` is the walk the library runs. It computes the same numbers in the same order
+(the tests check it bit for bit) without sorting the graph first: the nodes waiting for their
+gradient sit on a heap, newest first, so when a node comes off the heap every user has already
+given it its share, and nodes that need no gradient are never visited. It also skips work a
+plain reading of the definition would do: the VJPs run on raw floats and arrays (or on Values,
+recorded, for `create_graph=True`), a Python-float gradient needs no reshaping, and a chain's
+next link skips the heap. `backward`, `gradients` and `backward_steps` all run it.
 """
 from __future__ import annotations
 
@@ -16,51 +22,199 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from autograd.anomaly import check_backward
-from autograd.grad_mode import _GradMode, enable_grad, no_grad
-from autograd.op import _NUMERIC_ERRORS, Op, normalize, retry_in_float64
+from autograd.grad_mode import enable_grad, modes, no_grad
+from autograd.op import NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
-from autograd.value import MANY_INPUTS, ONE_INPUT, Value, grad_like, inputs_of
+from autograd.value import (MANY_INPUTS, ONE_INPUT, RELEASED, Value, grad_like, inputs_of,
+                            raise_released)
 
-_creation_order = operator.attrgetter("_order")
+creation_order = operator.attrgetter("_order")
 
 
+# ----- the definition ---------------------------------------------------------------------
+def backward_reference(root: Value, seed: Any) -> None:
+    """Accumulate d(root)/d(node), times `seed`, into `.grad` of every node that requires a
+    gradient: the backward pass by its definition (see the module docstring)."""
+    grads = {root: seed}
+    for node in sorted(_graph(root), key=creation_order, reverse=True):   # users first
+        if node not in grads:
+            continue                    # needs no gradient: no path from root leads here
+        g = grads.pop(node)
+        node._grad = g if node._grad is None else add(node._grad, g)
+        args = [p.data for p in node.parents]
+        for i, parent in enumerate(node.parents):
+            if parent.requires_grad:
+                vjp = node._op.vjp(i, g, node.data, *args, **node.attrs)
+                share = fit(vjp, parent)
+                grads[parent] = share if parent not in grads else add(grads[parent], share)
+
+
+def _graph(root: Value) -> List[Value]:
+    """Every node reachable from `root` through inputs that require a gradient."""
+    seen, stack = {root}, [root]
+    while stack:
+        for p in inputs_of(stack.pop()):
+            if isinstance(p, Value) and p.requires_grad and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return list(seen)
+
+
+def add(a: Any, b: Any) -> Any:
+    """a + b, out of place; a sum of 0-d float32 arrays stays a 0-d array (numpy would
+    return a numpy scalar)."""
+    total = a + b
+    t = type(total)
+    return total if t is float or t is np.ndarray or isinstance(total, Value) else normalize(
+        total)
+
+
+def fit(g: Any, p: Value) -> Any:
+    """Sum a gradient back to the shape of input `p` (undo broadcasting) and give it p's type
+    and dtype. The one place where broadcasting is undone."""
+    data = p.data
+    if type(data) is float:
+        if type(g) is float:
+            return g
+        if isinstance(g, Value):
+            g = sum_to(g, ())
+            return g if type(g.data) is float else astype(g, np.float64)
+        return float(np.sum(g))
+    if isinstance(g, Value):
+        g = sum_to(g, data.shape)
+        return g if g.dtype == data.dtype else astype(g, data.dtype)
+    if type(g) is not np.ndarray or g.shape != data.shape:
+        g = np.asarray(sum_to(g, data.shape))
+    return g if g.dtype == data.dtype else g.astype(data.dtype)
+
+
+# ----- the walk the library runs ----------------------------------------------------------
+Visit = Callable[[Value, Any], None]
+
+
+def backward_pass(root: Value, seed: Any, create_graph: bool = False,
+                  visit: Optional[Visit] = None, release: bool = False,
+                  only: Optional[set] = None) -> None:
+    """Walk the graph below `root` once, newest node first, giving every node that requires a
+    gradient its complete gradient: `visit(node, g)`, or by default add g to `node.grad`.
+
+    `only`: visit just these nodes (the ones on a path to the wanted inputs). `release`: drop
+    each node's record (op, inputs) once its VJPs have run, so intermediate Values are freed
+    during the walk instead of all at once afterwards.
+    """
+    pending: Dict[Value, Any] = {root: seed}    # node -> the sum of its users' shares so far
+    waiting: List[tuple] = []                   # (-order, node) of the pending, newest first
+    lone: Optional[Value] = root                # a pending node kept off the heap (see below)
+    anomaly = modes.anomaly
+    while lone is not None or waiting:
+        if lone is not None:
+            node, lone = lone, None
+        else:
+            node = heappop(waiting)[1]
+        g = pending.pop(node)
+        if visit is None:
+            node._grad = g if node._grad is None else add(node._grad, g)
+        else:
+            visit(node, g)
+        op, a, b = node._op, node._a, node._b
+        if op is None:                          # a leaf
+            continue
+        if op is RELEASED:
+            if only is not None:
+                continue                        # a wanted input itself (see _on_paths)
+            raise_released()
+        # The inputs (constants raw, see value.ONE_INPUT) and what the VJPs read of them.
+        if b is ONE_INPUT:
+            parents = (a,)
+            args = parents if create_graph else (a._data,)
+        elif b is MANY_INPUTS:
+            parents = a
+            args = a if create_graph else [p._data if isinstance(p, Value) else p for p in a]
+        else:
+            parents = (a, b)
+            args = parents if create_graph else (a._data if isinstance(a, Value) else a,
+                                                 b._data if isinstance(b, Value) else b)
+        ans = node if create_graph else node._data
+        attrs = node._attrs
+        joint = op.joint_vjp
+        if joint is not None:                   # every input's gradient in one call
+            try:
+                shares = joint(g, ans, *args, **attrs) if attrs else joint(g, ans, *args)
+            except NUMERIC_ERRORS as exc:
+                shares = retry_in_float64(joint, (g, ans, *args), attrs, exc)
+        vjps = op.vjps
+        for i, p in enumerate(parents):
+            if not (isinstance(p, Value) and p.requires_grad) or (only is not None and
+                                                                   p not in only):
+                continue
+            if joint is None:
+                vjp = vjps[i]
+                try:
+                    share = vjp(g, ans, *args, **attrs) if attrs else vjp(g, ans, *args)
+                except NUMERIC_ERRORS as exc:
+                    share = retry_in_float64(vjp, (g, ans, *args), attrs, exc)
+            else:
+                share = shares[i]
+            if anomaly:
+                check_backward(node, i, share, g)
+            pd = p._data
+            if type(share) is not float or type(pd) is not float:   # floats need no fitting
+                if type(share) is not np.ndarray or type(pd) is not np.ndarray or (
+                        share.shape != pd.shape or share.dtype != pd.dtype):
+                    share = fit(share, p)
+            earlier = pending.get(p)
+            if earlier is not None:
+                pending[p] = add(earlier, share)
+                continue
+            if type(share) is np.ndarray and p._op is None and (share is g or
+                                                                 share.base is not None):
+                share = share.copy()            # a leaf's .grad never aliases another array
+            pending[p] = share
+            # A node that becomes pending while nothing else is (the next link of a chain)
+            # waits in `lone` instead of the heap: it is the newest pending node anyway.
+            if lone is None and not waiting:
+                lone = p
+            else:
+                if lone is not None:
+                    heappush(waiting, (-lone._order, lone))
+                    lone = None
+                heappush(waiting, (-p._order, p))
+        if release:
+            node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
+
+
+# ----- what users call --------------------------------------------------------------------
 def backward(root: Value, gradient: Any = None, create_graph: bool = False,
              retain_grads: bool = True, retain_graph: bool = True) -> None:
-    """Accumulate d(root)/d(node) into `.grad` of every node that requires a gradient
-    (of the leaves only with `retain_grads=False`); with `retain_graph=False`, release each
-    node's record (its op and inputs) once its gradient has been passed on."""
+    """Accumulate d(self)/d(node) into `.grad` of every node of the graph.
+
+    A scalar seeds with 1; any other shape needs `gradient` of its shape. With
+    `create_graph=True` the backward pass is itself recorded, so gradients are Values
+    that can be differentiated again. Every node keeps its gradient and the graph stays
+    whole (as in micrograd, so drawings show them and backward can run again). A training
+    loop needs neither: `retain_grads=False` keeps gradients on leaves only (as PyTorch
+    does), freeing each intermediate gradient once used; `retain_graph=False` releases each
+    node's op and inputs once passed, so intermediate Values are freed during the pass (as
+    PyTorch frees its saved tensors). Less memory, and for big arrays much faster. A
+    released node keeps its `.data`; differentiating, walking or drawing through it raises.
+    If the pass fails part-way (anomaly mode, say), the part already walked is released.
+    """
     if create_graph and not retain_graph:
         raise ValueError("backward: create_graph=True records the gradients on top of this "
                          "graph, so it needs retain_graph=True")
     seed = _seed(root, gradient, "backward")
-    _walkable(root)                     # a released root raises before any gradient is stored
+    inputs_of(root)                     # a released root raises before anything is stored
     with enable_grad() if create_graph else no_grad():
-        _backprop(root, seed, create_graph, on_node=None if retain_grads else _store_leaf,
-                  release=not retain_graph)
+        backward_pass(root, seed, create_graph, None if retain_grads else _store_on_leaves,
+                      release=not retain_graph)
 
 
-def _released(*_: Any) -> None:
-    raise RuntimeError("this graph (or the part of it reached here) was released by an earlier "
-                       "backward(retain_graph=False): its ops and inputs are gone, so it cannot "
-                       "be differentiated, walked or drawn again; pass retain_graph=True to that "
-                       "backward() to keep it")
+Value.backward = backward               # type: ignore[attr-defined]
 
 
-class _ReleasedOp(Op):
-    """What a released node holds instead of its op: differentiating through it raises."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> str:
-        return "_RELEASED"              # copies and pickles of a released node stay released
-
-
-_RELEASED = _ReleasedOp("released", _released, joint_vjp=_released)
-
-
-def _store_leaf(node: Value, g: Any) -> None:
+def _store_on_leaves(node: Value, g: Any) -> None:
     if node._op is None:
-        node._grad = g if node._grad is None else _add(node._grad, g)
+        node._grad = g if node._grad is None else add(node._grad, g)
 
 
 def gradients(root: Value, inputs: Sequence[Value], gradient: Any = None,
@@ -70,15 +224,15 @@ def gradients(root: Value, inputs: Sequence[Value], gradient: Any = None,
     if isinstance(root, Value) and not root.requires_grad:
         return [_zero(v) for v in inputs]
     seed = _seed(root, gradient, "grad")
-    wanted = set(inputs)
     found: Dict[Value, Any] = {}
+    wanted = set(inputs)
 
     def keep(node: Value, g: Any) -> None:
         if node in wanted:
             found[node] = g
 
     with enable_grad() if create_graph else no_grad():
-        _backprop(root, seed, create_graph, inputs, keep)
+        backward_pass(root, seed, create_graph, keep, only=_on_paths(root, inputs))
     return [found[v] if v in found else _zero(v) for v in inputs]
 
 
@@ -89,7 +243,7 @@ def backward_steps(root: Value, gradient: Any = None) -> List[tuple]:
     seed = _seed(root, gradient, "backward_steps")
     steps: List[tuple] = []
     with no_grad():
-        _backprop(root, seed, False, None, lambda node, g: steps.append((node, g)))
+        backward_pass(root, seed, False, lambda node, g: steps.append((node, g)))
     return steps
 
 
@@ -116,10 +270,38 @@ def topological_order(root: Value) -> List[Value]:
 
 
 def _walkable(node: Value) -> Value:
-    """`node`, unless its record was released (then its inputs are unknown)."""
-    if node._op is _RELEASED:
-        _released()
+    """`node`, after checking that its record was not released (its inputs would be unknown)."""
+    inputs_of(node)
     return node
+
+
+def _on_paths(root: Value, targets: Sequence[Value]) -> set:
+    """The nodes through which `root` depends on one of `targets` (targets included): the
+    only ones whose gradient `gradients` needs. A released node's inputs are unknown, so it
+    raises when a target older than it could lie behind it (inputs are older than users)."""
+    on_path = set(targets)
+    oldest = min(t._order for t in targets) if targets else 0
+    for node in sorted(_graph_to_releases(root, oldest), key=creation_order):
+        if node._op is not RELEASED and any(p in on_path for p in inputs_of(node)
+                                            if isinstance(p, Value)):
+            on_path.add(node)
+    return on_path
+
+
+def _graph_to_releases(root: Value, oldest_target: int) -> List[Value]:
+    """`_graph(root)`, treating released nodes as leaves unless a target may lie behind."""
+    seen, stack = {root}, [root]
+    while stack:
+        node = stack.pop()
+        if node._op is RELEASED:
+            if node._order > oldest_target:
+                raise_released()
+            continue
+        for p in inputs_of(node):
+            if isinstance(p, Value) and p.requires_grad and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return list(seen)
 
 
 def _seed(root: Value, gradient: Any, caller: str) -> Any:
@@ -142,154 +324,3 @@ def _seed(root: Value, gradient: Any, caller: str) -> Any:
 
 def _zero(v: Value) -> Any:
     return 0.0 if type(v.data) is float else np.zeros_like(v.data)
-
-
-def _on_paths(root: Value, targets: Sequence[Value]) -> set:
-    """The nodes on a path from `root` to one of `targets` (the only ones worth visiting when
-    just the targets' gradients are wanted). Raises when a released node could hide a path:
-    one reached with a target older than itself (inputs are always older than their users)."""
-    leads = set(targets)
-    seen = {root}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node._op is _RELEASED and any(t is not node and t._order < node._order
-                                         for t in leads):
-            _released()     # its inputs are gone, and an older target could lie behind them
-        for p in inputs_of(node):
-            if isinstance(p, Value) and p.requires_grad and p not in seen:
-                seen.add(p)
-                stack.append(p)
-    for node in sorted(seen, key=_creation_order):      # oldest first: inputs before users
-        if node not in leads and any(isinstance(p, Value) and p in leads
-                                     for p in inputs_of(node)):
-            leads.add(node)
-    return leads & seen
-
-
-def _backprop(root: Value, seed: Any, create_graph: bool,
-              targets: Optional[Sequence[Value]] = None,
-              on_node: Optional[Callable[[Value, Any], None]] = None,
-              release: bool = False) -> None:
-    """The backward pass: every node once, children before parents. Each node's complete
-    gradient goes to `on_node(node, g)`, or by default is accumulated into `node.grad`.
-    With `release`, a node drops its op and inputs once its VJPs have run, so the graph's
-    intermediate Values are freed during the walk (as PyTorch frees saved tensors) instead of
-    all at once afterwards (which, for big arrays, makes the allocator hand the memory back
-    to the system and fault it in again on the next step)."""
-    keep = _on_paths(root, targets) if targets is not None else None
-    pending: Dict[Value, Any] = {root: seed}
-    # Pending nodes, newest first: a heap keyed by creation order, except that a lone pending
-    # node (the next link of a chain) waits in `lone` and skips the heap.
-    frontier: List[tuple] = []
-    lone: Optional[Value] = root
-    anomaly = _GradMode.anomaly
-    while lone is not None or frontier:
-        if lone is not None:
-            node, lone = lone, None
-        else:
-            node = heappop(frontier)[1]
-        g = pending.pop(node)
-        if on_node is None:
-            old = node._grad
-            node._grad = g if old is None else _add(old, g)
-        else:
-            on_node(node, g)
-        op = node._op
-        if op is None:                  # a leaf
-            continue
-        attrs = node._attrs
-        a, b = node._a, node._b         # the inputs (see value.set_inputs), constants raw
-        if b is ONE_INPUT:
-            parents = (a,)
-            args = parents if create_graph else (a.data,)
-        elif b is MANY_INPUTS:
-            if op is _RELEASED and keep is not None:
-                continue                # the one target, released: its gradient is all asked
-            parents = a
-            args = a if create_graph else [p.data if isinstance(p, Value) else p for p in a]
-        else:
-            parents = (a, b)
-            args = parents if create_graph else (a.data if isinstance(a, Value) else a,
-                                                 b.data if isinstance(b, Value) else b)
-        ans = node if create_graph else node.data
-        joint = op.joint_vjp
-        if joint is not None:           # all inputs' gradients in one call
-            try:
-                grads = joint(g, ans, *args, **attrs) if attrs else joint(g, ans, *args)
-            except _NUMERIC_ERRORS as exc:
-                grads = retry_in_float64(joint, (g, ans, *args), attrs, exc)
-        vjps = op.vjps
-        for i, p in enumerate(parents):
-            if not (isinstance(p, Value) and p.requires_grad) or (keep is not None and
-                                                                   p not in keep):
-                continue
-            if joint is None:
-                vjp = vjps[i]
-                try:
-                    gp = vjp(g, ans, *args, **attrs) if attrs else vjp(g, ans, *args)
-                except _NUMERIC_ERRORS as exc:
-                    gp = retry_in_float64(vjp, (g, ans, *args), attrs, exc)
-            else:
-                gp = grads[i]
-            if anomaly:
-                check_backward(node, i, gp, g)
-            pd = p.data
-            if type(gp) is float and type(pd) is float:     # scalars: nothing to fit or copy
-                prev = pending.get(p)
-                if prev is not None:
-                    pending[p] = prev + gp
-                    continue
-                pending[p] = gp
-            else:
-                if type(gp) is np.ndarray and type(pd) is np.ndarray:
-                    if gp.shape != pd.shape or gp.dtype != pd.dtype:
-                        gp = _fit(gp, p)
-                else:
-                    gp = _fit(gp, p)
-                prev = pending.get(p)
-                if prev is not None:
-                    pending[p] = _add(prev, gp)
-                    continue
-                if p._op is not None or type(gp) is not np.ndarray or (
-                        gp is not g and gp.base is None):
-                    pending[p] = gp
-                else:
-                    pending[p] = gp.copy()  # a leaf's .grad never aliases another array
-            # p is newly pending
-            if lone is None and not frontier:
-                lone = p
-            else:
-                if lone is not None:
-                    heappush(frontier, (-lone._order, lone))
-                    lone = None
-                heappush(frontier, (-p._order, p))
-        if release:
-            node._op, node._a, node._b, node._attrs = _RELEASED, (), MANY_INPUTS, None
-
-
-def _add(a: Any, b: Any) -> Any:
-    """a + b, out of place; a sum of 0-d float32 arrays stays a 0-d array (numpy would
-    return a numpy scalar)."""
-    total = a + b
-    t = type(total)
-    return total if t is float or t is np.ndarray or t is Value else normalize(total)
-
-
-def _fit(g: Any, p: Value) -> Any:
-    """Sum a gradient back to the shape of input `p` and give it p's type and dtype."""
-    data = p.data
-    if type(data) is float:
-        if type(g) is float:
-            return g
-        if isinstance(g, Value):
-            g = sum_to(g, ())
-            return g if type(g.data) is float else astype(g, np.float64)
-        return float(np.sum(g))
-    if isinstance(g, Value):
-        g = sum_to(g, data.shape)
-        return g if g.dtype == data.dtype else astype(g, data.dtype)
-    if type(g) is not np.ndarray or g.shape != data.shape:
-        g = np.asarray(sum_to(g, data.shape))
-    return g if g.dtype == data.dtype else g.astype(data.dtype)
-

@@ -1,43 +1,52 @@
-"""Switch graph recording on and off: `no_grad()` and `enable_grad()`.
+"""Switch graph recording on and off: `no_grad()`, `enable_grad()`, `set_grad_enabled()`.
 
-Both work as context managers and as decorators. The flag is process-wide (not per thread),
-which keeps the check in every op to a single attribute read.
+Each works as a context manager and as a decorator (with or without parentheses for
+`no_grad` and `enable_grad`). The switches are per thread, as in PyTorch: `no_grad()` in one
+thread never stops another thread from recording.
 """
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradMode:
-    """The flags every op reads: record nodes? check for NaN/Inf (anomaly mode)?"""
+class Modes(threading.local):
+    """The switches every op reads, one set per thread (new threads start from these
+    defaults): record nodes for differentiation? check every number for NaN/Inf?"""
 
-    enabled = True
+    grad_enabled = True
     anomaly = False
 
 
+modes = Modes()
+
+
 def is_grad_enabled() -> bool:
-    """Return True when new operations are being recorded for differentiation."""
-    return _GradMode.enabled
+    """Return True when new operations are being recorded for differentiation (in this
+    thread)."""
+    return modes.grad_enabled
 
 
-class _Switch:
-    """Set one flag of `_GradMode` for a block: a context manager and a decorator."""
+class Switch:
+    """Set one attribute of `modes` for a block and restore it after: a context manager and
+    a decorator. Subclasses name the attribute in `mode`."""
 
-    flag = "enabled"
+    mode = "grad_enabled"
 
     def __init__(self, value: bool) -> None:
         self.value = bool(value)
-        self._previous: list[bool] = []
+        self._previous = threading.local()      # one instance may be entered by many threads
 
     def __enter__(self) -> None:
-        self._previous.append(getattr(_GradMode, self.flag))
-        setattr(_GradMode, self.flag, self.value)
+        stack = self._previous.__dict__.setdefault("stack", [])
+        stack.append(getattr(modes, self.mode))
+        setattr(modes, self.mode, self.value)
 
     def __exit__(self, *exc: object) -> None:
-        setattr(_GradMode, self.flag, self._previous.pop())
+        setattr(modes, self.mode, self._previous.stack.pop())
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
@@ -48,11 +57,31 @@ class _Switch:
         return wrapper  # type: ignore[return-value]
 
 
-class set_grad_enabled(_Switch):
+class set_grad_enabled(Switch):
     """Set recording on or off for a block; restores the previous state on exit."""
 
 
-class no_grad(set_grad_enabled):
+class FixedSwitch(Switch):
+    """A switch whose value is fixed by its class (`value`), usable as `with switch():`,
+    `@switch()` and `@switch`."""
+
+    value = True
+
+    def __new__(cls, fn: Any = None) -> Any:
+        switch = super().__new__(cls)
+        if fn is None:
+            return switch
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {fn!r}); use it as "
+                            f"`with {cls.__name__}():` or as a decorator")
+        switch.__init__()
+        return switch(fn)
+
+    def __init__(self, fn: Any = None) -> None:
+        super().__init__(type(self).value)
+
+
+class no_grad(FixedSwitch):
     """Do not record operations (inference, optimiser updates).
 
     >>> x = Value(3.0)
@@ -62,12 +91,10 @@ class no_grad(set_grad_enabled):
     (False, ())
     """
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    value = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(FixedSwitch):
     """Record operations again, even inside `no_grad()`."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    value = True

@@ -14,10 +14,11 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from autograd.anomaly import check_forward
-from autograd.grad_mode import _GradMode
-from autograd.value import MANY_INPUTS, ONE_INPUT, Value, _next_order, as_data
+from autograd.grad_mode import modes
+from autograd.value import MANY_INPUTS, ONE_INPUT, Value, as_data, init_node
 
-_NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+"""What Python's float arithmetic raises where numpy returns inf or nan (see retry_in_float64)."""
 _new = object.__new__
 
 
@@ -54,10 +55,14 @@ class Op:
 
     def vjp(self, argnum: int, g: Any, ans: Any, *args: Any, **attrs: Any) -> Any:
         """The gradient for input `argnum`, whichever form the VJPs take (a joint VJP computes
-        every input's gradient to return this one)."""
-        if self.joint_vjp is not None:
-            return self.joint_vjp(g, ans, *args, **attrs)[argnum]
-        return self.vjps[argnum](g, ans, *args, **attrs)
+        every input's gradient to return this one). Python-float arithmetic that raises is
+        redone in float64, as in the forward (see retry_in_float64)."""
+        fn = self.vjps[argnum] if self.joint_vjp is None else self.joint_vjp
+        try:
+            grads = fn(g, ans, *args, **attrs)
+        except NUMERIC_ERRORS as exc:
+            grads = retry_in_float64(fn, (g, ans, *args), attrs, exc)
+        return grads if self.joint_vjp is None else grads[argnum]
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -92,7 +97,7 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     boxed = converted = record = False
     for a in args:
         if isinstance(a, Value):
-            raws.append(a.data)
+            raws.append(a._data)
             boxed = True
             if a.requires_grad:
                 record = True
@@ -103,7 +108,7 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
             converted = True
     try:
         out = op.forward(*raws, **attrs) if attrs else op.forward(*raws)
-    except _NUMERIC_ERRORS as exc:
+    except NUMERIC_ERRORS as exc:
         try:
             out = retry_in_float64(op.forward, raws, attrs, exc)
         except (ValueError, TypeError, IndexError) as error:
@@ -115,30 +120,16 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
         out = normalize(out)
     if not boxed:
         return out
-    # Node creation is inlined: it is the hottest code of the library.
     v = _new(Value)
-    v.data = out
-    v._grad = None
-    v.name = None
-    v._order = _next_order()
-    if record and _GradMode.enabled:
+    if record and modes.grad_enabled:
         if converted:                   # constants are kept raw (see Value.parents)
             args = tuple([a if isinstance(a, Value) else r for a, r in zip(args, raws)])
-        v.requires_grad = True
-        v._op = op
-        if len(args) == 2:              # set_inputs, inlined
-            v._a, v._b = args
-        elif len(args) == 1:
-            v._a, v._b = args[0], ONE_INPUT
-        else:
-            v._a, v._b = args, MANY_INPUTS
-        v._attrs = attrs
+        n = len(args)                   # the inputs' two slots (see value.ONE_INPUT)
+        a, b = args if n == 2 else (args[0], ONE_INPUT) if n == 1 else (args, MANY_INPUTS)
+        init_node(v, out, True, None, op, a, b, attrs)
     else:
-        v.requires_grad = False
-        v._op = None
-        v._a = v._b = None
-        v._attrs = None
-    if _GradMode.anomaly:
+        init_node(v, out, False, None, None, None, None, None)
+    if modes.anomaly:
         check_forward(op, raws, out, v)
     return v
 
@@ -165,3 +156,24 @@ def shape_of(x: Any) -> tuple:
     if type(x) is np.ndarray:
         return x.shape
     return x.shape if isinstance(x, Value) else np.shape(x)
+
+
+def unary_method(op: Op, doc: str) -> Callable[[Value], Value]:
+    """A Value method `x.f()` that runs `op` on x (ops attach these to Value)."""
+    def method(self: Value) -> Value:
+        return apply(op, (self,), None)
+    method.__doc__ = doc
+    return method
+
+
+def binary_method(op: Op, doc: str, reflected: bool = False) -> Callable[[Value, Any], Value]:
+    """A Value operator `x (op) y`, or with `reflected` the `y (op) x` Python calls when the
+    left operand is not a Value (ops attach these to Value)."""
+    if reflected:
+        def method(self: Value, other: Any) -> Value:
+            return apply(op, (other, self), None)
+    else:
+        def method(self: Value, other: Any) -> Value:
+            return apply(op, (self, other), None)
+    method.__doc__ = doc
+    return method

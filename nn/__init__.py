@@ -6,6 +6,8 @@
 >>> history = nn.fit(model, X, y, nn.losses.cross_entropy, nn.optim.Adam(model.parameters(),
 ...                  lr=0.01), epochs=5, verbose=False)
 """
+from autograd.anomaly import hide_frames_of
+
 from nn import data, functional, init, losses, optim
 from nn.module import Module, Sequential
 from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
@@ -14,6 +16,8 @@ from nn.optim import clip_grad_norm
 from nn.training import (Callback, EarlyStopping, History, ModelCheckpoint, evaluate, fit,
                          predict)
 from nn.diagnostics import GradientMonitor, GradientReport, gradient_report
+
+hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
 __all__ = [
     "Module", "Sequential", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from autograd.op import Op, data_of
+from autograd.value import Value
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -22,3 +23,6 @@ _astype_op = Op("astype", lambda x, dtype: np.asarray(x, dtype=dtype),
 def astype(x: Any, dtype: Any) -> Any:
     """The same numbers in another float dtype (the gradient is cast back)."""
     return _astype_op(x, dtype=_float_dtype(dtype))
+
+
+Value.astype = astype       # a Value method too (see autograd/value.py)

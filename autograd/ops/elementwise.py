@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd.op import Op, data_of
+from autograd.op import Op, binary_method, data_of, unary_method
+from autograd.value import Value
 
 
 def _float_or_array(math_fn: Callable[[float], float], np_fn: Callable[[Any], Any]):
@@ -177,3 +178,29 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     if not isinstance(cond, (bool, np.bool_)):
         cond = np.asarray(cond, dtype=bool)
     return _where_op(a, b, cond=cond)
+
+
+# ----- Value's operators and methods for this family (see autograd/value.py) ---------------
+Value.__add__ = binary_method(add, "self + other")
+Value.__radd__ = binary_method(add, "other + self", reflected=True)
+Value.__sub__ = binary_method(sub, "self - other")
+Value.__rsub__ = binary_method(sub, "other - self", reflected=True)
+Value.__mul__ = binary_method(mul, "self * other")
+Value.__rmul__ = binary_method(mul, "other * self", reflected=True)
+Value.__truediv__ = binary_method(div, "self / other")
+Value.__rtruediv__ = binary_method(div, "other / self", reflected=True)
+Value.__pow__ = binary_method(power, "self ** other")
+Value.__rpow__ = binary_method(power, "other ** self", reflected=True)
+Value.__neg__ = unary_method(neg, "-self")
+Value.__pos__ = lambda self: self
+Value.__abs__ = Value.abs = unary_method(abs, "|self|, elementwise")
+Value.exp = unary_method(exp, "e ** self, elementwise")
+Value.log = unary_method(log, "Natural logarithm, elementwise")
+Value.log1p = unary_method(log1p, "log(1 + self), elementwise (accurate for small self)")
+Value.sqrt = unary_method(sqrt, "Square root, elementwise")
+Value.tanh = unary_method(tanh, "Hyperbolic tangent, elementwise")
+Value.sigmoid = unary_method(sigmoid, "1 / (1 + e ** -self), elementwise (stable)")
+Value.relu = unary_method(relu, "max(self, 0), elementwise")
+Value.sin = unary_method(sin, "Sine, elementwise")
+Value.cos = unary_method(cos, "Cosine, elementwise")
+Value.clip = clip

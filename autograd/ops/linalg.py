@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd.op import Op, apply, shape_of
+from autograd.op import Op, apply, binary_method, shape_of
 from autograd.value import Value
 from autograd.ops.shape import expand_dims, reshape, swap_last
 
@@ -83,3 +83,8 @@ def affine(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> An
         raise ValueError(f"affine: {len(weights)} weights but {len(inputs)} inputs; they "
                          "must pair up")
     return apply(_affine_op, (bias, *weights, *inputs), None)
+
+
+# ----- Value's operators for this family (see autograd/value.py) ---------------------------
+Value.__matmul__ = binary_method(matmul, "self @ other")
+Value.__rmatmul__ = binary_method(matmul, "other @ self", reflected=True)

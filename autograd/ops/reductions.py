@@ -1,4 +1,5 @@
-"""Reductions with numpy's `axis` (None, int or tuple; negatives allowed) and `keepdims`.
+"""Reductions with numpy's `axis` (None, int or tuple; negatives allowed) and `keepdims`, and
+broadcasting, their adjoint: sum's VJP broadcasts, broadcast_to's VJP sums (`sum_to`).
 
 Each VJP spreads the upstream gradient back over the reduced axes. `max`/`min` share the
 gradient evenly between tied maxima (minima); `logsumexp` is stable for any input size.
@@ -12,7 +13,8 @@ import numpy as np
 
 from autograd.op import Op, data_of, shape_of
 from autograd.ops.elementwise import exp
-from autograd.ops.shape import broadcast_to, normalize_axes, reshape
+from autograd.ops.shape import as_shape, normalize_axes, reshape
+from autograd.value import Value
 
 
 def _kept_shape(shape: tuple, axis: Any) -> tuple:
@@ -59,6 +61,10 @@ _sum_op = Op("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=ke
              if type(x) is np.ndarray else np.sum(x, axis=axis, keepdims=keepdims),
              lambda g, ans, x, axis, keepdims: broadcast_to(         # d/dx_i = 1
                  _unreduce(g, x, axis, keepdims), shape_of(x)))
+_broadcast_op = Op("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                   lambda g, ans, x, shape: sum_to(g, shape_of(x)),     # sum the copies
+                   describe_error=lambda a, shape=(): (
+                       f"broadcast_to: cannot broadcast shape {a} to shape {shape}"))
 _max_op = Op("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
              _extreme_vjp,                                   # 1 at the maximum (ties share)
              describe_error=_reduction_error("max"))
@@ -121,9 +127,16 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return _reduce(_logsumexp_op, x, axis, keepdims)
 
 
+def broadcast_to(x: Any, shape: Any) -> Any:
+    """Repeat `x` along new or size-1 axes to `shape` (numpy rules)."""
+    return _broadcast_op(x, shape=as_shape(shape))
+
+
 def sum_to(g: Any, shape: tuple) -> Any:
-    """Sum `g` down to `shape`: the adjoint of broadcasting, applied by the engine to every
-    gradient (leading axes, then size-1 axes)."""
+    """Sum `g` over the axes broadcasting added to reach its shape from `shape` (the leading
+    axes, then the size-1 axes), so the result has `shape`: the adjoint of broadcasting. The
+    engine applies it to every gradient whose shape differs from its input's. A `g` with fewer
+    dimensions than `shape` (a VJP that returned a reduced gradient) is broadcast up instead."""
     gshape = shape_of(g)
     if gshape == shape:
         return g
@@ -138,3 +151,11 @@ def sum_to(g: Any, shape: tuple) -> Any:
     out = _sum_op(g, axis=axes, keepdims=False) if axes else g
     return out if shape_of(out) == shape else reshape(out, shape)
 
+
+
+# ----- Value's methods for this family (see autograd/value.py) -----------------------------
+Value.sum = sum
+Value.mean = mean
+Value.max = max
+Value.min = min
+Value.logsumexp = logsumexp

@@ -1,6 +1,7 @@
-"""Shape primitives: reshape, transpose, broadcast_to, indexing and joining.
+"""Shape primitives: reshape, transpose, indexing and joining.
 
-Their VJPs only move gradient entries around, so each is another shape op (or a sum).
+Their VJPs only move gradient entries around, so each is another shape op. (broadcast_to,
+whose VJP is a sum, lives with the reductions.)
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd.op import Op, data_of, shape_of
+from autograd.value import Value
 
 
 def normalize_axes(axis: Any, ndim: int, op: str) -> Any:
@@ -31,7 +33,7 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> Any:
     return tuple(sorted(out))
 
 
-def _as_shape(shape: Any) -> tuple:
+def as_shape(shape: Any) -> tuple:
     return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
 
 
@@ -68,10 +70,6 @@ _reshape_op = Op("reshape", lambda x, shape: np.reshape(x, shape),
                  describe_error=_reshape_error)
 _transpose_op = Op("transpose", _transpose,
                    lambda g, ans, x, axes: _transpose_op(g, axes=_inverse(axes)))  # inverse perm
-_broadcast_op = Op("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                   lambda g, ans, x, shape: sum_to(g, shape_of(x)),     # sum the copies
-                   describe_error=lambda a, shape=(): (
-                       f"broadcast_to: cannot broadcast shape {a} to shape {shape}"))
 _getitem_op = Op("getitem", lambda x, index: x[index],
                  lambda g, ans, x, index: _scatter_op(g, index=index, shape=shape_of(x)))
 _scatter_op = Op("scatter_add", _scatter,
@@ -101,7 +99,7 @@ def reshape(x: Any, shape: Any) -> Any:
     >>> reshape(Value(np.arange(6.0)), (2, 3)).shape
     (2, 3)
     """
-    return _reshape_op(x, shape=_as_shape(shape))
+    return _reshape_op(x, shape=as_shape(shape))
 
 
 def transpose(x: Any, axes: Any = None) -> Any:
@@ -124,11 +122,6 @@ def swap_last(x: Any) -> Any:
         return x.swapaxes(-1, -2)       # raw data (an ordinary backward pass): a numpy view
     ndim = len(shape_of(x))
     return transpose(x, None if ndim == 2 else tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
-
-
-def broadcast_to(x: Any, shape: Any) -> Any:
-    """Repeat `x` along new or size-1 axes to `shape` (numpy rules)."""
-    return _broadcast_op(x, shape=_as_shape(shape))
 
 
 def expand_dims(x: Any, axis: int) -> Any:
@@ -187,7 +180,20 @@ def stack(values: Sequence[Any], axis: int = 0) -> Any:
     return concatenate([expand_dims(v, axis) for v in values], axis=axis)
 
 
-__all__ = ["reshape", "transpose", "swap_last", "broadcast_to", "expand_dims",
-           "getitem", "concatenate", "stack", "normalize_axes"]
+# ----- Value's methods for this family (see autograd/value.py) -----------------------------
+def _reshape_method(self: Value, *shape: Any) -> Value:
+    """Same entries, new shape: `x.reshape(2, 3)` or `x.reshape((2, 3))`."""
+    return reshape(self, shape[0] if len(shape) == 1 else shape)
 
-from autograd.ops.reductions import sum_to  # noqa: E402  (reductions builds on this module)
+
+def _transpose_method(self: Value, *axes: Any) -> Value:
+    """Permute the axes: `x.transpose(1, 0)`, `x.transpose((1, 0))`; reversed when none."""
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return transpose(self, tuple(axes) if axes else None)
+
+
+Value.__getitem__ = getitem
+Value.reshape = _reshape_method
+Value.transpose = _transpose_method
+Value.T = property(lambda self: transpose(self), doc="The axes reversed (x.transpose()).")
