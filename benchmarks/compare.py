@@ -1,10 +1,10 @@
 """Before and after: our engine at a git revision (base) against this working tree (head).
 
-    python -m benchmarks --base main                     # workloads 1-5
+    python -m benchmarks --base main                     # workloads 1-6
     python -m benchmarks --base 4426977 --workloads 2,5 --quick
 
 Both sides run this tree's benchmark code against different engines. Every measurement is a
-fresh process (fresh.py) started in a temporary directory holding links `autograd`, `nn` and
+fresh process (fresh.py, or deep.py for workload 6) started in a temporary directory holding links `autograd`, `nn` and
 `visualize` to the tree under test (the revision, extracted with `git archive`, or this working
 tree with its uncommitted changes) and `benchmarks` to this tree's. Each round runs every case on
 both sides back to back, alternating which goes first; head / base is the median over the rounds
@@ -19,17 +19,21 @@ import statistics
 import subprocess
 import tarfile
 import tempfile
-from typing import Callable, Dict, Iterable, Iterator, List
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from benchmarks import peers
+import numpy as np
+
+from benchmarks import deep, peers
 from benchmarks.deep import ROOT
-from benchmarks.fresh import in_rounds
-from benchmarks.report import Table, agreement, percent, seconds
+from benchmarks.fresh import in_rounds, sample
+from benchmarks.report import Table, agreement, count, percent, seconds
 from benchmarks.timing import Settings, paired_ratios, spread
-from benchmarks.workloads import CASES, OURS
+from benchmarks.workloads import CASES, OURS, Result
 
 ENGINE_PACKAGES = ("autograd", "nn", "visualize")
-COMPARED = tuple(CASES)
+DEEP = 6
+COMPARED = (*CASES, DEEP)
+COLUMNS = ["variant", "base / step", "head / step", "head / base", "spread", "check"]
 RATIO_NOTE = ("head / base: the median over the rounds of the ratio within a round (below 1.00× "
               "the head is faster); spread: half the interquartile range of those ratios (half "
               "the full range under four rounds), relative to their median.")
@@ -114,33 +118,78 @@ def compare(commit: str, which: Iterable[int], settings: Settings,
     `settings.rounds` rounds of fresh processes; one table per workload, each shown when done."""
     which = sorted(set(which))
     check_workloads(which)
-    ours = {OURS: peers.load(OURS)}
     tables = []
     with sides(commit) as roots:
+        pair = (roots["base"], roots["head"])
         for w in which:
-            cases = {key: case for key, case in CASES[w](ours).items() if key[0] == OURS}
-            results = in_rounds(w, cases, settings.rounds, settings,
-                                roots=(roots["base"], roots["head"]))
-            table = Table(f"Workload {w} before and after: ours at {commit[:7]} (base) and in "
-                          "this working tree (head)",
-                          ["variant", "base / step", "head / step", "head / base", "spread",
-                           "check"],
-                          notes=[RATIO_NOTE, "check: the head's first value (loss or chain "
-                                 "output) against the base's."])
-            for key in cases:
-                base, head = results.get((key, roots["base"])), results.get((key, roots["head"]))
-                if base is None and head is None:
-                    continue
-                variant = ", ".join(key[1:])
-                failed = [("n/a" if r is None else r.status) for r in (base, head)]
-                if any(failed):
-                    table.add(variant, failed[0] or seconds(base.median),
-                              failed[1] or seconds(head.median), "", "", "")
-                    continue
-                ratios = paired_ratios(head.timing, base.timing)
-                table.add(variant, seconds(base.median), seconds(head.median),
-                          f"{statistics.median(ratios):.2f}×", percent(spread(ratios)),
-                          agreement([head.first], [base.first], head.dtype))
+            table = _deep_table(commit, settings, pair) if w == DEEP else (
+                _steps_table(w, commit, settings, pair))
             tables.append(table)
             show(table)
     return tables
+
+
+def _table(workload: int, commit: str) -> Table:
+    return Table(f"Workload {workload} before and after: ours at {commit[:7]} (base) and in "
+                 "this working tree (head)", list(COLUMNS),
+                 notes=[RATIO_NOTE, "check: the head's first value (loss, chain output or "
+                        "gradient) against the base's."])
+
+
+def _row(key: tuple, results: Dict[Tuple[tuple, str], Result],
+         roots: Tuple[str, str]) -> Optional[List[str]]:
+    """A case's cells under COLUMNS; None when neither side can run it."""
+    base, head = (results.get((key, root)) for root in roots)
+    if base is None and head is None:
+        return None
+    variant = ", ".join(key[1:])
+    failed = [("n/a" if r is None else r.status) for r in (base, head)]
+    if any(failed):
+        return [variant, failed[0] or seconds(base.median), failed[1] or seconds(head.median),
+                "", "", ""]
+    ratios = paired_ratios(head.timing, base.timing)
+    return [variant, seconds(base.median), seconds(head.median),
+            f"{statistics.median(ratios):.2f}×", percent(spread(ratios)),
+            agreement([head.first], [base.first], head.dtype)]
+
+
+def _steps_table(workload: int, commit: str, settings: Settings,
+                 roots: Tuple[str, str]) -> Table:
+    """Workloads 1-5: ours's cases, each in fresh processes as fresh.py runs them."""
+    cases = CASES[workload]({OURS: peers.load(OURS)})
+    dtypes = {key: case.dtype for key, case in cases.items() if key[0] == OURS}
+    results = in_rounds(dtypes, settings.rounds,
+                        lambda key, root: sample(workload, key, settings, root), roots)
+    table = _table(workload, commit)
+    for key in dtypes:
+        row = _row(key, results, roots)
+        if row:
+            table.add(*row)
+    return table
+
+
+def _deep_table(commit: str, settings: Settings, roots: Tuple[str, str]) -> Table:
+    """Workload 6: ours's chain at each size, a process per size and side (deep.py), with the
+    peak-RSS growth per link beside the times."""
+    sizes = {(OURS, f"{count(n)} links"): n for n in settings.deep_sizes}
+    per_link: Dict[Tuple[tuple, str], List[float]] = {}
+
+    def sampler(key: tuple, root: str) -> Dict[str, Any]:
+        n = sizes[key]
+        out = deep.measure(OURS, n, settings.deep_timeout, root)
+        if "forward" not in out:
+            return out
+        per_link.setdefault((key, root), []).append(out["bytes"] / n)
+        return {"first": out["grad"], "seconds": out["forward"] + out["backward"]}
+
+    results = in_rounds(dict.fromkeys(sizes, np.float64), settings.rounds, sampler, roots)
+    table = _table(DEEP, commit)
+    table.columns += ["base bytes/link", "head bytes/link"]
+    table.notes.append("A step builds and differentiates the whole chain, once per process; "
+                       "bytes/link: the median growth of peak RSS per link (see workload 6).")
+    for key in sizes:
+        row = _row(key, results, roots)
+        if row:
+            table.add(*row, *(f"{statistics.median(per_link[(key, root)]):.0f}"
+                              if (key, root) in per_link else "–" for root in roots))
+    return table

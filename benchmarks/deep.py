@@ -82,9 +82,10 @@ def child(name: str, n: int) -> Dict[str, Any]:
             "bytes": _peak_rss() - base}
 
 
-def measure(name: str, n: int, timeout: float) -> Dict[str, Any]:
-    """Run `child(name, n)` in a fresh interpreter; a crash or timeout becomes an error."""
-    return run_child("benchmarks.deep", [name, str(n)], timeout)
+def measure(name: str, n: int, timeout: float, root: str = ROOT) -> Dict[str, Any]:
+    """Run `child(name, n)` in a fresh interpreter started in `root` (see run_child); a crash
+    or timeout becomes an error."""
+    return run_child("benchmarks.deep", [name, str(n)], timeout, root)
 
 
 def run_child(module: str, args: List[str], timeout: Optional[float] = None,

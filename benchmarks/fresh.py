@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from benchmarks import peers as registry
 from benchmarks.deep import ROOT, run_child
@@ -23,7 +23,7 @@ from benchmarks.peers import Missing
 from benchmarks.peers.base import Peer
 from benchmarks.report import Table, agreement, number, percent, seconds
 from benchmarks.timing import Settings, Timing, alone, rotated
-from benchmarks.workloads import (CASES, CHAIN_OPS, OURS, SPREAD_NOTE, Case, Result, first_value,
+from benchmarks.workloads import (CASES, CHAIN_OPS, OURS, SPREAD_NOTE, Result, first_value,
                                   ours_of, paired, paired_note, workload_limits)
 
 # Seconds one child may take: micrograd's scalar steps (about 1 s each) take 10 s at full settings.
@@ -62,22 +62,28 @@ def sample(workload: int, key: tuple, settings: Settings, root: str = ROOT) -> D
     return run_child("benchmarks.fresh", args, TIMEOUT, root)
 
 
-def in_rounds(workload: int, cases: Dict[tuple, Case], rounds: int, settings: Settings,
+# Runs one case in a fresh process started in a root directory: {"first", "seconds"} or
+# {"status": why not} or {"error": what went wrong}.
+Sampler = Callable[[tuple, str], Dict[str, Any]]
+
+
+def in_rounds(dtypes: Dict[tuple, Any], rounds: int, sampler: Sampler,
               roots: Sequence[str] = (ROOT,)) -> Dict[Tuple[tuple, str], Result]:
-    """Measure each case under each root (a directory its child starts in and imports from)
-    in `rounds` rounds of fresh processes, keyed (case key, root). Round r visits the cases,
-    and for each case the roots, from the r-th on: with two roots each case alternates which
-    runs first. A case its child reports n/a is left out; one that fails keeps why, untimed."""
-    results = {(key, root): Result(key, case.dtype) for key, case in cases.items()
+    """Measure each case (key -> the dtype of its values) under each root (a directory its
+    child starts in and imports from) in `rounds` rounds of fresh processes, keyed (case key,
+    root). Round r visits the cases, and for each case the roots, from the r-th on: with two
+    roots each case alternates which runs first. A case its child reports n/a is left out; one
+    that fails keeps why, untimed."""
+    results = {(key, root): Result(key, dtype) for key, dtype in dtypes.items()
                for root in roots}
     samples: Dict[Tuple[tuple, str], List[float]] = {label: [] for label in results}
     for r in range(rounds):
-        for key in rotated(list(cases), r):
+        for key in rotated(list(dtypes), r):
             for root in rotated(list(roots), r):
                 result = results.get((key, root))
                 if result is None or result.status:
                     continue
-                out = sample(workload, key, settings, root)
+                out = sampler(key, root)
                 if out.get("status") == "n/a":
                     del results[(key, root)]
                 elif "seconds" in out:
@@ -97,8 +103,8 @@ def in_fresh_processes(workload: int, peers: Dict[str, Peer],
     `workloads.in_one_process` keys them."""
     cases = CASES[workload](peers)
     missing = {key for key in cases if isinstance(peers.get(key[0]), Missing)}
-    measured = in_rounds(workload, {k: c for k, c in cases.items() if k not in missing},
-                         settings.fresh_rounds, settings)
+    measured = in_rounds({key: case.dtype for key, case in cases.items() if key not in missing},
+                         settings.fresh_rounds, lambda key, root: sample(workload, key, settings))
     results = {}
     for key, case in cases.items():
         if key in missing:

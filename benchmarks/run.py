@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a short run (a few minutes)")
     parser.add_argument("--workloads", type=_int_list, default=None,
-                        help="comma-separated workload numbers (default: all; 1-5 with --base)")
+                        help="comma-separated workload numbers (default: all; 1-6 with --base)")
     parser.add_argument("--peers", type=_name_list, default=None,
                         help=f"comma-separated peers (default: {','.join(peers.REGISTRY)})")
     parser.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=True,
@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
                              "fresh processes; 3 and 2 with --quick; --base uses the first)")
     parser.add_argument("--base", metavar="REV", default=None,
                         help="instead: time ours at git revision REV (before) against this "
-                             "working tree (after), in fresh processes, on workloads 1-5")
+                             "working tree (after), in fresh processes, on workloads 1-6")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for BLAS and torch (sets OMP/OPENBLAS/MKL_NUM_THREADS; "
                              "default: the libraries' own). On a loaded machine multi-threaded "

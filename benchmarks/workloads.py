@@ -247,6 +247,14 @@ def workload_4(peers, settings):
 TARGETS = {"Workload 2": 2.0, "Workload 3": 1.10, "Workload 4": 1.05}
 
 
+def _over_floor(results: Dict[tuple, Result], key: tuple) -> Optional[float]:
+    """Ours / the numpy floor on key's variant, paired by round; None unless both were timed."""
+    floor, ours = results.get(key), ours_of(results, key)
+    if not (floor and ours and floor.timing and ours.timing):
+        return None
+    return paired_ratio(ours.timing, floor.timing)
+
+
 def workload_7(mlp_results: Dict[str, Dict[tuple, Result]],
                fresh_results: Optional[Dict[str, Dict[tuple, Result]]] = None) -> Table:
     """Ours against the hand-written numpy floor, from the MLP tables measured above; with
@@ -266,22 +274,16 @@ def workload_7(mlp_results: Dict[str, Dict[tuple, Result]],
         return "" if target is None or over is None else ("yes" if over <= target else "no")
 
     for workload, results in mlp_results.items():
+        target = TARGETS.get(workload)
         for key, r in results.items():
-            if r.peer != "numpy" or r.median is None:
+            over = _over_floor(results, key) if r.peer == "numpy" else None
+            if over is None:
                 continue
-            ours = ours_of(results, key)
-            if ours is None or ours.median is None:
-                continue
-            target = TARGETS.get(workload)
-            over = paired_ratio(ours.timing, r.timing)
-            row = [workload, r.variant, seconds(r.median), seconds(ours.median), f"{over:.2f}×",
-                   f"≤ {target:.2f}×" if target else "", verdict(over, target)]
+            row = [workload, r.variant, seconds(r.median), seconds(ours_of(results, key).median),
+                   f"{over:.2f}×", f"≤ {target:.2f}×" if target else "", verdict(over, target)]
             if fresh_results is not None:
-                fresh = fresh_results.get(workload, {})
-                floor, ours = fresh.get(key), ours_of(fresh, key)
-                timed = floor and ours and floor.timing and ours.timing
-                over = paired_ratio(ours.timing, floor.timing) if timed else None
-                row += ["–" if over is None else f"{over:.2f}×", verdict(over, target)]
+                fresh = _over_floor(fresh_results.get(workload, {}), key)
+                row += ["–" if fresh is None else f"{fresh:.2f}×", verdict(fresh, target)]
             table.add(*row)
     if not table.rows:
         table.notes.append("No floor measured: run workloads 1-4 with the numpy and ours peers.")

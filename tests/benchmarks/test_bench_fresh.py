@@ -86,8 +86,10 @@ def test_a_case_the_peer_cannot_run_is_left_out():
 
 
 def test_a_failing_child_keeps_its_reason_and_no_time():
-    bogus = {("ours", "float16"): workloads.Case(lambda: None)}   # workload 2 has no such case
-    result, = fresh.in_rounds(2, bogus, 2, Settings.tiny()).values()
+    def sampler(key, root):
+        return fresh.sample(2, key, Settings.tiny(), root)
+    bogus = {("ours", "float16"): "float64"}                   # workload 2 has no such case
+    result, = fresh.in_rounds(bogus, 2, sampler).values()
     assert result.timing is None
     assert result.status.startswith("crashed (exit 1): ValueError: fresh.child: workload 2 has "
                                      "no case ['ours', 'float16']")
@@ -155,9 +157,18 @@ def test_base_head_runs_end_to_end_and_reports_ratios(capsys, tmp_path):
     assert table.split("\n\n")[1] in out.read_text(encoding="utf-8")
 
 
+def test_deep_chains_compare_time_and_memory_per_link():
+    table, = compare.compare(compare.resolve("HEAD"), [6], Settings.tiny())
+    assert table.columns == compare.COLUMNS + ["base bytes/link", "head bytes/link"]
+    row, = _rows(table)
+    assert row["variant"] == "1e3 links" and row["check"] == "ok"
+    assert TIME.match(row["base / step"]) and RATIO.match(row["head / base"])
+    assert int(row["base bytes/link"]) >= 0 and int(row["head bytes/link"]) >= 0
+
+
 @pytest.mark.parametrize("args, message", [
     (["--base", "no-such-revision"], "--base 'no-such-revision' names no commit"),
-    (["--base", "HEAD", "--workloads", "6"], "--base compares workloads 1, 2, 3, 4, 5, not 6"),
+    (["--base", "HEAD", "--workloads", "7"], "--base compares workloads 1, 2, 3, 4, 5, 6, not 7"),
 ])
 def test_base_errors_are_one_clear_line(capsys, args, message):
     with pytest.raises(SystemExit) as exit:
