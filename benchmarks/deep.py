@@ -82,19 +82,22 @@ def child(name: str, n: int) -> Dict[str, Any]:
             "bytes": _peak_rss() - base}
 
 
-def measure(name: str, n: int, timeout: float) -> Dict[str, Any]:
-    """Run `child(name, n)` in a fresh interpreter; a crash or timeout becomes an error."""
-    return run_child("benchmarks.deep", [name, str(n)], timeout)
+def measure(name: str, n: int, timeout: float, root: str = ROOT) -> Dict[str, Any]:
+    """Run `child(name, n)` in a fresh interpreter started in `root` (see run_child); a crash
+    or timeout becomes an error."""
+    return run_child("benchmarks.deep", [name, str(n)], timeout, root)
 
 
-def run_child(module: str, args: List[str], timeout: Optional[float] = None) -> Dict[str, Any]:
-    """Run `python -m module *args` from the repository in a fresh interpreter and return the
-    JSON object its last line prints; a crash or timeout becomes {"error": ...}."""
+def run_child(module: str, args: List[str], timeout: Optional[float] = None,
+              root: str = ROOT) -> Dict[str, Any]:
+    """Run `python -m module *args` in a fresh interpreter started in `root` (the repository,
+    or a directory of links to the packages to import: see compare.py) and return the JSON
+    object its last line prints; a crash or timeout becomes {"error": ...}."""
     cmd = [sys.executable, "-m", module, *args]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
+        p for p in (root, os.environ.get("PYTHONPATH")) if p))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=root,
                               env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout (> {timeout:.0f} s)"}

@@ -1,17 +1,22 @@
-"""The seven workloads of the suite. Each returns its markdown table(s); the timing, the
-peers and the formats live in their own modules."""
+"""The seven workloads of the suite, each building its markdown table; the timing, the peers
+and the formats live in their own modules.
+
+Workloads 1-5 are made of cases: one step function per (peer, variant, ...) key, built by
+`CASES[workload](peers)` in whichever process measures it, so that the same cases run
+interleaved in one process (`in_one_process`) or each alone in a fresh one (fresh.py).
+"""
 from __future__ import annotations
 
 import contextlib
 import sys
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
 from benchmarks import deep, problems
 from benchmarks.peers import Missing
-from benchmarks.peers.base import Peer
+from benchmarks.peers.base import Peer, Step
 from benchmarks.report import (Table, agreement, count, micro, number, percent, ratio,
                                seconds)
 from benchmarks.timing import Settings, Timing, first_call, interleaved, paired_ratio
@@ -19,22 +24,40 @@ from benchmarks.timing import Settings, Timing, first_call, interleaved, paired_
 OURS = "ours"
 
 
+@dataclass(frozen=True)
+class Case:
+    """One contender on one variant of a workload: `make()` builds its step function (None
+    when the peer does not do this kind of workload); `dtype` is what its values are computed
+    in, which sets how closely they must agree with ours."""
+
+    make: Callable[[], Optional[Step]]
+    dtype: Any = np.float64
+
+
 @dataclass
 class Result:
-    """One row's measurement: which peer on which variant, its first value(s) and time."""
+    """One case's measurement: its first value (the first loss or chain output) and time."""
 
-    peer: str
-    variant: str
+    key: tuple                             # (peer, variant, ...)
+    dtype: Any = np.float64
     status: str = ""                       # "" when it ran, else why not
-    first: Optional[float] = None          # the first loss (or chain output)
+    first: Optional[float] = None
     timing: Optional[Timing] = None
+
+    @property
+    def peer(self) -> str:
+        return self.key[0]
+
+    @property
+    def variant(self) -> str:
+        return ", ".join(self.key[1:])
 
     @property
     def median(self) -> Optional[float]:
         return self.timing.median if self.timing else None
 
 
-def _first_call(step: Callable[[], float]) -> tuple:
+def first_value(step: Step) -> Tuple[Optional[float], Optional[float], str]:
     """Run a step once: (its value, seconds, "") or (None, None, why it failed)."""
     try:
         value, elapsed = first_call(step)
@@ -43,58 +66,68 @@ def _first_call(step: Callable[[], float]) -> tuple:
         return None, None, f"fails: {type(exc).__name__}: {str(exc)[:60]}"
 
 
-def _run(candidates: Dict[tuple, Callable[[], Optional[Callable]]], peers: Dict[str, Peer],
-         settings: Settings) -> Dict[tuple, Result]:
-    """Build each (peer, variant, ...) candidate's step, run it once for its first value, then
-    time all runnable steps in interleaved rounds. A candidate whose first name is not a peer
-    is a reference computation (such as numpy's own matmul) timed alongside."""
+def in_one_process(workload: int, peers: Dict[str, Peer],
+                   settings: Settings) -> Dict[tuple, Result]:
+    """Build each case of the workload, run it once for its first value, then time all runnable
+    steps in interleaved rounds. A case whose first name is not a peer is a reference
+    computation (such as numpy's own matmul) timed alongside."""
     results: Dict[tuple, Result] = {}
     steps, estimates = {}, {}
-    for key, make in candidates.items():
-        result = results[key] = Result(key[0], key[1])
-        if isinstance(peers.get(key[0]), Missing):
-            result.status = "not installed"
-            continue
-        step = make()
-        if step is None:
-            del results[key]                 # this peer does not do this kind of workload
-            continue
-        result.first, estimates[key], result.status = _first_call(step)
-        if not result.status:
-            steps[key] = step
-    for key, timing in interleaved(steps, settings, estimates).items():
-        results[key].timing = timing
+    with workload_limits(workload):
+        for key, case in CASES[workload](peers).items():
+            result = Result(key, case.dtype)
+            if isinstance(peers.get(key[0]), Missing):
+                result.status = "not installed"
+                results[key] = result
+                continue
+            step = case.make()
+            if step is None:                     # this peer does not do this kind of workload
+                continue
+            results[key] = result
+            result.first, estimates[key], result.status = first_value(step)
+            if not result.status:
+                steps[key] = step
+        for key, timing in interleaved(steps, settings, estimates).items():
+            results[key].timing = timing
     return results
 
 
-def _ours(results: Dict[tuple, Result], key: tuple) -> Optional[Result]:
+def ours_of(results: Dict[tuple, Result], key: tuple) -> Optional[Result]:
+    """Ours on the same variant as `key`."""
     return results.get((OURS,) + tuple(key[1:]))
+
+
+SPREAD_NOTE = ("spread: half the interquartile range of the rounds (half the full range under "
+               "four rounds), relative to the median.")
 
 
 # ----- workloads 1-4 and 7: MLP training steps ----------------------------------------------
 MLP_COLUMNS = ["peer", "variant", "time / step", "spread", "× ours", "first loss", "check"]
 
 
-def mlp_table(title: str, variants: Sequence[tuple], peers: Dict[str, Peer],
-              settings: Settings, notes: Sequence[str] = (),
-              references: Optional[Dict[tuple, Callable]] = None) -> tuple:
-    """Time one SGD step of each (variant label, problem, peer method) on every peer, and the
-    `references` ((label, variant) -> step) alongside. Returns the table and the results
-    (workload 7 summarises the latter)."""
-    candidates = {}
+def mlp_cases(variants: Sequence[tuple], peers: Dict[str, Peer],
+              references: Optional[Dict[tuple, Step]] = None) -> Dict[tuple, Case]:
+    """One SGD step of each (variant label, problem, peer method) on every peer, and the
+    `references` ((label, variant) -> step) alongside."""
+    cases = {}
+    dtypes = {}
     for label, problem, method in variants:
+        dtypes[label] = problem.dtype
         for name, peer in peers.items():
-            candidates[(name, label)] = (
+            cases[(name, label)] = Case(
                 lambda peer=peer, problem=problem, method=method:
-                getattr(peer, method)(problem))
-    candidates.update({key: (lambda step=step: step) for key, step in (references or {}).items()})
-    results = _run(candidates, peers, settings)
-    table = Table(title, list(MLP_COLUMNS), notes=list(notes) + [
-        "spread: half the interquartile range of the rounds (half the full range under four "
-        "rounds), relative to the median.", paired_note()])
-    dtypes = {label: problem.dtype for label, problem, _ in variants}
+                getattr(peer, method)(problem), problem.dtype)
+    cases.update({key: Case(lambda step=step: step, dtypes[key[1]])
+                  for key, step in (references or {}).items()})
+    return cases
+
+
+def mlp_table(title: str, results: Dict[tuple, Result], peers: Dict[str, Peer],
+              notes: Sequence[str] = ()) -> Table:
+    """The table of an MLP workload's results."""
+    table = Table(title, list(MLP_COLUMNS), notes=list(notes) + [SPREAD_NOTE, paired_note()])
     for key, r in results.items():
-        ours = _ours(results, key)
+        ours = ours_of(results, key)
         if r.status:
             table.add(r.peer, r.variant, r.status, "", "", "", "")
             continue
@@ -103,10 +136,10 @@ def mlp_table(title: str, variants: Sequence[tuple], peers: Dict[str, Peer],
                       "")
             continue
         check = "reference" if r.peer == OURS else (
-            agreement([r.first], [ours.first if ours else None], dtypes[r.variant]))
+            agreement([r.first], [ours.first if ours else None], r.dtype))
         table.add(r.peer, r.variant, seconds(r.median), percent(r.timing.spread),
-                  _paired(r, ours), number(r.first), check)
-    return table, results
+                  paired(r, ours), number(r.first), check)
+    return table
 
 
 def paired_note(columns: str = "× ours, ours / floor") -> str:
@@ -116,65 +149,95 @@ def paired_note(columns: str = "× ours, ours / floor") -> str:
             "cancels).")
 
 
-def _paired(r: Result, ref: Optional[Result]) -> str:
+def paired(r: Optional[Result], ref: Optional[Result]) -> str:
     """r's time over ref's, round by round (see paired_note)."""
-    if ref is None or r.timing is None or ref.timing is None:
+    if r is None or ref is None or r.timing is None or ref.timing is None:
         return "–"
     return f"{paired_ratio(r.timing, ref.timing):.2f}×"
 
 
-def workload_1(peers, settings):
+def cases_1(peers: Dict[str, Peer]) -> Dict[tuple, Case]:
     problem = problems.micrograd_demo()
-    table, results = mlp_table(
-        f"Workload 1: micrograd's demo ({problem.name}, hinge + 1e-4 L2, full-batch SGD step)",
-        [("scalar", problem, "scalar_mlp"), ("scalar, fused", problem, "fused_scalar_mlp"),
-         ("batched", problem, "mlp")], peers, settings,
+    return mlp_cases([("scalar", problem, "scalar_mlp"),
+                      ("scalar, fused", problem, "fused_scalar_mlp"),
+                      ("batched", problem, "mlp")], peers)
+
+
+def workload_1(peers, settings):
+    results = in_one_process(1, peers, settings)
+    table = mlp_table(
+        f"Workload 1: micrograd's demo ({problems.micrograd_demo().name}, hinge + 1e-4 L2, "
+        "full-batch SGD step)", results, peers,
         ["scalar: one scalar node per weight and per sample, as micrograd does; "
          "scalar, fused: the same scalar Values and graphs, but each neuron's weighted sum (and "
          "the loss's sums) one `autograd.affine` node; batched: the 100 samples as one array. "
          "× ours compares with ours in the same mode."])
     micrograd, fused = results.get(("micrograd", "scalar")), results.get((OURS, "scalar, fused"))
     if micrograd and fused and micrograd.timing and fused.timing:
-        table.notes.append(f"micrograd / ours (scalar, fused): {_paired(micrograd, fused)}.")
+        table.notes.append(f"micrograd / ours (scalar, fused): {paired(micrograd, fused)}.")
     table.notes.append("Target: ours (scalar) at least 15× faster than micrograd.")
     return table, results
 
 
-def workload_2(peers, settings):
+def cases_2(peers: Dict[str, Peer]) -> Dict[tuple, Case]:
     sizes = [64, 64, 32, 10]
-    variants = [(dt, problems.classifier(sizes, 32, dt), "mlp") for dt in ("float64", "float32")]
-    return mlp_table("Workload 2: small MLP 64-64-32-10, batch 32, ReLU, softmax cross-entropy, "
-                     "SGD lr 0.1", variants, peers, settings,
-                     ["Target: faster than torch and mygrad, at most 2.0× the numpy floor."])
+    return mlp_cases([(dt, problems.classifier(sizes, 32, dt), "mlp")
+                      for dt in ("float64", "float32")], peers)
+
+
+def workload_2(peers, settings):
+    results = in_one_process(2, peers, settings)
+    table = mlp_table("Workload 2: small MLP 64-64-32-10, batch 32, ReLU, softmax cross-entropy, "
+                      "SGD lr 0.1", results, peers,
+                      ["Target: faster than torch and mygrad, at most 2.0× the numpy floor."])
+    return table, results
+
+
+def cases_3(peers: Dict[str, Peer]) -> Dict[tuple, Case]:
+    sizes = [784, 128, 64, 10]
+    return mlp_cases([(dt, problems.classifier(sizes, 128, dt), "mlp")
+                      for dt in ("float32", "float64")], peers)
 
 
 def workload_3(peers, settings):
-    sizes = [784, 128, 64, 10]
-    variants = [(dt, problems.classifier(sizes, 128, dt), "mlp") for dt in ("float32", "float64")]
-    return mlp_table("Workload 3: MNIST-sized MLP 784-128-64-10, batch 128, same recipe",
-                     variants, peers, settings,
-                     ["Target: at most 1.10× the numpy floor in float32 and float64."])
+    results = in_one_process(3, peers, settings)
+    table = mlp_table("Workload 3: MNIST-sized MLP 784-128-64-10, batch 128, same recipe",
+                      results, peers,
+                      ["Target: at most 1.10× the numpy floor in float32 and float64."])
+    return table, results
+
+
+MATMUL = "numpy a @ b"
+
+
+def _compute_bound() -> problems.MLPProblem:
+    return problems.classifier([1024, 1024, 1024, 10], 512, "float32")
+
+
+def cases_4(peers: Dict[str, Peer]) -> Dict[tuple, Case]:
+    problem = _compute_bound()
+    a, b = problem.x, problem.weights[0][0]
+    return mlp_cases([("float32", problem, "mlp")], peers,
+                     references={(MATMUL, "float32"): lambda: (a @ b)[0, 0]})
 
 
 def workload_4(peers, settings):
-    problem = problems.classifier([1024, 1024, 1024, 10], 512, "float32")
+    problem = _compute_bound()
     a, b = problem.x, problem.weights[0][0]
-    matmul = "numpy a @ b"
-    table, results = mlp_table(
-        "Workload 4: compute-bound MLP 1024-1024-1024-10, batch 512, float32",
-        [("float32", problem, "mlp")], peers, settings,
-        references={(matmul, "float32"): lambda: (a @ b)[0, 0]})
-    flops = {matmul: 2.0 * a.shape[0] * a.shape[1] * b.shape[1]}
+    results = in_one_process(4, peers, settings)
+    table = mlp_table("Workload 4: compute-bound MLP 1024-1024-1024-10, batch 512, float32",
+                      results, peers)
+    flops = {MATMUL: 2.0 * a.shape[0] * a.shape[1] * b.shape[1]}
     rates = {key: flops.get(key[0], problem.flops_per_step()) / r.median / 1e9
              for key, r in results.items() if r.median}
-    peak = rates.get((matmul, "float32"))
+    peak = rates.get((MATMUL, "float32"))
     table.columns += ["GFLOP/s", "% of numpy matmul"]
     for row, key in zip(table.rows, results):
         rate = rates.get(key)
         row += ["–", "–"] if rate is None or not peak else [f"{rate:.1f}",
                                                              f"{100 * rate / peak:.0f}%"]
     table.notes += [
-        f"{matmul}: numpy's own matmul, (512, 1024) @ (1024, 1024) float32, timed in the same "
+        f"{MATMUL}: numpy's own matmul, (512, 1024) @ (1024, 1024) float32, timed in the same "
         f"rounds. A step is {problem.flops_per_step() / 1e9:.2f} GFLOP of matmuls (forward, "
         "and backward without a gradient for the input).",
         "Target: at most 1.05× the numpy floor (above 85% of numpy's matmul throughput)."]
@@ -184,31 +247,56 @@ def workload_4(peers, settings):
 TARGETS = {"Workload 2": 2.0, "Workload 3": 1.10, "Workload 4": 1.05}
 
 
-def workload_7(mlp_results: Dict[str, Dict[tuple, Result]]) -> Table:
-    """Ours against the hand-written numpy floor, from the MLP tables measured above."""
-    table = Table("Workload 7: the numpy floor (hand-written forward and backward)",
-                  ["workload", "variant", "numpy floor / step", "ours / step", "ours / floor",
-                   "target", "met"],
-                  notes=["The floor rows were timed inside workloads 1-4, in alternation with "
-                         "the other peers.", paired_note()])
+def _over_floor(results: Dict[tuple, Result], key: tuple) -> Optional[float]:
+    """Ours / the numpy floor on key's variant, paired by round; None unless both were timed."""
+    floor, ours = results.get(key), ours_of(results, key)
+    if not (floor and ours and floor.timing and ours.timing):
+        return None
+    return paired_ratio(ours.timing, floor.timing)
+
+
+def workload_7(mlp_results: Dict[str, Dict[tuple, Result]],
+               fresh_results: Optional[Dict[str, Dict[tuple, Result]]] = None) -> Table:
+    """Ours against the hand-written numpy floor, from the MLP tables measured above; with
+    `fresh_results` (the same workloads in fresh processes) also the ratio and verdict there."""
+    columns = ["workload", "variant", "numpy floor / step", "ours / step", "ours / floor",
+               "target", "met"]
+    notes = ["The floor rows were timed inside workloads 1-4, in alternation with the other "
+             "peers.", paired_note()]
+    if fresh_results is not None:
+        columns += ["ours / floor, fresh", "met, fresh"]
+        notes.append("ours / floor, fresh: from the fresh-process tables (each contender alone "
+                     "in its own processes).")
+    table = Table("Workload 7: the numpy floor (hand-written forward and backward)", columns,
+                  notes=notes)
+
+    def verdict(over: Optional[float], target: Optional[float]) -> str:
+        return "" if target is None or over is None else ("yes" if over <= target else "no")
+
     for workload, results in mlp_results.items():
+        target = TARGETS.get(workload)
         for key, r in results.items():
-            if r.peer != "numpy" or r.median is None:
+            over = _over_floor(results, key) if r.peer == "numpy" else None
+            if over is None:
                 continue
-            ours = _ours(results, key)
-            if ours is None or ours.median is None:
-                continue
-            target = TARGETS.get(workload)
-            over = paired_ratio(ours.timing, r.timing)
-            met = "" if target is None else ("yes" if over <= target else "no")
-            table.add(workload, r.variant, seconds(r.median), seconds(ours.median),
-                      f"{over:.2f}×", f"≤ {target:.2f}×" if target else "", met)
+            row = [workload, r.variant, seconds(r.median), seconds(ours_of(results, key).median),
+                   f"{over:.2f}×", f"≤ {target:.2f}×" if target else "", verdict(over, target)]
+            if fresh_results is not None:
+                fresh = _over_floor(fresh_results.get(workload, {}), key)
+                row += ["–" if fresh is None else f"{fresh:.2f}×", verdict(fresh, target)]
+            table.add(*row)
     if not table.rows:
         table.notes.append("No floor measured: run workloads 1-4 with the numpy and ours peers.")
     return table
 
 
 # ----- workload 5: per-op overhead ----------------------------------------------------------
+CHAIN_OPS = 1000
+# Python's recursion limit for a workload's cases: micrograd's recursive topological sort
+# cannot walk workload 5's chains under the default.
+RECURSION_LIMITS = {5: 10_000}
+
+
 def _chain_step(chain, mode: str) -> Optional[Callable[[], float]]:
     """A step building the chain ("forward") or building and differentiating it."""
     if chain is None:
@@ -219,37 +307,45 @@ def _chain_step(chain, mode: str) -> Optional[Callable[[], float]]:
 
 
 @contextlib.contextmanager
-def recursion_limit(limit: int) -> Iterator[None]:
+def workload_limits(workload: int) -> Iterator[None]:
+    """Run a workload's cases under its recursion limit (RECURSION_LIMITS), if it has one."""
     old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, limit))
+    sys.setrecursionlimit(max(old, RECURSION_LIMITS.get(workload, old)))
     try:
         yield
     finally:
         sys.setrecursionlimit(old)
 
 
-def workload_5(peers, settings, n_ops: int = 1000):
-    inputs = {"scalar": problems.op_chain(n_ops), "(16,)": problems.op_chain(n_ops, (16,))}
-    candidates = {}
+CHAIN_INPUTS = {"scalar": (), "(16,)": (16,)}      # input label -> shape
+
+
+def cases_5(peers: Dict[str, Peer]) -> Dict[tuple, Case]:
+    inputs = {label: problems.op_chain(CHAIN_OPS, shape) for label, shape in CHAIN_INPUTS.items()}
+    cases = {}
     for name, peer in peers.items():
         for label, problem in inputs.items():
             for mode in ("forward", "fwd+bwd"):
-                candidates[(name, label, mode)] = (
+                cases[(name, label, mode)] = Case(
                     lambda peer=peer, problem=problem, mode=mode:
                     _chain_step(peer.chain(problem), mode))
-    with recursion_limit(10_000):
-        results = _run(candidates, peers, settings)
-    table = Table(f"Workload 5: per-op overhead, a chain of {n_ops:,} elementwise ops "
+    return cases
+
+
+def workload_5(peers, settings):
+    results = in_one_process(5, peers, settings)
+    table = Table(f"Workload 5: per-op overhead, a chain of {CHAIN_OPS:,} elementwise ops "
                   "(mul, add, every tenth a tanh)",
                   ["peer", "input", "forward µs/op", "fwd+bwd µs/op", "× ours (fwd+bwd)",
                    "output", "d out/dx0", "check"],
                   notes=["micrograd's recursive topological sort cannot walk 1,000 links under "
-                         "Python's default recursion limit; it is raised to 10,000 for this "
-                         "workload (workload 6 runs with the default).",
+                         "Python's default recursion limit; it is raised to "
+                         f"{RECURSION_LIMITS[5]:,} for this workload (workload 6 runs with the "
+                         "default).",
                          "Target: ours at most 1.5 µs/op forward+backward on scalars and 2.5 "
                          "on (16,) arrays.", paired_note("× ours")])
     for name in peers:
-        for label in inputs:
+        for label in CHAIN_INPUTS:
             fwd = results.get((name, label, "forward"))
             both = results.get((name, label, "fwd+bwd"))
             if fwd is None:
@@ -260,9 +356,13 @@ def workload_5(peers, settings, n_ops: int = 1000):
             ours_f, ours_b = results[(OURS, label, "forward")], results[(OURS, label, "fwd+bwd")]
             check = "reference" if name == OURS else agreement(
                 [fwd.first, both.first], [ours_f.first, ours_b.first], np.float64)
-            table.add(name, label, micro(fwd.median / n_ops), micro(both.median / n_ops),
-                      _paired(both, ours_b), number(fwd.first), number(both.first), check)
-    return table
+            table.add(name, label, micro(fwd.median / CHAIN_OPS), micro(both.median / CHAIN_OPS),
+                      paired(both, ours_b), number(fwd.first), number(both.first), check)
+    return table, results
+
+
+CASES: Dict[int, Callable[[Dict[str, Peer]], Dict[tuple, Case]]] = {
+    1: cases_1, 2: cases_2, 3: cases_3, 4: cases_4, 5: cases_5}
 
 
 # ----- workload 6: deep graphs --------------------------------------------------------------
