@@ -51,7 +51,7 @@ def test_micrograd_moons_demo(seed):
         opt.step()
     scores = nn.predict(model, X).reshape(-1)
     assert np.mean((scores > 0) == (y > 0)) == 1.0
-    assert nn.training.accuracy(scores, y) == 1.0
+    assert nn.accuracy(scores, y) == 1.0
 
 
 def test_digits_mlp_reaches_96_percent():
@@ -193,7 +193,7 @@ def test_predict_and_evaluate_use_eval_mode_without_graph():
 
 
 def test_accuracy_conventions():
-    acc = nn.training.accuracy
+    acc = nn.accuracy
     assert acc(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1])) == 0.5
     assert acc(np.array([[0.1, 0.9]]), np.array([[0.0, 1.0]])) == 1.0    # probability rows
     assert acc(np.array([0.7, 0.2]), np.array([1, 0])) == 1.0            # probabilities
