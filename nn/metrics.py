@@ -65,8 +65,8 @@ def accuracy(pred: Any, y: Any, threshold: float = 0.0) -> float:
     0/1 or -1/+1 labels. NaN when a score is NaN (as the loss is then).
 
     `fit` and `evaluate` pick the threshold from the loss: 0.5 for `binary_cross_entropy`
-    (probabilities), 0 for every other. For another threshold pass a metric of your own, e.g.
-    `lambda pred, y: nn.accuracy(pred, y, threshold=0.5)`.
+    (probabilities), 0 for every other. For another, give them a metric function of your own
+    that calls `accuracy(pred, y, threshold=...)`.
 
     >>> accuracy(np.array([[2.0, 1.0], [0.0, 3.0]]), np.array([0, 0]))
     0.5

@@ -1,6 +1,5 @@
-"""The job: load the data, build the MLP, train it, report its held-out accuracy, and draw
-the pictures (backprop graphs with `visualize`, training curves and results with matplotlib).
-"""
+"""The job: load the data, build the MLP, train it with `nn`, report its held-out accuracy,
+and draw the pictures with `visualize` (backprop graphs, training curves, results)."""
 from __future__ import annotations
 
 import argparse
