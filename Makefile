@@ -10,7 +10,7 @@ test: $(VENV)/.installed dot  ## set everything up, then run the whole test suit
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest
 
 demo: $(VENV)/.installed dot  ## set everything up, then train on the real digits and draw into out/
-	$(BIN)/python -m nn
+	$(BIN)/python -m seegrad
 
 venv: $(VENV)/.installed  ## the virtual environment with the package and its test extra
 

@@ -13,8 +13,9 @@ from nn.module import Module, Sequential
 from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
                        PReLU)
 from nn.optim import clip_grad_norm
-from nn.training import (Callback, EarlyStopping, History, ModelCheckpoint, evaluate, fit,
-                         predict)
+from nn.callbacks import Callback, EarlyStopping, History, ModelCheckpoint
+from nn.metrics import accuracy, scores_to_classes
+from nn.training import evaluate, fit, predict, train_step
 from nn.diagnostics import GradientMonitor, GradientReport, gradient_report
 
 hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
@@ -22,6 +23,7 @@ hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 __all__ = [
     "Module", "Sequential", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",
     "LayerNorm", "PReLU", "Maxout", "functional", "losses", "optim", "init", "data",
-    "clip_grad_norm", "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping",
-    "ModelCheckpoint", "gradient_report", "GradientReport", "GradientMonitor",
+    "clip_grad_norm", "fit", "train_step", "evaluate", "predict", "scores_to_classes",
+    "accuracy", "History", "Callback", "EarlyStopping", "ModelCheckpoint", "gradient_report",
+    "GradientReport", "GradientMonitor",
 ]

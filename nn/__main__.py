@@ -1,7 +1,7 @@
-"""`python -m nn`: the command line of nn.cli (the demo when run without options)."""
+"""`python -m nn`: an alias of `python -m seegrad`, the application (kept for old habits)."""
 import sys
 
-from nn.cli import main
+from seegrad.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(prog="python -m nn"))

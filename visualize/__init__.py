@@ -13,12 +13,13 @@ from autograd.anomaly import hide_frames_of
 from visualize.dot import dot_source, draw_dot
 from visualize.frames import backprop_frames
 from visualize.health import classify, reference
-from visualize.plots import plot_decision_boundary, plot_gradient_flow, plot_history
+from visualize.plots import (plot_decision_boundary, plot_gradient_flow, plot_history,
+                             plot_predictions)
 from visualize.render import GraphvizNotFoundError, render
 from visualize.trace import Graph, trace
 
 hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
 __all__ = ["draw_dot", "dot_source", "render", "GraphvizNotFoundError", "backprop_frames",
-           "plot_history", "plot_decision_boundary", "plot_gradient_flow", "trace", "Graph",
-           "classify", "reference"]
+           "plot_history", "plot_decision_boundary", "plot_predictions", "plot_gradient_flow",
+           "trace", "Graph", "classify", "reference"]

@@ -1,15 +1,17 @@
-"""Training curves and 2-D decision boundaries with matplotlib (the optional `plot` extra)."""
+"""Training curves, 2-D decision boundaries, predicted images and gradient flow with
+matplotlib (the optional `plot` extra)."""
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Union
 
 import numpy as np
 
 from autograd.grad_mode import no_grad
 from autograd.value import Value
+from nn.metrics import scores_to_classes
 
 
 def _figure(caller: str, **kwargs: Any) -> Any:
@@ -22,10 +24,18 @@ def _figure(caller: str, **kwargs: Any) -> Any:
     return Figure(**kwargs)
 
 
-def _save(fig: Any, path: Union[str, os.PathLike]) -> Path:
+def _save(fig: Any, path: Union[str, os.PathLike], dpi: int = 120) -> Path:
+    """Write the figure atomically (a temporary file beside `path`, then a rename), in the
+    format the extension names."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            fig.savefig(f, format=path.suffix[1:] or None, dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -78,12 +88,14 @@ def plot_history(history: Any, path: Union[str, os.PathLike]) -> Path:
 
 
 def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathLike],
-                           resolution: int = 200, threshold: Optional[float] = None) -> Path:
+                           resolution: int = 200, threshold: float = 0.0) -> Path:
     """Shade the class `model` predicts over the plane of 2-D data `X`, with the points on top.
 
-    `model` takes a Value of shape (n, 2). One output per row is a score: class 1 where it is
-    above `threshold` (0.5 when every score lies in [0, 1], else 0); k outputs per row are
-    class scores (argmax).
+    `model` takes a Value of shape (n, 2). Its outputs become classes by
+    `nn.scores_to_classes`, the rule `nn.accuracy` uses: k outputs per row are class scores
+    (argmax); one output per row is a score, class 1 above `threshold` (0 for a logit or a
+    margin; pass 0.5 for probabilities). Regions and points (coloured by `y`: class labels, or
+    -1/+1) share one colour scale, so a misclassified point stands out against its region.
 
     >>> plot_decision_boundary(model, X, y, 'boundary.png')   # doctest: +SKIP
     PosixPath('boundary.png')
@@ -96,23 +108,56 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathL
     fig = _figure("plot_decision_boundary", figsize=(5, 4.5))
     pad = 0.1 * np.ptp(X, axis=0) + 1e-9
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
-    xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
-    gx, gy = np.meshgrid(xs, ys)
+    step = (hi - lo) / resolution
+    centres = [lo[i] + step[i] * (np.arange(resolution) + 0.5) for i in (0, 1)]
+    gx, gy = np.meshgrid(*centres)
     with no_grad():
         out = model(Value(np.column_stack([gx.ravel(), gy.ravel()])))
     scores = np.asarray(out.data if isinstance(out, Value) else out, dtype=np.float64)
-    scores = scores.reshape(len(gx.ravel()), -1)
-    if scores.shape[1] > 1:
-        classes = scores.argmax(axis=1)
-    else:
-        cut = threshold if threshold is not None else (
-            0.5 if scores.min() >= 0 and scores.max() <= 1 else 0.0)
-        classes = (scores[:, 0] > cut).astype(int)
+    scores = scores.reshape(gx.size, -1)
+    classes = scores_to_classes(scores, threshold).reshape(gx.shape)
+    colours = dict(cmap="coolwarm", vmin=0, vmax=max(scores.shape[1] - 1, 1))
     ax = fig.add_subplot(1, 1, 1)
-    ax.contourf(gx, gy, classes.reshape(gx.shape), alpha=0.3, cmap="coolwarm")
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=18)
+    ax.imshow(classes, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto",
+              interpolation="nearest", alpha=0.3, **colours)
+    ax.scatter(X[:, 0], X[:, 1], c=y, edgecolors="k", s=18, **colours)
     ax.set_title("decision boundary")
     return _save(fig, path)
+
+
+def plot_predictions(images: Any, predicted: Any, labels: Any, path: Union[str, os.PathLike],
+                     count: int = 12) -> Path:
+    """A grid of the first `count` images, each titled with its predicted and true class
+    ('pred 3 / true 5'), mistakes in red.
+
+    `images` has shape (n, height, width); `predicted` and `labels` hold n class labels (from
+    `nn.scores_to_classes`, for example).
+
+    >>> plot_predictions(X_test.reshape(-1, 8, 8), classes, y_test, 'predictions.png')
+    ... # doctest: +SKIP
+    PosixPath('predictions.png')
+    """
+    images = np.asarray(images)
+    predicted, labels = np.asarray(predicted).reshape(-1), np.asarray(labels).reshape(-1)
+    if images.ndim != 3 or not len(images) == len(predicted) == len(labels):
+        raise ValueError(f"plot_predictions: expected images (n, height, width) with n "
+                         f"predicted and n true labels; got shapes {images.shape}, "
+                         f"{predicted.shape} and {labels.shape}")
+    count = min(count, len(images))
+    if count < 1:
+        raise ValueError("plot_predictions: there are no images to show")
+    cols = min(6, count)
+    rows = -(-count // cols)
+    fig = _figure("plot_predictions", figsize=(1.6 * cols, 1.9 * rows))
+    for i in range(count):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        ax.imshow(images[i], cmap="gray_r")
+        pred, true = int(predicted[i]), int(labels[i])
+        ax.set_title(f"pred {pred} / true {true}", fontsize=9,
+                     color="black" if pred == true else "red")
+        ax.axis("off")
+    fig.tight_layout()
+    return _save(fig, path, dpi=100)
 
 
 def _layer_series(source: Any) -> Dict[str, List[float]]:

@@ -1,8 +1,11 @@
-"""The command line (nn.cli): the demo job's files, options, errors, save/load and Ctrl-C."""
+"""The application (seegrad): the demo job's files, options, errors, save/load, Ctrl-C, its
+entry points, and the library underneath that knows nothing of it."""
 import configparser
+import contextlib
 import gzip
 import json
 import math
+import os
 import re
 import shutil
 import signal
@@ -14,7 +17,7 @@ import numpy as np
 import pytest
 
 import nn
-from nn import cli
+from seegrad import cli, job
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
@@ -118,8 +121,8 @@ def test_toy_dataset_neuron_sees_the_whole_2d_sample(tmp_path, capsys):
                              "--out", str(tmp_path))
     assert status == 0, err
     assert is_png(tmp_path / "neuron.png") and is_svg(tmp_path / "mlp_step.svg")
-    data = cli.load_data("moons", None, 0)
-    out, neuron = cli.neuron_on_sample(data, 0)
+    data = job.load_data("moons", None, 0)
+    out, neuron = job.neuron_on_sample(data, 0)
     assert neuron.nin == 2 and out.name == "out"
 
 
@@ -185,7 +188,7 @@ def test_help_documents_every_option(capsys):
         assert action.help, f"{action.option_strings} has no help"
         for flag in action.option_strings:
             assert flag in out
-    for name in cli.DATASETS + cli.LOSS_CHOICES + tuple(cli.OPTIMIZERS):
+    for name in job.DATASETS + job.LOSS_CHOICES + tuple(job.OPTIMIZERS):
         assert name in out
 
 
@@ -227,7 +230,7 @@ def test_other_losses_train(loss, tmp_path, capsys):
     assert accuracy_of(out) >= 0.75
 
 
-@pytest.mark.parametrize("optimizer", sorted(cli.OPTIMIZERS))
+@pytest.mark.parametrize("optimizer", sorted(job.OPTIMIZERS))
 def test_each_optimizer_trains(optimizer, tmp_path, capsys):
     status, out, err = run_cli(capsys, "--dataset", "moons", "--optimizer", optimizer,
                                "--epochs", "30", "--no-graphs", "--quiet",
@@ -280,8 +283,8 @@ def test_load_of_a_missing_file_is_a_one_line_error(tmp_path, capsys):
 
 # ----- Ctrl-C ---------------------------------------------------------------------------------
 def test_ctrl_c_after_the_first_epoch_saves_the_history_so_far(tmp_path, capsys, monkeypatch):
-    data = cli.load_data("xor", None, 0)
-    n_fit = len(data.X_train) - int(round(len(data.X_train) * cli.VALIDATION_SPLIT))
+    data = job.load_data("xor", None, 0)
+    n_fit = len(data.X_train) - int(round(len(data.X_train) * job.VALIDATION_SPLIT))
     per_epoch = math.ceil(n_fit / 32)
     step = nn.optim.Adam.step
 
@@ -294,7 +297,7 @@ def test_ctrl_c_after_the_first_epoch_saves_the_history_so_far(tmp_path, capsys,
     model_path = tmp_path / "partial.npz"
     status, out, err = run_cli(capsys, "--dataset", "xor", "--epochs", "50", "--quiet",
                                "--out", str(tmp_path), "--save", str(model_path))
-    assert status == cli.INTERRUPTED
+    assert status == job.INTERRUPTED
     assert "interrupted: training stopped after 1 complete epoch(s)" in out
     history = json.loads((tmp_path / "history.json").read_text())
     assert history["interrupted"] is True
@@ -312,17 +315,48 @@ def test_ctrl_c_before_any_epoch_writes_an_empty_history(tmp_path, capsys, monke
 
     monkeypatch.setattr(nn.optim.Adam, "step", interrupted_step)
     status, out, _ = run_cli(capsys, "--dataset", "xor", "--quiet", "--out", str(tmp_path))
-    assert status == cli.INTERRUPTED
+    assert status == job.INTERRUPTED
     assert json.loads((tmp_path / "history.json").read_text())["epochs"] == []
     assert not (tmp_path / "history.png").exists()
 
 
-def test_a_real_sigint_stops_training_cleanly(tmp_path):
-    """Ctrl-C as the terminal sends it: SIGINT to a running `python -m nn`."""
-    command = [sys.executable, "-m", "nn", "--dataset", "spirals", "--epochs", "100000",
+def _sigint_as_default():
+    """Run in the child before exec: SIGINT back to its default action and unblocked. A child
+    inherits both settings, and a test runner may ignore SIGINT (a background job, some CI
+    services) or block it; Python installs its KeyboardInterrupt handler only over the
+    default action."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def runner_sigint(setting):
+    """The test process's own SIGINT setting while the child starts: as it is, or ignored and
+    blocked (the settings a child would otherwise inherit)."""
+    if setting == "as it is":
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, handler)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize("runner", ["as it is", "ignoring and blocking SIGINT"])
+def test_a_real_sigint_stops_training_cleanly(tmp_path, runner):
+    """Ctrl-C as the terminal sends it: SIGINT to a running `python -m seegrad`, started in a
+    session of its own (no terminal) whatever the runner's own SIGINT setting."""
+    command = [sys.executable, "-m", "seegrad", "--dataset", "spirals", "--epochs", "100000",
                "--out", str(tmp_path)]
-    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as proc:
+    with runner_sigint(runner):
+        proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_sigint_as_default, start_new_session=True)
+    with proc:
         try:
             for line in proc.stdout:
                 if line.startswith("Epoch 2/"):
@@ -331,29 +365,97 @@ def test_a_real_sigint_stops_training_cleanly(tmp_path):
             out, err = proc.communicate(timeout=120)
         finally:
             proc.kill()
-    assert proc.returncode == cli.INTERRUPTED, err
+    assert proc.returncode == job.INTERRUPTED, err
     assert "Traceback" not in err and "interrupted: training stopped" in out
     history = json.loads((tmp_path / "history.json").read_text())
     assert history["interrupted"] is True and len(history["epochs"]) >= 1
     assert is_png(tmp_path / "history.png")
 
 
-# ----- entry points ---------------------------------------------------------------------------
-def test_python_dash_m_nn_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "nn", "--help"], capture_output=True,
+# ----- one rule from scores to classes ----------------------------------------------------------
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """Every matplotlib Figure saved during the test, in order."""
+    figure = pytest.importorskip("matplotlib.figure")
+    saved, savefig = [], figure.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        saved.append(fig)
+        return savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(figure.Figure, "savefig", keep)
+    return saved
+
+
+def cell_centres(image):
+    """The plane coordinates (n, 2) of the cells of an imshow image with origin='lower'."""
+    (x0, x1, y0, y1), (rows, cols) = image.get_extent(), image.get_array().shape
+    xs = x0 + (np.arange(cols) + 0.5) * (x1 - x0) / cols
+    ys = y0 + (np.arange(rows) + 0.5) * (y1 - y0) / rows
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+@pytest.mark.parametrize("loss", ["hinge", "binary_cross_entropy_with_logits", "cross_entropy"])
+def test_printed_accuracy_evaluate_and_the_boundary_agree(loss, tmp_path, capsys,
+                                                          saved_figures):
+    model_path = tmp_path / "model.npz"
+    status, out, err = run_cli(capsys, "--dataset", "moons", "--loss", loss, "--epochs", "3",
+                               "--no-graphs", "--quiet", "--out", str(tmp_path),
+                               "--save", str(model_path))
+    assert status == 0, err
+    data = job.load_data("moons", None, 0)
+    model = nn.MLP(2, [16, 16, job.n_outputs(loss, 2)], seed=1).load(model_path)
+    targets = job.targets_for(loss, data.y_test, 2, model.dtype)
+    evaluated = nn.evaluate(model, data.X_test, targets, loss)["accuracy"]
+    assert accuracy_of(out) == pytest.approx(evaluated, abs=5e-5)
+    boundary = next(f for f in saved_figures if f.axes[0].get_title() == "decision boundary")
+    image = boundary.axes[0].images[0]
+    expected = nn.scores_to_classes(nn.predict(model, cell_centres(image)))
+    np.testing.assert_array_equal(image.get_array().ravel(), expected)
+    assert 0 < expected.mean() < 1                      # both classes are drawn
+
+
+# ----- entry points and layering -----------------------------------------------------------------
+def test_python_dash_m_seegrad_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "seegrad", "--help"], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("usage: python -m nn")
-    bad = subprocess.run([sys.executable, "-m", "nn", "--dataset", "x"], capture_output=True,
-                         text=True, cwd=ROOT, timeout=120)
+    assert result.stdout.startswith("usage: python -m seegrad")
+    bad = subprocess.run([sys.executable, "-m", "seegrad", "--dataset", "x"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
-    assert bad.stderr.startswith("python -m nn: error:")
+    assert bad.stderr.startswith("python -m seegrad: error:")
 
 
-def test_setup_cfg_declares_the_seegrad_console_script():
+@pytest.mark.parametrize("argv", [["--help"], ["--dataset", "x"], ["--epochs", "-1"]])
+def test_python_dash_m_nn_is_an_alias(argv):
+    def run(package):
+        result = subprocess.run([sys.executable, "-m", package, *argv], capture_output=True,
+                                text=True, cwd=ROOT, timeout=120)
+        named = f"python -m {package}"           # argparse wraps usage by the name's length
+        return (result.returncode, " ".join(result.stdout.replace(named, "PROG").split()),
+                " ".join(result.stderr.replace(named, "PROG").split()))
+
+    assert run("nn") == run("seegrad")
+
+
+def test_setup_cfg_installs_the_app_and_its_command():
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
+    assert "seegrad" in config["options.packages.find"]["include"].split()
     scripts = config["options.entry_points"]["console_scripts"].split("\n")
     entries = dict(line.replace(" ", "").split("=") for line in scripts if line.strip())
-    module, func = entries["seegrad"].split(":")
-    assert module == "nn.cli" and callable(getattr(cli, func))
+    assert entries["seegrad"] == "seegrad.cli:main" and callable(cli.main)
+
+
+def test_the_library_imports_nothing_of_the_app_or_matplotlib():
+    code = ("import importlib, pkgutil, sys, nn\n"
+            "for m in pkgutil.walk_packages(nn.__path__, 'nn.'):\n"
+            "    if m.name != 'nn.__main__':\n"
+            "        importlib.import_module(m.name)\n"
+            "print(sorted(m.split('.')[0] for m in sys.modules\n"
+            "             if m.split('.')[0] in ('visualize', 'seegrad', 'matplotlib')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"

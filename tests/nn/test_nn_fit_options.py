@@ -1,5 +1,5 @@
-"""fit's options issue 3 asks for beyond the demonstrations: batches in order or shuffled by a
-seed, inputs without gradients, the per-epoch display, metrics and restore_best=False."""
+"""fit's options: batches in order or shuffled by a seed, inputs without gradients, the
+per-epoch display, metrics, restore_best=False, and a train_step of your own."""
 import io
 import re
 
@@ -91,3 +91,56 @@ def test_early_stopping_without_restore_keeps_the_last_weights():
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v, snapshots[3][k])
     assert any(not np.array_equal(v, snapshots[1][k]) for k, v in model.state_dict().items())
+
+
+def test_fit_hands_every_batch_to_the_train_step():
+    model = nn.MLP(1, [4, 1], seed=0)                     # one output column
+    calls = []
+
+    def step(model_, xb, yb, loss_fn, optimizer):
+        calls.append((xb.data[:, 0].tolist(), xb.dtype, xb.requires_grad, yb.shape, yb.dtype))
+        assert model_ is model and loss_fn is nn.losses.mse_loss
+        return 0.25, np.full((len(yb), 1), 0.5)          # no update: parameters stay put
+
+    before = model.state_dict()
+    h = nn.fit(model, X, Y.astype(np.float32), "mse", nn.optim.SGD(model.parameters(), 0.1),
+               epochs=2, batch_size=4, shuffle=False, train_step=step, verbose=False)
+    assert [c[0] for c in calls] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] * 2
+    f64 = np.dtype(np.float64)
+    assert {c[1:] for c in calls[:2]} == {(f64, False, (4, 1), f64)}
+    assert h.history == {"loss": [0.25, 0.25], "accuracy": [0.5, 0.5]}   # from its returns
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_a_train_step_that_clips_gradients():
+    model = nn.MLP(1, [8, 2], seed=0)
+    norms = []
+
+    def clipped(model, xb, yb, loss_fn, optimizer):
+        optimizer.zero_grad()
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward(retain_grads=False, retain_graph=False)
+        nn.clip_grad_norm(model.parameters(), max_norm=1e-3)
+        norms.append(np.sqrt(sum(float(np.sum(p.grad ** 2)) for p in model.parameters())))
+        optimizer.step()
+        return loss.item(), out
+
+    h = nn.fit(model, X, Y, "cross_entropy", nn.optim.SGD(model.parameters(), lr=10.0),
+               epochs=3, batch_size=5, train_step=clipped, verbose=False)
+    assert len(norms) == 6 and max(norms) == pytest.approx(1e-3)
+    plain = nn.MLP(1, [8, 2], seed=0)
+    h_plain = nn.fit(plain, X, Y, "cross_entropy", nn.optim.SGD(plain.parameters(), lr=10.0),
+                     epochs=3, batch_size=5, verbose=False)
+    assert h.history["loss"] != h_plain.history["loss"]
+
+
+@pytest.mark.parametrize("step, kind, words", [
+    (3, TypeError, r"train_step must be a function .* got int"),
+    (lambda *args: 0.5, TypeError, r"train_step must return \(loss, outputs\), got float"),
+])
+def test_a_bad_train_step_is_named(step, kind, words):
+    model = nn.MLP(1, [4, 2], seed=0)
+    with pytest.raises(kind, match=words):
+        _fit(model, epochs=1, train_step=step)

@@ -1,4 +1,5 @@
-"""Training: the issue's demonstrations, fit/evaluate/predict, History, callbacks, display."""
+"""Training: classic demonstrations (XOR, micrograd's moons, the digits), fit/evaluate/predict,
+from scores to classes, History and the other callbacks, the display."""
 import io
 import math
 
@@ -51,7 +52,7 @@ def test_micrograd_moons_demo(seed):
         opt.step()
     scores = nn.predict(model, X).reshape(-1)
     assert np.mean((scores > 0) == (y > 0)) == 1.0
-    assert nn.training.accuracy(scores, y) == 1.0
+    assert nn.accuracy(scores, y) == 1.0
 
 
 def test_digits_mlp_reaches_96_percent():
@@ -123,7 +124,6 @@ def test_fit_rejects_bad_arguments():
         nn.fit(model, X, y, "cross_entropy", opt, metrics=["f1"], verbose=False)
 
 
-
 def test_early_stopping_restores_best_weights():
     X, y = nn.data.make_blobs(60, seed=0)
     model = nn.MLP(2, [4, 3], seed=0)
@@ -145,6 +145,96 @@ def test_early_stopping_restores_best_weights():
     with pytest.raises(ValueError, match="'val_loss' is not in the logs"):
         nn.fit(model, X, y, "cross_entropy", nn.optim.SGD(model.parameters(), lr=0.5),
                epochs=1, callbacks=[nn.EarlyStopping()], verbose=False)
+
+
+def _weights(model):
+    return {k: np.array(v) for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("callback, key", [
+    (lambda tmp: nn.EarlyStopping(), "val_loss"),
+    (lambda tmp: nn.EarlyStopping(monitor="los"), "los"),
+    (lambda tmp: nn.ModelCheckpoint(str(tmp / "m.npz"), monitor="val_accuracy",
+                                    save_best_only=True), "val_accuracy"),
+])
+def test_missing_monitor_is_refused_before_any_step(tmp_path, callback, key):
+    X, y = nn.data.make_xor(16, seed=0)
+    model = nn.MLP(2, [4, 2], seed=0)
+    before = _weights(model)
+    with pytest.raises(ValueError, match=rf"{key!r}.*available: loss, accuracy\)"):
+        nn.fit(model, X, y, "cross_entropy", nn.optim.SGD(model.parameters(), 0.5), epochs=2,
+               verbose=False, callbacks=[callback(tmp_path)])
+    for k, v in _weights(model).items():
+        np.testing.assert_array_equal(v, before[k])
+    assert list(tmp_path.iterdir()) == []
+
+
+class _OnlyBegins(nn.Callback):                     # cannot add log keys: no on_epoch_end
+    def on_train_begin(self, model):
+        self.began = True
+
+
+class _ReadsLogs(nn.Callback):
+    writes_logs = False
+
+    def on_epoch_end(self, epoch, logs):
+        self.seen = dict(logs)
+
+
+@pytest.mark.parametrize("first", [_OnlyBegins, _ReadsLogs])
+def test_callbacks_that_add_no_keys_keep_the_check(first):
+    X, y = nn.data.make_xor(16, seed=0)
+    model = nn.MLP(2, [4, 2], seed=0)
+    before = _weights(model)
+    with pytest.raises(ValueError, match="EarlyStopping: monitored quantity 'val_loss' is not"):
+        nn.fit(model, X, y, "cross_entropy", nn.optim.SGD(model.parameters(), 0.5), epochs=2,
+               verbose=False, callbacks=[first(), nn.EarlyStopping()])
+    for k, v in _weights(model).items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_present_monitors_still_train(tmp_path):
+    X, y = nn.data.make_xor(16, seed=0)
+    model = nn.MLP(2, [4, 2], seed=0)
+    stop = nn.EarlyStopping(monitor="val_accuracy", patience=5)
+    save = nn.ModelCheckpoint(str(tmp_path / "m-{epoch}.npz"))   # monitor unused: no check
+    h = nn.fit(model, X, y, "cross_entropy", nn.optim.SGD(model.parameters(), 0.5), epochs=2,
+               validation_split=0.25, verbose=False, callbacks=[stop, save])
+    assert len(h.epoch) == 2 and len(save.saved) == 2
+
+
+def test_history_is_a_callback_and_fit_records_into_the_one_it_is_given():
+    X, y = nn.data.make_blobs(40, seed=0)
+    model = nn.MLP(2, [4, 3], seed=0)
+    returned = nn.fit(model, X, y, "cross_entropy", nn.optim.SGD(model.parameters(), lr=0.1),
+                      epochs=2, verbose=False)
+    assert isinstance(returned, nn.Callback) and returned.epoch == [0, 1]
+    mine = nn.History()
+    for epochs in (3, 1):                             # each run starts a fresh record
+        returned = nn.fit(model, X, y, "cross_entropy", nn.optim.SGD(model.parameters(), 0.1),
+                          epochs=epochs, verbose=False, callbacks=[mine])
+        assert returned is mine and mine.epoch == list(range(epochs))
+        assert [len(v) for v in mine.history.values()] == [epochs, epochs]
+
+
+def test_ctrl_c_in_fit_leaves_the_history_of_the_finished_epochs():
+    X, y = nn.data.make_blobs(40, seed=0)
+    model = nn.MLP(2, [4, 3], seed=0)
+    steps = []
+
+    def interrupted_after_two_epochs(*args):
+        if len(steps) == 2 * 4 + 1:                   # the second batch of the third epoch
+            raise KeyboardInterrupt
+        steps.append(1)
+        return nn.train_step(*args)
+
+    history = nn.History()
+    with pytest.raises(KeyboardInterrupt):
+        nn.fit(model, X, y, "cross_entropy", nn.optim.SGD(model.parameters(), lr=0.1),
+               epochs=5, batch_size=10, verbose=False, callbacks=[history],
+               train_step=interrupted_after_two_epochs)
+    assert history.epoch == [0, 1] and len(history.history["loss"]) == 2
+    assert model.training
 
 
 def test_model_checkpoint(tmp_path):
@@ -192,13 +282,82 @@ def test_predict_and_evaluate_use_eval_mode_without_graph():
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_accuracy_conventions():
-    acc = nn.training.accuracy
+# ----- from scores to classes: one rule -----------------------------------------------------
+def test_scores_to_classes_takes_the_argmax_of_rows_and_cuts_one_score_at_the_threshold():
+    to_classes = nn.scores_to_classes
+    np.testing.assert_array_equal(to_classes(np.array([[0.1, 0.9, 0.0], [2.0, -1.0, 1.0]])),
+                                  [1, 0])
+    logits = np.array([0.2, 0.7, -0.1, 0.0])               # all but one inside [0, 1]
+    np.testing.assert_array_equal(to_classes(logits), [1, 1, 0, 0])          # above 0
+    np.testing.assert_array_equal(to_classes(logits[:, None]), [1, 1, 0, 0])  # (N, 1) too
+    np.testing.assert_array_equal(to_classes(logits, threshold=0.5), [0, 1, 0, 0])
+    assert to_classes(np.zeros((3, 2), dtype=np.float32)).dtype == np.int64
+
+
+@pytest.mark.parametrize("scores, words", [
+    (np.array([0.5, np.nan]), r"1 score\(s\) are NaN"),
+    (np.zeros((2, 2, 2)), r"shape \(N, C\) or \(N,\)"),
+    (np.zeros((2, 0)), r"got shape \(2, 0\)"),
+    (np.array(["a", "b"]), "dtype <U1"),
+])
+def test_scores_without_a_class_are_refused(scores, words):
+    with pytest.raises(ValueError, match=words):
+        nn.scores_to_classes(scores)
+
+
+def test_accuracy_counts_the_classes_scores_to_classes_predicts():
+    acc = nn.accuracy
     assert acc(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1])) == 0.5
-    assert acc(np.array([[0.1, 0.9]]), np.array([[0.0, 1.0]])) == 1.0    # probability rows
-    assert acc(np.array([0.7, 0.2]), np.array([1, 0])) == 1.0            # probabilities
+    assert acc(np.array([[0.1, 0.9]]), np.array([[0.0, 1.0]])) == 1.0    # one-hot rows
     assert acc(np.array([2.0, -1.0]), np.array([1, 0])) == 1.0           # logits
-    assert acc(np.array([0.3, -0.1]), np.array([1, -1])) == 1.0          # {-1, +1} labels
+    assert acc(np.array([0.7, 0.2]), np.array([1, 0])) == 0.5           # still logits: > 0
+    assert acc(np.array([0.7, 0.2]), np.array([1, 0]), threshold=0.5) == 1.0   # probabilities
+    assert acc(np.array([[0.3], [-0.1]]), np.array([1, -1])) == 1.0     # -1/+1 labels
+    assert math.isnan(acc(np.array([0.3, np.nan]), np.array([1, 0])))
+    rng = np.random.default_rng(0)
+    scores, labels = rng.normal(size=(50, 1)), rng.integers(0, 2, 50)
+    assert acc(scores, labels) == np.mean(nn.scores_to_classes(scores) == labels)
+
+
+@pytest.mark.parametrize("pred, y, words", [
+    (np.array([0.3, 0.6]), np.array([0.2, 1.0]), "must be 0/1 or -1/\\+1; got 0.2, 1"),
+    (np.array([0.3, 0.6]), np.array([0, 2]), "got 0, 2"),
+    (np.zeros((2, 3)), np.zeros((2, 2)), r"integer labels \(N,\) or rows \(N, 3\)"),
+    (np.zeros((3, 2)), np.array([0, 1]), "3 predictions for 2 labels"),
+])
+def test_accuracy_refuses_labels_it_cannot_compare(pred, y, words):
+    with pytest.raises(ValueError, match=words):
+        nn.accuracy(pred, y)
+
+
+def test_fit_and_evaluate_cut_probabilities_at_one_half_and_scores_at_zero():
+    X, y = nn.data.make_moons(80, noise=0.1, seed=0)
+    probs = nn.Sequential(nn.MLP(2, [8, 1], seed=0), nn.Activation("sigmoid"))
+    h = nn.fit(probs, X, y, "binary_cross_entropy", nn.optim.Adam(probs.parameters(), 0.05),
+               epochs=20, batch_size=None, verbose=False, validation_data=(X, y))
+    p = nn.predict(probs, X)
+    assert h.history["val_accuracy"][-1] == nn.accuracy(p, y, threshold=0.5) > 0.8
+    assert nn.evaluate(probs, X, y, "binary_cross_entropy")["accuracy"] == \
+        h.history["val_accuracy"][-1]
+    logits = nn.MLP(2, [8, 1], seed=0)
+    h = nn.fit(logits, X, y, "binary_cross_entropy_with_logits", nn.optim.Adam(
+        logits.parameters(), 0.05), epochs=20, batch_size=None, verbose=False,
+        validation_data=(X, y))
+    assert h.history["val_accuracy"][-1] == nn.accuracy(nn.predict(logits, X), y) > 0.8
+
+
+def test_a_regression_with_the_accuracy_metric_is_refused_before_training():
+    X = np.linspace(-1, 1, 20)[:, None]
+    model = nn.MLP(1, [4, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"accuracy: .*for a regression pass metrics=\(\)"):
+        nn.fit(model, X, 0.3 * X[:, 0], "mse", nn.optim.SGD(model.parameters(), 0.1),
+               epochs=2, verbose=False)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+    h = nn.fit(model, X, 0.3 * X[:, 0], "mse", nn.optim.SGD(model.parameters(), 0.1),
+               epochs=2, metrics=(), verbose=False)
+    assert sorted(h.history) == ["loss"]
 
 
 def test_single_output_column_meets_flat_targets():
