@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from autograd.grad_mode import FixedSwitch
+from autograd.grad_mode import ANOMALY, FixedSwitch
 from autograd.value import Value
 
 # Top-level packages whose frames are not "user code": the engine's own, and those that
@@ -43,7 +43,7 @@ class detect_anomaly(FixedSwitch):
     FloatingPointError: anomaly in op 'log' (forward): ...
     """
 
-    mode = "anomaly"
+    flag = ANOMALY
     value = True
 
 

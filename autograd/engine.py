@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from autograd.anomaly import check_backward
-from autograd.grad_mode import enable_grad, modes, no_grad
+from autograd.grad_mode import ANOMALY, current_mode, enable_grad, no_grad
 from autograd.op import NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
 from autograd.value import (MANY_INPUTS, ONE_INPUT, RELEASED, Value, grad_like, inputs_of,
@@ -105,7 +105,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     pending: Dict[Value, Any] = {root: seed}    # node -> the sum of its users' shares so far
     waiting: List[tuple] = []                   # (-order, node) of the pending, newest first
     lone: Optional[Value] = root                # a pending node kept off the heap (see below)
-    anomaly = modes.anomaly
+    anomaly = current_mode() & ANOMALY
     while lone is not None or waiting:
         if lone is not None:
             node, lone = lone, None

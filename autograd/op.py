@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from autograd.anomaly import check_forward
-from autograd.grad_mode import modes
+from autograd.grad_mode import ANOMALY, GRAD, current_mode
 from autograd.value import MANY_INPUTS, ONE_INPUT, Value, as_data, init_node
 
 NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
@@ -121,7 +121,8 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     if not boxed:
         return out
     v = _new(Value)
-    if record and modes.grad_enabled:
+    mode = current_mode()               # this thread's switches (see grad_mode)
+    if record and mode & GRAD:
         if converted:                   # constants are kept raw (see Value.parents)
             args = tuple([a if isinstance(a, Value) else r for a, r in zip(args, raws)])
         n = len(args)                   # the inputs' two slots (see value.ONE_INPUT)
@@ -129,7 +130,7 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
         init_node(v, out, True, None, op, a, b, attrs)
     else:
         init_node(v, out, False, None, None, None, None, None)
-    if modes.anomaly:
+    if mode & ANOMALY:
         check_forward(op, raws, out, v)
     return v
 
