@@ -7,17 +7,21 @@
 ...                  lr=0.01), epochs=5, verbose=False)
 """
 from nn import data, functional, init, losses, optim
-from nn.module import Module, Sequential
+from nn.parameter import Parameter
+from nn.module import Module
+from nn.hooks import RemovableHandle
+from nn.containers import ModuleDict, ModuleList, ParameterList, Sequential
 from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
                        PReLU)
 from nn.optim import clip_grad_norm
 from nn.training import (Callback, EarlyStopping, History, ModelCheckpoint, evaluate, fit,
                          predict)
-from nn.diagnostics import GradientMonitor, GradientReport, gradient_report
+from nn.diagnostics import DeadReluWatch, GradientMonitor, GradientReport, gradient_report
 
 __all__ = [
-    "Module", "Sequential", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",
+    "Parameter", "Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict",
+    "ParameterList", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",
     "LayerNorm", "PReLU", "Maxout", "functional", "losses", "optim", "init", "data",
     "clip_grad_norm", "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping",
-    "ModelCheckpoint", "gradient_report", "GradientReport", "GradientMonitor",
+    "ModelCheckpoint", "gradient_report", "GradientReport", "GradientMonitor", "DeadReluWatch",
 ]
