@@ -7,10 +7,10 @@
 ...                  lr=0.01), epochs=5, verbose=False)
 """
 from nn import data, functional, init, losses, optim
-from nn.parameter import Parameter
+from nn.parameter import Parameter, ParameterList
 from nn.module import Module
 from nn.hooks import RemovableHandle
-from nn.containers import ModuleDict, ModuleList, ParameterList, Sequential
+from nn.containers import ModuleDict, ModuleList, Sequential
 from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
                        PReLU)
 from nn.optim import clip_grad_norm

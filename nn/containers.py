@@ -1,12 +1,11 @@
-"""Containers that register what they hold: `ModuleList`, `ModuleDict`, `ParameterList` and
-`Sequential`. A plain list or dict of layers is not registered (its parameters would be lost),
-so models keep their layers in these."""
+"""Containers of modules that register what they hold: `ModuleList`, `ModuleDict` and
+`Sequential` (a list of parameters is an `nn.ParameterList`). A plain list or dict of layers
+would not be registered, so models keep their layers in these."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from nn.module import Module
-from nn.parameter import Parameter
 
 
 def _position(index: Any, length: int, caller: str) -> int:
@@ -100,60 +99,6 @@ class ModuleDict(Module):
 
     def items(self) -> List[Tuple[str, Module]]:
         return list(self._modules.items())
-
-
-class ParameterList(Module):
-    """A list of parameters, registered as `0`, `1`, ... (micrograd's neuron keeps its
-    weights as `n.w`: `n.w[0]` is the first, named `w.0`).
-
-    >>> w = ParameterList([Parameter(1.0), Parameter(2.0)])
-    >>> len(w), w[1].data, [n for n, _ in w.named_parameters()]
-    (2, 2.0, ['0', '1'])
-    """
-
-    def __init__(self, values: Optional[Iterable[Parameter]] = None) -> None:
-        super().__init__()
-        for value in values or ():
-            self.append(value)
-
-    def append(self, value: Parameter) -> "ParameterList":
-        """Add a parameter at the end; returns self."""
-        self.register_parameter(str(len(self)), self._checked(value))
-        return self
-
-    @staticmethod
-    def _checked(value: Any) -> Parameter:
-        if not isinstance(value, Parameter):
-            raise TypeError(f"ParameterList: items must be nn.Parameter, got a "
-                            f"{type(value).__name__} (wrap it: nn.Parameter(value))")
-        return value
-
-    def __getitem__(self, index: Union[int, slice]) -> Any:
-        if isinstance(index, slice):
-            return list(self._parameters.values())[index]
-        return self._parameters[str(_position(index, len(self), "ParameterList"))]
-
-    def __setitem__(self, index: int, value: Parameter) -> None:
-        setattr(self, str(_position(index, len(self), "ParameterList")), self._checked(value))
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._parameters.values())
-
-    def extra_repr(self) -> str:
-        return f"{len(self)} parameters"
-
-
-def own_parameters(module: Module) -> List[Parameter]:
-    """The parameters a module holds itself: its direct ones and those in its ParameterLists
-    (which are lists of their owner's parameters, not layers of their own)."""
-    own = module.parameters(recurse=False)
-    for child in module.children():
-        if isinstance(child, ParameterList):
-            own += child.parameters()
-    return own
 
 
 class Sequential(Module):

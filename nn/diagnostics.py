@@ -19,7 +19,6 @@ from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
 from autograd import Value, health
 from autograd.health import Verdict
 from nn import functional as F
-from nn.containers import ParameterList, own_parameters
 from nn.hooks import RemovableHandle
 from nn.module import Module
 from nn.parameter import Parameter
@@ -136,9 +135,7 @@ class DeadReluWatch:
         self.handles: List[RemovableHandle] = []
         before: List[Parameter] = []
         for name, module in model.named_modules():
-            if isinstance(module, ParameterList):
-                continue
-            if own_parameters(module):
+            if module.parameters(recurse=False):
                 before = module.parameters()
             if F.activation_name(getattr(module, "activation", None)) == "relu":
                 targets = module.parameters() or before

@@ -8,10 +8,10 @@ import numpy as np
 import autograd as ag
 from autograd import Value
 from nn import functional as F
-from nn.containers import ModuleList, ParameterList
+from nn.containers import ModuleList
 from nn.init import Rng, as_generator, initialize
 from nn.module import Module
-from nn.parameter import Parameter
+from nn.parameter import Parameter, ParameterList
 
 Init = Union[str, Any, None]
 

@@ -8,11 +8,25 @@ import numpy as np
 
 from autograd import Value
 from nn.hooks import RemovableHandle, add_hook
-from nn.parameter import Parameter
+from nn.parameter import Parameter, ParameterList
 from nn.serialization import load_arrays, save_arrays
 
 ForwardHook = Callable[["Module", tuple, Any], Any]
 ForwardPreHook = Callable[["Module", tuple], Any]
+
+
+class _SetByInit:
+    """Class-level stand-in for the registries `Module.__init__` puts on every instance (the
+    instance's own attribute hides it): reading it means that __init__ was skipped."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, module: Any, owner: Optional[type] = None) -> Any:
+        if module is None:
+            return self
+        raise AttributeError(f"{type(module).__name__} has no {self.name}: its __init__ must "
+                             "call super().__init__() first")
 
 
 class Module:
@@ -37,7 +51,13 @@ class Module:
     ['s']
     """
 
-    training: bool
+    training = _SetByInit()
+    _parameters = _SetByInit()
+    _buffers = _SetByInit()
+    _modules = _SetByInit()
+    _non_persistent = _SetByInit()
+    _forward_pre_hooks = _SetByInit()
+    _forward_hooks = _SetByInit()
 
     def __init__(self) -> None:
         for name, empty in (("_parameters", {}), ("_buffers", {}), ("_modules", {}),
@@ -90,16 +110,17 @@ class Module:
     # ----- registration -------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         params = self.__dict__.get("_parameters")
-        if params is None and isinstance(value, (Parameter, Module)):
-            kind = "parameter" if isinstance(value, Parameter) else "module"
+        if params is None and isinstance(value, (Parameter, ParameterList, Module)):
+            kind = "module" if isinstance(value, Module) else "parameter"
             raise AttributeError(f"cannot assign {kind} {name!r} before Module.__init__() call: "
                                  f"{type(self).__name__}.__init__ must call super().__init__() "
                                  "first")
-        if isinstance(value, Parameter):
+        if isinstance(value, (Parameter, ParameterList)):
             self._unregister(name, keep=params)
             params[name] = value
         elif params is not None and name in params:
-            self._check_type(name, value, None, "parameter", "nn.Parameter or None")
+            self._check_type(name, value, None, "parameter",
+                             "nn.Parameter, nn.ParameterList or None")
             params[name] = value
         elif isinstance(value, Module):
             self._unregister(name, keep=self._modules)
@@ -117,13 +138,6 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._unregister(name)
         object.__delattr__(self, name)
-
-    def __getattr__(self, name: str) -> Any:
-        """Only reached for missing attributes: say so, and why when __init__ was skipped."""
-        if "_parameters" not in self.__dict__ and not name.startswith("__"):
-            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}: its "
-                                 "__init__ must call super().__init__() first")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _unregister(self, name: str, keep: Optional[Dict[str, Any]] = None) -> None:
         """Drop `name` from every registry but `keep` (which it stays in, at its place)."""
@@ -226,8 +240,9 @@ class Module:
     def named_parameters(self, prefix: str = "", recurse: bool = True
                          ) -> Iterator[Tuple[str, Parameter]]:
         """(dotted name, parameter) in assignment order, a sub-module's parameters where the
-        sub-module was assigned (micrograd's neuron lists `w.0, w.1, ..., b`), each parameter
-        and module once; only this module's own with `recurse=False`.
+        sub-module was assigned and a ParameterList's where it was (micrograd's neuron lists
+        `w.0, w.1, ..., b`), each parameter and module once; only this module's own with
+        `recurse=False`.
 
         >>> from nn import MLP
         >>> [n for n, _ in MLP(2, [3, 1], seed=0).named_parameters()]
@@ -240,12 +255,14 @@ class Module:
             modules.add(id(module))
             for name in list(module.__dict__):
                 full = f"{path}.{name}" if path else name
-                p = module._parameters.get(name)
+                held = module._parameters.get(name)
                 child = module._modules.get(name) if recurse else None
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield full, p
-                elif child is not None and id(child) not in modules:
+                items = enumerate(held) if isinstance(held, ParameterList) else [(None, held)]
+                for i, p in items:
+                    if p is not None and id(p) not in seen:
+                        seen.add(id(p))
+                        yield (full if i is None else f"{full}.{i}"), p
+                if child is not None and id(child) not in modules:
                     yield from walk(child, full)
 
         return walk(self, prefix)
@@ -411,14 +428,38 @@ class Module:
         return "\n".join(lines) + "\n)"
 
     def summary(self, input_size: Optional[int] = None) -> str:
-        """A table of the layers with output sizes and parameter counts, and the totals.
+        """A table of the layers with output sizes and parameter counts, and the totals: a row
+        per module without sub-modules, and per module holding parameters of its own next to
+        sub-modules (counting only those); pure containers (ModuleList, Sequential) give none.
 
         >>> from nn import MLP
         >>> print(MLP(2, [3, 1], seed=0).summary().splitlines()[-3])
         Total params: 13
         """
-        from nn.summary import summary_table      # it reads the containers built on Module
-        return summary_table(self, input_size)
+        rows = [("Layer (type)", "Output", "Params")]
+        size = input_size
+        for name, module in self.named_modules():
+            own = module.parameters(recurse=False)
+            has_children = any(True for _ in module.children())
+            if has_children and not own:
+                continue
+            if not has_children:
+                size = module.output_size(size)
+            count = sum(p.size for p in (own if has_children else module.parameters()))
+            label = f"{name} ({type(module).__name__})" if name else type(module).__name__
+            rows.append((label, "?" if size is None else f"(N, {size})", f"{count:,}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        rule = "-" * (sum(widths) + 4)
+
+        def fmt(r: Tuple[str, str, str]) -> str:
+            return f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}"
+
+        buffers = sum(int(np.size(b)) for _, b in self.named_buffers())
+        lines = [f'Model: "{type(self).__name__}"', rule, fmt(rows[0]), rule]
+        lines += [fmt(r) for r in rows[1:]]
+        lines += [rule, f"Total params: {self.num_parameters():,}",
+                  f"Non-trainable buffers: {buffers:,}", rule]
+        return "\n".join(lines)
 
 
 def _refuse_unregistered(module: Module, name: str, value: Any) -> None:

@@ -1,5 +1,7 @@
-"""`Parameter`: the Values a `Module` trains."""
+"""`Parameter`, the Values a `Module` trains, and `ParameterList`, a list of them."""
 from __future__ import annotations
+
+from typing import Any, Iterable
 
 from autograd import Value
 
@@ -20,3 +22,45 @@ class Parameter(Value):
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Value"):]
+
+
+def _checked(value: Any) -> Parameter:
+    if not isinstance(value, Parameter):
+        raise TypeError(f"ParameterList: items must be nn.Parameter, got a "
+                        f"{type(value).__name__} (wrap it: nn.Parameter(value))")
+    return value
+
+
+class ParameterList(list):
+    """A list of Parameters that a Module registers under one attribute: item i is the
+    parameter `<attribute>.<i>`, wherever the list stands when the module is walked
+    (micrograd's neuron keeps its weights as `n.w`: `n.w[0]` is `w.0`). Only Parameters go
+    in; otherwise it is a plain list, as fast to iterate.
+
+    >>> w = ParameterList([Parameter(1.0), Parameter(2.0)])
+    >>> len(w), w[1].data
+    (2, 2.0)
+    """
+
+    def __init__(self, values: Iterable[Parameter] = ()) -> None:
+        super().__init__(_checked(v) for v in values)
+
+    def append(self, value: Parameter) -> None:
+        super().append(_checked(value))
+
+    def extend(self, values: Iterable[Parameter]) -> None:
+        super().extend(_checked(v) for v in values)
+
+    def insert(self, index: Any, value: Parameter) -> None:
+        super().insert(index, _checked(value))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, [_checked(v) for v in value] if isinstance(index, slice)
+                            else _checked(value))
+
+    def __iadd__(self, values: Iterable[Parameter]) -> "ParameterList":  # type: ignore[override]
+        self.extend(values)
+        return self
+
+    def __repr__(self) -> str:
+        return f"ParameterList({list.__repr__(self)})"
