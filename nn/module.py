@@ -153,10 +153,6 @@ class Module:
                             f"{role} {name!r} ({expected} expected)")
 
     def _check_new_name(self, name: Any, registry: Dict[str, Any], caller: str) -> None:
-        if self.__dict__.get("_parameters") is None:
-            raise AttributeError(f"{caller}: called before Module.__init__(): "
-                                 f"{type(self).__name__}.__init__ must call super().__init__() "
-                                 "first")
         if not isinstance(name, str):
             raise TypeError(f"{caller}: the name must be a str, got a {type(name).__name__}")
         if not name or "." in name:
