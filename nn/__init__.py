@@ -9,21 +9,25 @@
 from autograd.anomaly import hide_frames_of
 
 from nn import data, functional, init, losses, optim
-from nn.module import Module, Sequential
+from nn.parameter import Parameter, ParameterList
+from nn.module import Module
+from nn.hooks import RemovableHandle
+from nn.containers import ModuleDict, ModuleList, Sequential
 from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
                        PReLU)
 from nn.optim import clip_grad_norm
 from nn.callbacks import Callback, EarlyStopping, History, ModelCheckpoint
 from nn.metrics import accuracy, scores_to_classes
 from nn.training import evaluate, fit, predict, train_step
-from nn.diagnostics import GradientMonitor, GradientReport, gradient_report
+from nn.diagnostics import DeadReluWatch, GradientMonitor, GradientReport, gradient_report
 
 hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
 __all__ = [
-    "Module", "Sequential", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",
+    "Parameter", "Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict",
+    "ParameterList", "Neuron", "Layer", "MLP", "Activation", "Dropout", "BatchNorm",
     "LayerNorm", "PReLU", "Maxout", "functional", "losses", "optim", "init", "data",
     "clip_grad_norm", "fit", "train_step", "evaluate", "predict", "scores_to_classes",
     "accuracy", "History", "Callback", "EarlyStopping", "ModelCheckpoint", "gradient_report",
-    "GradientReport", "GradientMonitor",
+    "GradientReport", "GradientMonitor", "DeadReluWatch",
 ]

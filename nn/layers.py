@@ -1,43 +1,19 @@
 """Layers: micrograd's Neuron, array layers (Layer, MLP), and the usual extras."""
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
 import autograd as ag
 from autograd import Value
 from nn import functional as F
+from nn.containers import ModuleList
 from nn.init import Rng, as_generator, initialize
 from nn.module import Module
+from nn.parameter import Parameter, ParameterList
 
 Init = Union[str, Any, None]
-
-
-class ReluWatch:
-    """For modules that apply an activation: under training a ReLU keeps its last output (a
-    reference, not a copy: nothing is computed per step), so `dead_units` can tell, when
-    `nn.gradient_report` asks, which units output 0 for every sample of that batch."""
-
-    activation: F.Activation
-    _watched: Any = None
-
-    def _watch(self, out: Any) -> None:
-        if self.training and self._is_relu:     # type: ignore[attr-defined]
-            self._watched = out.data if isinstance(out, Value) else out
-
-    @property
-    def _is_relu(self) -> bool:
-        return F.activation_name(self.activation) == "relu"
-
-    @property
-    def dead_units(self) -> Optional[np.ndarray]:
-        """A boolean per unit: True where it output 0 for the whole last training batch
-        (None before any training forward of a ReLU)."""
-        if self._watched is None:
-            return None
-        data = np.asarray(self._watched)
-        return np.all(data == 0, axis=tuple(range(data.ndim - 1)))
 
 
 def as_input(x: Any, dtype: np.dtype) -> Any:
@@ -62,14 +38,16 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: F.Activation = "relu", init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None, fused: bool = False) -> None:
+        super().__init__()
         self.nin = int(nin)
         self.activation = activation
         self.fused = bool(fused)
         self._act = F.get_activation(activation)
         name = F.activation_name(activation)
         weights = initialize(init, name, (self.nin,), as_generator(seed), np.dtype(dtype))
-        self.w = [Value(float(v) if weights.dtype == np.float64 else v.copy()) for v in weights]
-        self.b = Value(0.0 if np.dtype(dtype) == np.float64 else np.zeros((), dtype=dtype))
+        self.w = ParameterList(Parameter(float(v) if weights.dtype == np.float64 else v.copy())
+                               for v in weights)
+        self.b = Parameter(0.0 if np.dtype(dtype) == np.float64 else np.zeros((), dtype=dtype))
 
     def forward(self, x: Any) -> Value:
         if isinstance(x, (list, tuple)):
@@ -95,7 +73,7 @@ class Neuron(Module):
         return f"{self.nin}, activation={F.activation_name(self.activation)!r}{fused}"
 
 
-class Layer(ReluWatch, Module):
+class Layer(Module):
     """A dense layer: `activation(x @ W + b)` with `W (nin, nout)` and `b (nout,)`.
 
     Takes a batch `(N, nin)` or one sample `(nin,)`.
@@ -106,13 +84,14 @@ class Layer(ReluWatch, Module):
 
     def __init__(self, nin: int, nout: int, activation: F.Activation = "relu", init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None, bias: bool = True) -> None:
+        super().__init__()
         self.nin, self.nout = int(nin), int(nout)
         self.activation = activation
         self._act = F.get_activation(activation)
         dt = np.dtype(dtype)
-        self.W = Value(initialize(init, F.activation_name(activation), (self.nin, self.nout),
-                                  as_generator(seed), dt))
-        self.b = Value(np.zeros(self.nout, dtype=dt)) if bias else None
+        self.W = Parameter(initialize(init, F.activation_name(activation), (self.nin, self.nout),
+                                      as_generator(seed), dt))
+        self.register_parameter("b", Parameter(np.zeros(self.nout, dtype=dt)) if bias else None)
 
     def forward(self, x: Any) -> Value:
         x = as_input(x, self.W.dtype)
@@ -122,9 +101,7 @@ class Layer(ReluWatch, Module):
         out = x @ self.W
         if self.b is not None:
             out = out + self.b
-        out = self._act(out)
-        self._watch(out)
-        return out
+        return self._act(out)
 
     def output_size(self, input_size: Optional[int]) -> int:
         return self.nout
@@ -147,15 +124,16 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: F.Activation = "relu",
                  output_activation: F.Activation = None, init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None) -> None:
+        super().__init__()
         if not len(nouts):
             raise ValueError("MLP: nouts must list at least one layer size")
         rng = as_generator(seed)
         sizes = [int(nin)] + [int(n) for n in nouts]
         last = len(nouts) - 1
-        self.layers: List[Layer] = [
+        self.layers = ModuleList(
             Layer(sizes[i], sizes[i + 1], activation if i < last else output_activation,
                   init=init, dtype=dtype, seed=rng)
-            for i in range(len(nouts))]
+            for i in range(len(nouts)))
 
     def forward(self, x: Any) -> Value:
         for layer in self.layers:
@@ -166,17 +144,16 @@ class MLP(Module):
         return f"{self.layers[0].nin}, {[layer.nout for layer in self.layers]}"
 
 
-class Activation(ReluWatch, Module):
+class Activation(Module):
     """An activation as a module, for use in `Sequential`."""
 
     def __init__(self, activation: F.Activation) -> None:
+        super().__init__()
         self.activation = activation
         self._act = F.get_activation(activation)
 
     def forward(self, x: Any) -> Any:
-        out = self._act(x)
-        self._watch(out)
-        return out
+        return self._act(x)
 
     def extra_repr(self) -> str:
         return repr(F.activation_name(self.activation))
@@ -189,6 +166,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, seed: Rng = None) -> None:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        super().__init__()
         self.p = float(p)
         self._rng = as_generator(seed)
 
@@ -214,9 +192,10 @@ class BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  dtype: Any = np.float64) -> None:
+        super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
-        self.gamma = Value(np.ones(self.num_features, dtype=dtype))
-        self.beta = Value(np.zeros(self.num_features, dtype=dtype))
+        self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
+        self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
         self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
 
@@ -253,9 +232,10 @@ class LayerNorm(Module):
     """Normalise each sample over its last axis, then scale and shift (learnable)."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, dtype: Any = np.float64) -> None:
+        super().__init__()
         self.num_features, self.eps = int(num_features), float(eps)
-        self.gamma = Value(np.ones(self.num_features, dtype=dtype))
-        self.beta = Value(np.zeros(self.num_features, dtype=dtype))
+        self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
+        self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
 
     def forward(self, x: Any) -> Value:
         x = as_input(x, self.gamma.dtype)
@@ -278,7 +258,8 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25,
                  dtype: Any = np.float64) -> None:
-        self.weight = Value(np.full(int(num_parameters), init, dtype=dtype))
+        super().__init__()
+        self.weight = Parameter(np.full(int(num_parameters), init, dtype=dtype))
 
     def forward(self, x: Any) -> Value:
         return F.prelu(as_input(x, self.weight.dtype), self.weight)
@@ -292,13 +273,14 @@ class Maxout(Module):
 
     def __init__(self, nin: int, nout: int, pieces: int = 2, init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None) -> None:
+        super().__init__()
         self.nin, self.nout, self.pieces = int(nin), int(nout), int(pieces)
         if self.pieces < 1:
             raise ValueError(f"Maxout: pieces must be at least 1, got {pieces}")
         dt = np.dtype(dtype)
-        self.W = Value(initialize(init, "linear", (self.nin, self.nout * self.pieces),
-                                  as_generator(seed), dt))
-        self.b = Value(np.zeros(self.nout * self.pieces, dtype=dt))
+        self.W = Parameter(initialize(init, "linear", (self.nin, self.nout * self.pieces),
+                                      as_generator(seed), dt))
+        self.b = Parameter(np.zeros(self.nout * self.pieces, dtype=dt))
 
     def forward(self, x: Any) -> Value:
         x = as_input(x, self.W.dtype)

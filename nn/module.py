@@ -1,82 +1,223 @@
-"""`Module`: parameters, buffers, sub-modules, modes, state dicts, persistence and summaries."""
+"""`Module`: registered parameters, buffers and sub-modules, forward hooks, modes and state."""
 from __future__ import annotations
 
-import os
-import tempfile
-import zipfile
 from collections import OrderedDict
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 import numpy as np
 
 from autograd import Value
+from nn.hooks import RemovableHandle, add_hook
+from nn.parameter import Parameter, ParameterList
+from nn.serialization import load_arrays, save_arrays
+
+ForwardHook = Callable[["Module", tuple, Any], Any]
+ForwardPreHook = Callable[["Module", tuple], Any]
 
 
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")        # a zip archive; an empty one
-_NPY_MAGIC = b"\x93NUMPY"
+class _SetByInit:
+    """Class-level stand-in for the registries `Module.__init__` puts on every instance (the
+    instance's own attribute hides it): reading it means that __init__ was skipped."""
 
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
 
-def _check_magic(path: str) -> None:
-    """Refuse a file that is neither a zip (.npz) nor an .npy file by its first bytes, before
-    np.load would take it for a pickle."""
-    with open(path, "rb") as f:
-        head = f.read(len(_NPY_MAGIC))
-    if head.startswith(_ZIP_MAGIC) or head == _NPY_MAGIC:
-        return
-    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        raise ValueError("it contains pickled objects, which are refused for safety")
-    start = f"it starts with {head!r}" if head else "the file is empty"
-    raise ValueError(f"it is not an .npz archive ({start})")
+    def __get__(self, module: Any, owner: Optional[type] = None) -> Any:
+        if module is None:
+            return self
+        raise AttributeError(f"{type(module).__name__} has no {self.name}: its __init__ must "
+                             "call super().__init__() first")
 
 
 class Module:
-    """Base class of layers and models: `__call__` runs `forward`.
+    """Base class of layers and models: calling one runs `forward` (and its forward hooks).
 
-    Attributes that are `Value`s are parameters, attributes that are `Module`s are
-    sub-modules, and lists or tuples of either are walked with their index in the name
-    (`layers.0.W`). Arrays registered with `register_buffer` are saved but not trained.
+    As in PyTorch, assigning an `nn.Parameter` to an attribute registers a parameter and
+    assigning a Module registers a sub-module, in assignment order; `register_buffer` registers
+    an array that is saved but not trained. Everything else is a plain attribute: a Value that
+    is not a Parameter (an input, a constant) is never trained. Lists and dicts of modules or
+    parameters go in `nn.ModuleList`, `nn.ModuleDict` or `nn.ParameterList`; a plain list or
+    dict holding them is refused, since its parameters would silently not be trained or saved.
+    Subclasses call `super().__init__()` before assigning parameters or modules.
+
+    >>> import nn
+    >>> class Scale(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.s = nn.Parameter(2.0)
+    ...     def forward(self, x):
+    ...         return x * self.s
+    >>> [name for name, _ in Scale().named_parameters()]
+    ['s']
     """
 
-    training: bool = True
-    _buffer_names: Tuple[str, ...] = ()
+    training = _SetByInit()
+    _parameters = _SetByInit()
+    _buffers = _SetByInit()
+    _modules = _SetByInit()
+    _non_persistent = _SetByInit()
+    _forward_pre_hooks = _SetByInit()
+    _forward_hooks = _SetByInit()
+
+    def __init__(self) -> None:
+        for name, empty in (("_parameters", {}), ("_buffers", {}), ("_modules", {}),
+                            ("_non_persistent", set()), ("_forward_pre_hooks", {}),
+                            ("_forward_hooks", {})):
+            object.__setattr__(self, name, empty)
+        object.__setattr__(self, "training", True)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module; subclasses override it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
-    # ----- structure ----------------------------------------------------------------------
-    def register_buffer(self, name: str, array: np.ndarray) -> None:
-        """Store `array` as attribute `name`: saved with the parameters, never trained."""
-        if name not in self._buffer_names:
-            self._buffer_names = self._buffer_names + (name,)
-        setattr(self, name, np.asarray(array))
+    def _call_with_hooks(self, args: tuple, kwargs: Dict[str, Any]) -> Any:
+        """`forward` between the hooks: a pre-hook returning something replaces the positional
+        arguments, a forward hook returning something replaces the output (PyTorch's rules)."""
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
 
-    def _members(self) -> Iterator[Tuple[str, Any]]:
-        """(name, Value or Module) for every direct member, in attribute order."""
-        for key, item in vars(self).items():
-            if key.startswith("_"):
-                continue
-            if isinstance(item, (Value, Module)):
-                yield key, item
-            elif isinstance(item, (list, tuple)):
-                for i, sub in enumerate(item):
-                    if isinstance(sub, (Value, Module)):
-                        yield f"{key}.{i}", sub
+    def register_forward_hook(self, hook: ForwardHook) -> RemovableHandle:
+        """Call `hook(module, args, output)` after every forward; returns a handle whose
+        `remove()` takes it off. Hooks observe a layer without living in it.
+
+        >>> import nn, numpy as np
+        >>> layer = nn.Layer(2, 3, seed=0)
+        >>> seen = []
+        >>> handle = layer.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+        >>> _ = layer(np.ones((4, 2))); handle.remove(); _ = layer(np.ones((1, 2))); seen
+        [(4, 3)]
+        """
+        return add_hook(self._forward_hooks, hook, "register_forward_hook")
+
+    def register_forward_pre_hook(self, hook: ForwardPreHook) -> RemovableHandle:
+        """Call `hook(module, args)` before every forward (it may return new arguments);
+        returns a handle whose `remove()` takes it off."""
+        return add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook")
+
+    # ----- registration -------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if params is None and isinstance(value, (Parameter, ParameterList, Module)):
+            kind = "module" if isinstance(value, Module) else "parameter"
+            raise AttributeError(f"cannot assign {kind} {name!r} before Module.__init__() call: "
+                                 f"{type(self).__name__}.__init__ must call super().__init__() "
+                                 "first")
+        if isinstance(value, (Parameter, ParameterList)):
+            self._unregister(name, keep=params)
+            params[name] = value
+        elif params is not None and name in params:
+            self._check_type(name, value, None, "parameter",
+                             "nn.Parameter, nn.ParameterList or None")
+            params[name] = value
+        elif isinstance(value, Module):
+            self._unregister(name, keep=self._modules)
+            self._modules[name] = value
+        elif params is not None and name in self._modules:
+            self._check_type(name, value, None, "sub-module", "an nn.Module or None")
+            self._modules[name] = value
+        elif params is not None and name in self._buffers:
+            self._check_type(name, value, np.ndarray, "buffer", "a numpy array or None")
+            self._buffers[name] = value
+        else:
+            _refuse_unregistered(self, name, value)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._unregister(name)
+        object.__delattr__(self, name)
+
+    def _unregister(self, name: str, keep: Optional[Dict[str, Any]] = None) -> None:
+        """Drop `name` from every registry but `keep` (which it stays in, at its place)."""
+        for registry in (self._parameters, self._buffers, self._modules):
+            if registry is not keep:
+                registry.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def _check_type(self, name: str, value: Any, kind: Optional[type], role: str,
+                    expected: str) -> None:
+        if value is not None and (kind is None or not isinstance(value, kind)):
+            raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} as "
+                            f"{role} {name!r} ({expected} expected)")
+
+    def _check_new_name(self, name: Any, registry: Dict[str, Any], caller: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{caller}: the name must be a str, got a {type(name).__name__}")
+        if not name or "." in name:
+            raise ValueError(f"{caller}: the name must be non-empty and without '.', got "
+                             f"{name!r}")
+        if name in self.__dict__ and name not in registry:
+            raise ValueError(f"{caller}: {type(self).__name__} already has an attribute "
+                             f"{name!r}")
+
+    def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
+        """Register `param` (or None: a parameter slot left empty, such as a missing bias)."""
+        self._check_new_name(name, self._parameters, "register_parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got "
+                            f"a {type(param).__name__} (wrap it: nn.Parameter(value))")
+        self._unregister(name, keep=self._parameters)
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def register_module(self, name: str, module: Optional["Module"]) -> None:
+        """Register a sub-module under `name` (PyTorch's add_module)."""
+        self._check_new_name(name, self._modules, "register_module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"register_module: {name!r} must be an nn.Module or None, got a "
+                            f"{type(module).__name__}")
+        self._unregister(name, keep=self._modules)
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    def register_buffer(self, name: str, array: Any, persistent: bool = True) -> None:
+        """Register `array` as attribute `name`: moved by `astype`, never trained, and saved
+        with the parameters unless `persistent=False`."""
+        self._check_new_name(name, self._buffers, "register_buffer")
+        if isinstance(array, Value):
+            raise TypeError(f"register_buffer: {name!r} must be a numpy array, got a Value "
+                            "(buffers are not trained; use nn.Parameter for a trained one)")
+        self._unregister(name, keep=self._buffers)
+        buffer = None if array is None else np.asarray(array)
+        self._buffers[name] = buffer
+        if not persistent:
+            self._non_persistent.add(name)
+        object.__setattr__(self, name, buffer)
+
+    # ----- structure ----------------------------------------------------------------------
+    def _in_order(self, registry: Dict[str, Any]) -> Iterator[Tuple[str, Any]]:
+        """(name, item) of a registry's non-None entries in assignment order (every registered
+        name is also an attribute, and attributes keep their order)."""
+        for name in list(self.__dict__):
+            item = registry.get(name)
+            if item is not None:
+                yield name, item
 
     def named_children(self) -> Iterator[Tuple[str, "Module"]]:
-        """(name, module) for the direct sub-modules."""
-        for name, item in self._members():
-            if isinstance(item, Module):
-                yield name, item
+        """(name, module) for the direct sub-modules, each once."""
+        seen: Set[int] = set()
+        for name, module in self._in_order(self._modules):
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
 
     def children(self) -> Iterator["Module"]:
         """The direct sub-modules."""
         return (m for _, m in self.named_children())
 
-    def named_modules(self, prefix: str = "", memo: Optional[set] = None
+    def named_modules(self, memo: Optional[Set[int]] = None, prefix: str = ""
                       ) -> Iterator[Tuple[str, "Module"]]:
         """(dotted name, module) for this module ('' for itself) and every descendant, parents
         before children, each module once (PyTorch's semantics)."""
@@ -85,45 +226,74 @@ class Module:
             return
         memo.add(id(self))
         yield prefix, self
-        for name, child in self.named_children():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+        for name, child in self._in_order(self._modules):
+            yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name)
 
     def modules(self) -> Iterator["Module"]:
         """This module and every descendant."""
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix: str = "") -> Iterator[Tuple[str, Value]]:
-        """(dotted name, parameter) in a stable order, each parameter once.
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[Tuple[str, Parameter]]:
+        """(dotted name, parameter) in assignment order, a sub-module's parameters where the
+        sub-module was assigned and a ParameterList's where it was (micrograd's neuron lists
+        `w.0, w.1, ..., b`), each parameter and module once; only this module's own with
+        `recurse=False`.
 
         >>> from nn import MLP
         >>> [n for n, _ in MLP(2, [3, 1], seed=0).named_parameters()]
         ['layers.0.W', 'layers.0.b', 'layers.1.W', 'layers.1.b']
         """
-        seen: set = set()
-        for mod_name, module in self.named_modules(prefix):
-            for name, item in module._members():
-                if isinstance(item, Value) and id(item) not in seen:
-                    seen.add(id(item))
-                    yield (f"{mod_name}.{name}" if mod_name else name), item
+        seen: Set[int] = set()
+        modules: Set[int] = set()
 
-    def parameters(self) -> List[Value]:
+        def walk(module: Module, path: str) -> Iterator[Tuple[str, Parameter]]:
+            modules.add(id(module))
+            for name in list(module.__dict__):
+                full = f"{path}.{name}" if path else name
+                held = module._parameters.get(name)
+                child = module._modules.get(name) if recurse else None
+                items = enumerate(held) if isinstance(held, ParameterList) else [(None, held)]
+                for i, p in items:
+                    if p is not None and id(p) not in seen:
+                        seen.add(id(p))
+                        yield (full if i is None else f"{full}.{i}"), p
+                if child is not None and id(child) not in modules:
+                    yield from walk(child, full)
+
+        return walk(self, prefix)
+
+    def parameters(self, recurse: bool = True) -> List[Parameter]:
         """Every parameter, in the order of `named_parameters`."""
-        return [p for _, p in self.named_parameters()]
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def named_buffers(self) -> Iterator[Tuple[str, np.ndarray]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[Tuple[str, np.ndarray]]:
         """(dotted name, array) for every registered buffer."""
-        for mod_name, module in self.named_modules():
-            for name in module._buffer_names:
-                yield (f"{mod_name}.{name}" if mod_name else name), getattr(module, name)
+        modules = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, buffer in module._in_order(module._buffers):
+                yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self, recurse: bool = True) -> List[np.ndarray]:
+        """Every buffer, in the order of `named_buffers`."""
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     def num_parameters(self) -> int:
         """The number of trainable numbers."""
         return int(sum(p.size for p in self.parameters()))
 
     def zero_grad(self) -> None:
-        """Forget the gradients of every parameter."""
+        """Forget the gradients of every parameter (`grad` reads None again)."""
         for p in self.parameters():
             p.zero_grad()
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Switch gradients of every parameter on or off (to freeze a part of a model);
+        returns self."""
+        for p in self.parameters():
+            p.requires_grad = bool(requires_grad)
+        return self
 
     # ----- modes and dtype ----------------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
@@ -153,21 +323,29 @@ class Module:
                 p.data, dtype=dt).copy()
             p.zero_grad()
         for module in self.modules():
-            for name in module._buffer_names:
-                buf = getattr(module, name)
-                if buf.dtype.kind == "f":
-                    setattr(module, name, buf.astype(dt))
+            for name, buffer in list(module._buffers.items()):
+                if buffer is not None and buffer.dtype.kind == "f":
+                    setattr(module, name, buffer.astype(dt))
         return self
 
     # ----- state --------------------------------------------------------------------------
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
-        """Copies of every parameter and buffer as numpy arrays, by dotted name."""
+        """Copies of every parameter and persistent buffer as numpy arrays, by dotted name."""
         state: "OrderedDict[str, np.ndarray]" = OrderedDict()
         for name, p in self.named_parameters():
             state[name] = np.array(p.data)
-        for name, buf in self.named_buffers():
-            state[name] = np.array(buf)
+        for name, (module, attr) in self._buffer_slots().items():
+            state[name] = np.array(module._buffers[attr])
         return state
+
+    def _buffer_slots(self) -> Dict[str, Tuple["Module", str]]:
+        """dotted name -> (owning module, attribute) of every persistent buffer."""
+        slots = {}
+        for module_name, module in self.named_modules():
+            for attr, _ in module._in_order(module._buffers):
+                if attr not in module._non_persistent:
+                    slots[f"{module_name}.{attr}" if module_name else attr] = (module, attr)
+        return slots
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
         """Copy `state` into the parameters and buffers, after checking every name and shape.
@@ -176,13 +354,17 @@ class Module:
         (shapes) lists the missing, unexpected and mismatched entries. With `strict=False`
         missing and unexpected names are allowed but shapes must still agree.
         """
-        targets = self._state_targets()
+        params = dict(self.named_parameters())
+        buffers = self._buffer_slots()
+        shapes = {name: tuple(p.shape) for name, p in params.items()}
+        shapes.update({name: module._buffers[attr].shape
+                       for name, (module, attr) in buffers.items()})
         arrays = {k: np.asarray(v.data if isinstance(v, Value) else v) for k, v in state.items()}
-        missing = [k for k in targets if k not in arrays]
-        unexpected = [k for k in arrays if k not in targets]
-        mismatched = [f"{k}: file {arrays[k].shape} vs model {targets[k][2]}"
-                      for k in targets if k in arrays and arrays[k].shape != targets[k][2]]
-        bad_dtype = [f"{k}: {arrays[k].dtype}" for k in targets
+        missing = [k for k in shapes if k not in arrays]
+        unexpected = [k for k in arrays if k not in shapes]
+        mismatched = [f"{k}: file {arrays[k].shape} vs model {shapes[k]}"
+                      for k in shapes if k in arrays and arrays[k].shape != shapes[k]]
+        bad_dtype = [f"{k}: {arrays[k].dtype}" for k in shapes
                      if k in arrays and arrays[k].dtype.kind not in "fiub"]
         problems = []
         if strict and missing:
@@ -197,73 +379,26 @@ class Module:
             kind = KeyError if (missing or unexpected) and strict else ValueError
             raise kind(f"load_state_dict: the state does not fit this {type(self).__name__} "
                        f"({'; '.join(problems)})")
-        for name, (owner, attr, shape) in targets.items():
-            if name not in arrays:
-                continue
-            new = arrays[name]
-            if isinstance(owner, Value):
-                owner.data = (float(new) if type(owner.data) is float
-                              else np.array(new, dtype=owner.dtype))
-                owner.zero_grad()
-            else:
-                old = getattr(owner, attr)
-                setattr(owner, attr, np.array(new, dtype=old.dtype))
-
-    def _state_targets(self) -> Dict[str, Tuple[Any, str, tuple]]:
-        """name -> (parameter Value, '', shape) or (owning module, attribute, shape)."""
-        targets: Dict[str, Tuple[Any, str, tuple]] = {}
-        for name, p in self.named_parameters():
-            targets[name] = (p, "", tuple(p.shape))
-        for mod_name, module in self.named_modules():
-            for attr in module._buffer_names:
-                name = f"{mod_name}.{attr}" if mod_name else attr
-                targets[name] = (module, attr, tuple(getattr(module, attr).shape))
-        return targets
+        for name, p in params.items():
+            if name in arrays:
+                p.data = (float(arrays[name]) if type(p.data) is float
+                          else np.array(arrays[name], dtype=p.dtype))
+                p.zero_grad()
+        for name, (module, attr) in buffers.items():
+            if name in arrays:
+                setattr(module, attr, np.array(arrays[name], dtype=module._buffers[attr].dtype))
 
     def save(self, path: str) -> None:
-        """Write parameters and buffers to an .npz file atomically (temporary file, then
-        rename), so a crash never leaves a half-written file at `path`. The file gets the
-        permissions of any new file (0o666 minus the umask), not mkstemp's private 0o600."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        umask = os.umask(0)
-        os.umask(umask)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-        try:
-            os.chmod(tmp, 0o666 & ~umask)
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.state_dict())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write the parameters and persistent buffers to an .npz file atomically (a crash
+        never leaves a half-written file at `path`)."""
+        save_arrays(path, self.state_dict())
 
     def load(self, path: str, strict: bool = True) -> "Module":
         """Load parameters saved by `save`; checks everything before changing anything.
 
         Pickled objects are refused; a truncated or foreign file raises ValueError naming it.
         """
-        path = os.fspath(path)
-        try:
-            _check_magic(path)
-            archive = np.load(path, allow_pickle=False)
-            if not hasattr(archive, "files"):        # an .npy file: one bare array
-                raise ValueError("it holds a single array, not an .npz archive of named "
-                                 "arrays")
-            with archive:
-                state = {name: archive[name] for name in archive.files}
-        except FileNotFoundError:
-            raise FileNotFoundError(f"load: no such file {path!r}") from None
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-            reason = str(exc)
-            if "allow_pickle" in reason or "pickle" in reason.lower():
-                reason = "it contains pickled objects, which are refused for safety"
-            raise ValueError(f"load: {path!r} is not a readable parameter file saved by "
-                             f"Module.save (truncated or foreign file?): {reason}") from None
-        self.load_state_dict(state, strict=strict)
+        self.load_state_dict(load_arrays(path), strict=strict)
         return self
 
     # ----- display ------------------------------------------------------------------------
@@ -289,7 +424,9 @@ class Module:
         return "\n".join(lines) + "\n)"
 
     def summary(self, input_size: Optional[int] = None) -> str:
-        """A table of the leaf layers with output sizes and parameter counts, and the totals.
+        """A table of the layers with output sizes and parameter counts, and the totals: a row
+        per module without sub-modules, and per module holding parameters of its own next to
+        sub-modules (counting only those); pure containers (ModuleList, Sequential) give none.
 
         >>> from nn import MLP
         >>> print(MLP(2, [3, 1], seed=0).summary().splitlines()[-3])
@@ -298,10 +435,10 @@ class Module:
         rows = [("Layer (type)", "Output", "Params")]
         size = input_size
         for name, module in self.named_modules():
-            own = [item for _, item in module._members() if isinstance(item, Value)]
+            own = module.parameters(recurse=False)
             has_children = any(True for _ in module.children())
             if has_children and not own:
-                continue                      # pure containers: their leaves make the rows
+                continue
             if not has_children:
                 size = module.output_size(size)
             count = sum(p.size for p in (own if has_children else module.parameters()))
@@ -310,43 +447,35 @@ class Module:
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         rule = "-" * (sum(widths) + 4)
 
-        def fmt(r: tuple) -> str:
+        def fmt(r: Tuple[str, str, str]) -> str:
             return f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}"
 
-        total = self.num_parameters()
         buffers = sum(int(np.size(b)) for _, b in self.named_buffers())
         lines = [f'Model: "{type(self).__name__}"', rule, fmt(rows[0]), rule]
         lines += [fmt(r) for r in rows[1:]]
-        lines += [rule, f"Total params: {total:,}", f"Non-trainable buffers: {buffers:,}", rule]
+        lines += [rule, f"Total params: {self.num_parameters():,}",
+                  f"Non-trainable buffers: {buffers:,}", rule]
         return "\n".join(lines)
 
 
-class Sequential(Module):
-    """Modules applied one after the other; parameters are named `layers.<i>.<name>`.
-
-    >>> from nn import Layer
-    >>> model = Sequential(Layer(2, 4, seed=0), Layer(4, 1, activation=None, seed=1))
-    >>> model(np.ones((3, 2))).shape
-    (3, 1)
-    """
-
-    def __init__(self, *modules: Module) -> None:
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a Module "
-                                "(wrap functions in nn.Activation)")
-        self.layers = list(modules)
-
-    def forward(self, x: Any) -> Any:
-        for layer in self.layers:
-            x = layer(x)
-        return x
-
-    def __getitem__(self, index: int) -> Module:
-        return self.layers[index]
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self.layers)
+def _refuse_unregistered(module: Module, name: str, value: Any) -> None:
+    """Raise for a plain list, tuple, set or dict holding modules or parameters: they would not
+    be registered, so their parameters would silently not be trained or saved."""
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    else:
+        return
+    holds_modules = any(isinstance(item, Module) for item in items)
+    if not holds_modules and not any(isinstance(item, Parameter) for item in items):
+        return
+    kind = type(value).__name__
+    if holds_modules:
+        fix = "nn.ModuleDict(...)" if isinstance(value, dict) else "nn.ModuleList(...)"
+    else:
+        fix = ("one attribute per parameter" if isinstance(value, dict) else
+               "nn.ParameterList(...)")
+    raise TypeError(f"{type(module).__name__}.{name}: a plain {kind} of "
+                    f"{'modules' if holds_modules else 'parameters'} is not registered, so "
+                    f"its parameters would not be trained or saved; use {fix} instead")

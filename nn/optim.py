@@ -11,7 +11,8 @@ import numpy as np
 from autograd import Value
 
 
-def _grad(p: Value) -> Any:
+def _grad_data(p: Value) -> Any:
+    """The raw gradient of `p` (a gradient recorded under create_graph is a Value)."""
     g = p.grad
     return g.data if isinstance(g, Value) else g
 
@@ -44,7 +45,8 @@ class Optimizer:
         self.params: List[Value] = list(params)
         if not self.params:
             raise ValueError(f"{name}: got an empty parameter list (did the model build any "
-                             "layers?)")
+                             "layers? only nn.Parameter attributes are parameters, not plain "
+                             "Values)")
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
@@ -58,12 +60,12 @@ class Optimizer:
             p.zero_grad()
 
     def step(self) -> None:
-        """Apply one update to every parameter from its current gradient. Parameters that got
-        no gradient since `zero_grad` are skipped, state included (PyTorch skips grad None)."""
+        """Apply one update to every parameter from its `.grad`. Parameters whose `.grad` is
+        None (no gradient since `zero_grad`) are skipped, state included, as in PyTorch."""
         self.steps += 1
         for p in self.params:
             if p.requires_grad and p.grad is not None:
-                self._update(p, np.asarray(p.data), np.asarray(_grad(p)),
+                self._update(p, np.asarray(p.data), np.asarray(_grad_data(p)),
                              self.state.setdefault(id(p), {}))
 
     def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
@@ -212,12 +214,12 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     params = [p for p in params if p.grad is not None]
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm: max_norm must be non-negative, got {max_norm}")
-    grads = [np.asarray(_grad(p), dtype=np.float64) for p in params]
+    grads = [np.asarray(_grad_data(p), dtype=np.float64) for p in params]
     total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in params:
-            p.grad = _grad(p) * coef
+            p.grad = _grad_data(p) * coef
     return total
 
 

@@ -14,17 +14,17 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from visualize import health
+from autograd.health import Verdict
 from visualize.format import escape_record, escape_string, number, numbers
-from visualize.names import truncate
+from visualize.names import node_modules, truncate
+from visualize.options import Options
+from visualize.style import (CLUSTER_BORDER, COLORS, DARK, FLAG_BORDER, ROOT_BORDER, WHITE,
+                             band_color)
 from visualize.trace import Graph
-
-if TYPE_CHECKING:
-    from visualize.dot import Options
 
 MAX_CLUSTERS = 16
 
@@ -95,39 +95,18 @@ class _Facts:
                          for v, ps in zip(graph.nodes, graph.parents)]
         self.op = [v.op for v in graph.nodes]
         self.depth = [0] * n
-        self.module: List[str] = [""] * n
+        self.module = [m or "" for m in node_modules(graph, names)]
         self.first_user = [-1] * n
-        self.named = [False] * n
-        for i, (v, ps) in enumerate(zip(graph.nodes, graph.parents)):
+        self.named = [not ps and id(v) in names for v, ps in zip(graph.nodes, graph.parents)]
+        for i, ps in enumerate(graph.parents):
             if not ps:
-                if id(v) in names:
-                    self.module[i], self.named[i] = names[id(v)][1], True
                 continue
             live = [p for p in ps if not self.is_const[p]]
             self.depth[i] = 1 + max((self.depth[p] for p in live), default=0)
             for p in ps:
                 if self.first_user[p] < 0:
                     self.first_user[p] = i
-            if names:
-                self.module[i] = self._inherit(live)
         self.max_depth = max(self.depth)
-
-    def _inherit(self, live: List[int]) -> str:
-        """A parameter input decides the module; otherwise the inputs' common module."""
-        for p in live:
-            if self.named[p]:
-                return self.module[p]
-        mods = [self.module[p] for p in live if self.module[p]]
-        if not mods:
-            return ""
-        common = mods[0].split(".")
-        for m in mods[1:]:
-            parts = m.split(".")
-            k = 0
-            while k < min(len(parts), len(common)) and parts[k] == common[k]:
-                k += 1
-            common = common[:k]
-        return ".".join(common)
 
 
 def _group(facts: _Facts, md: int, bucket: int, by_op: bool) -> Grouping:
@@ -215,10 +194,11 @@ def _merge_runs(graph: Graph, raw: List[Group], raw_of: List[int]) -> List[int]:
     return [find(x) for x in range(len(raw))]
 
 
-def collapsed_lines(graph: Graph, opts: "Options", names: Dict[int, Tuple[str, str]]) -> List[str]:
-    """DOT statements of the grouped drawing, with a graph label saying what was collapsed."""
+def collapsed_lines(graph: Graph, opts: Options, names: Dict[int, Tuple[str, str]],
+                    verdicts: Optional[List[Verdict]]) -> List[str]:
+    """DOT statements of the grouped drawing, with a graph label saying what was collapsed;
+    groups are coloured by their members' `verdicts` (plain when None)."""
     grouping = group_nodes(graph, opts.max_nodes, names)
-    ref = health.reference(graph.root)
     folded = sum(g.constants for g in grouping.groups)
     note = (f"Collapsed: {len(graph):,} values ({graph.drawn_node_count():,} nodes with their "
             f"ops) exceed max_nodes={opts.max_nodes}, so they are grouped by {grouping.how}; "
@@ -229,7 +209,7 @@ def collapsed_lines(graph: Graph, opts: "Options", names: Dict[int, Tuple[str, s
     lines = [f'\tgraph [label="{wrapped}" labelloc=t labeljust=l fontsize=12]\n']
     clusters: Dict[str, List[str]] = {}
     for k, group in enumerate(grouping.groups):
-        node = f"\tg{k} [{_group_attrs(graph, group, opts, ref)}]\n"
+        node = f"\tg{k} [{_group_attrs(graph, group, opts, verdicts)}]\n"
         clusters.setdefault(group.module, []).append(node)
     for c, (module, nodes) in enumerate(clusters.items()):
         if not module:
@@ -237,7 +217,7 @@ def collapsed_lines(graph: Graph, opts: "Options", names: Dict[int, Tuple[str, s
             continue
         lines.append(f"\tsubgraph cluster_{c} {{\n")
         lines.append(f'\t\tgraph [label="{escape_string(module)}" style=rounded '
-                     f'color="#999999" fontsize=10]\n')
+                     f'color="{CLUSTER_BORDER}" fontsize=10]\n')
         lines += ["\t" + s for s in nodes]
         lines.append("\t}\n")
     counts: Dict[Tuple[int, int], int] = {}
@@ -252,39 +232,39 @@ def collapsed_lines(graph: Graph, opts: "Options", names: Dict[int, Tuple[str, s
     return lines
 
 
-def _group_attrs(graph: Graph, group: Group, opts: "Options", ref: float) -> str:
+def _group_attrs(graph: Graph, group: Group, opts: Options,
+                 verdicts: Optional[List[Verdict]]) -> str:
     """Record label, colour and tooltip of one group node."""
     members = [graph.nodes[i] for i in group.members]
-    first = members[0]
     title = group.op if len(members) == 1 else f"{group.op} x{len(members):,}"
     if group.levels > 1:
         title += f" (run of {group.levels} levels)"
     fields = [escape_record(title)]
     if opts.show_data:
         fields.append("data " + escape_record(_summary([v.data for v in members], opts)))
-    verdicts = [health.classify(v, ref) for v in members]
     if opts.show_grad:
         kept = [v.grad for v in members if v.grad is not None]
         fields.append("grad " + (escape_record(_summary(kept, opts)) if kept else "none"))
-    kinds: Dict[str, int] = {}
-    for verdict in verdicts:
-        kinds[verdict.kind] = kinds.get(verdict.kind, 0) + 1
     tip = [f"{len(members):,} node{'s' if len(members) > 1 else ''}"
            + (f" in {group.module}" if group.module else "")]
-    tip += [f"{count:,} {kind.replace('_', ' ')}" for kind, count in sorted(kinds.items())]
-    if group.constants:
-        tip.append(f"{group.constants:,} constants folded in")
     attrs = ["shape=Mrecord" if not graph.parents[group.members[0]] else "shape=record",
              f'label="{_stack(fields, opts.rankdir)}"']
-    fill, flagged = _group_color(verdicts, kinds, first.op == "relu")
-    if opts.color is None:
-        fill, flagged = "#ffffff", False
+    fill, flagged = WHITE, False
+    if verdicts is not None:
+        member_verdicts = [verdicts[i] for i in group.members]
+        kinds: Dict[str, int] = {}
+        for verdict in member_verdicts:
+            kinds[verdict.kind] = kinds.get(verdict.kind, 0) + 1
+        tip += [f"{count:,} {kind.replace('_', ' ')}" for kind, count in sorted(kinds.items())]
+        fill, flagged = _group_color(member_verdicts, kinds)
+    if group.constants:
+        tip.append(f"{group.constants:,} constants folded in")
     attrs.append(f'style=filled fillcolor="{fill}"')
     if group.members[-1] == len(graph) - 1:
-        attrs.append('color="#08519c" penwidth=3')
+        attrs.append(f'color="{ROOT_BORDER}" penwidth=3')
     elif flagged:
-        attrs.append('color="#b2182b" penwidth=2.5')
-    if fill == health.COLORS["dead_relu"]:
+        attrs.append(f'color="{FLAG_BORDER}" penwidth=2.5')
+    if any(fill == COLORS[kind] for kind in DARK):
         attrs.append("fontcolor=white")
     attrs.append(f'tooltip="{escape_string("; ".join(tip))}"')
     return " ".join(attrs)
@@ -296,25 +276,24 @@ def _stack(fields: List[str], rankdir: str) -> str:
     return text if rankdir in ("LR", "RL") else "{ " + text + " }"
 
 
-def _group_color(verdicts: List[health.Health], kinds: Dict[str, int],
-                 relu: bool) -> Tuple[str, bool]:
-    """Worst news first: NaN/Inf anywhere, a dead ReLU group, an exploding member, a group
-    where every gradient vanishes; else the band of the largest healthy gradient."""
-    flagged = any(k in health.FLAGS for k in kinds)
-    for kind in ("nan", "inf"):
-        if kinds.get(kind):
-            return health.COLORS[kind], True
-    if relu and kinds.get("dead_relu") == len(verdicts):
-        return health.COLORS["dead_relu"], True
+def _group_color(verdicts: List[Verdict], kinds: Dict[str, int]) -> Tuple[str, bool]:
+    """Worst news first: NaN/Inf anywhere, a group where every member sits behind a dead ReLU,
+    an exploding member, a group where every gradient vanishes; else the band of the largest
+    healthy gradient."""
+    flagged = any(v.flagged for v in verdicts)
+    if kinds.get("nan"):
+        return COLORS["nan"], True
+    if kinds.get("dead_relu") == len(verdicts):
+        return COLORS["dead_relu"], True
     if kinds.get("exploding"):
-        return health.COLORS["exploding"], True
+        return COLORS["exploding"], True
     if kinds.get("vanishing") == len(verdicts):
-        return health.COLORS["vanishing"], True
+        return COLORS["vanishing"], True
     sizes = [v.relative for v in verdicts if v.kind == "ok"]
-    return (health.band_color(max(sizes)) if sizes else health.COLORS["none"]), flagged
+    return (band_color(max(sizes)) if sizes else COLORS["none"]), flagged
 
 
-def _summary(values: List[Any], opts: "Options") -> str:
+def _summary(values: List[Any], opts: Options) -> str:
     """One value in full, or min/mean/max over all entries of many."""
     if len(values) == 1:
         return numbers(values[0], opts.precision, opts.max_elems)

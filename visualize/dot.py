@@ -7,57 +7,21 @@ more than `max_nodes` drawn nodes are summarised by `visualize.collapse`.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from autograd.gradcheck import OpFinding, check_ops
+from autograd.health import Verdict
 from autograd.value import Value
-from visualize import health
 from visualize.collapse import collapsed_lines
 from visualize.errors import explain_missing_dot
 from visualize.format import escape_record, escape_string, numbers, op_label, shape_text
-from visualize.legend import FRAME_COLORS, legend_lines
+from visualize.health import graph_verdicts
+from visualize.legend import legend_lines
 from visualize.names import parameter_names
+from visualize.options import Options, Step
+from visualize.style import (BLACK, CONSTANT, DARK, EDGE, FLAG_BORDER, FLOW_EDGE, FRAME_COLORS,
+                             ROOT_BORDER, WHITE, WRONG_VJP, fill_color)
 from visualize.trace import Graph, trace
-
-_RANKDIRS = ("LR", "RL", "TB", "BT")
-ROOT_BORDER = "#08519c"
-FLAG_BORDER = "#b2182b"
-WRONG_VJP = "#ef3b2c"
-
-
-@dataclass(frozen=True)
-class Options:
-    """What to show; the keyword arguments of `draw_dot`."""
-
-    rankdir: str = "LR"
-    show_data: bool = True
-    show_grad: bool = True
-    max_elems: int = 6
-    precision: int = 4
-    color: Optional[str] = "grad"
-    max_nodes: int = 500
-    check: bool = False
-
-    def __post_init__(self) -> None:
-        if self.rankdir not in _RANKDIRS:
-            raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got "
-                             f"{self.rankdir!r}")
-        if self.color not in (None, "grad"):
-            raise ValueError(f"draw_dot: color must be 'grad' (gradient health) or None "
-                             f"(plain), got {self.color!r}")
-        if self.max_nodes < 10 or self.max_elems < 0 or self.precision < 0:
-            raise ValueError("draw_dot: max_nodes must be at least 10, max_elems and precision "
-                             f"at least 0; got {self.max_nodes}, {self.max_elems}, "
-                             f"{self.precision}")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One moment of a backward pass: the gradients known so far and the node at work."""
-
-    grads: Dict[int, Any]
-    current: int
 
 
 def dot_source(root: Value, model: Any = None, **options: Any) -> str:
@@ -73,12 +37,14 @@ def dot_source(root: Value, model: Any = None, **options: Any) -> str:
 def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: bool = True,
              show_grad: bool = True, max_elems: int = 6, precision: int = 4,
              color: Optional[str] = "grad", max_nodes: int = 500, model: Any = None,
-             check: bool = False) -> Any:
+             check: bool = False, lr: Optional[float] = None) -> Any:
     """Draw the graph that made `root` as a `graphviz.Digraph` (shows inline in notebooks).
 
     Value nodes read `name | data | grad`; with `color='grad'` they are coloured by the size
     of their gradient and flagged when it vanishes, explodes, is NaN/Inf, or sits behind a dead
-    ReLU. Pass `model=` to name parameters after their place in the model (`layers.0.W`).
+    ReLU (the verdicts of `autograd.health`, the ones `nn.gradient_report` gives; `lr=` judges
+    the parameters' update sizes as the report does). Pass `model=` to name parameters after
+    their place in the model (`layers.0.W`) and judge them against the model's parameters.
     With `check=True` every op's VJP is checked against its own forward
     (`autograd.check_ops`) and ops with a wrong VJP are filled red, the reason in their
     tooltip (a collapsed drawing lists them in a red note instead). Rendering or displaying
@@ -96,7 +62,7 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: b
                           "(or pip install 'seegrad[viz]'); dot_source() and render(path.dot) "
                           "work without it") from exc
     opts = Options(rankdir, show_data, show_grad, max_elems, precision, color, max_nodes,
-                   check)
+                   check, lr)
     return _drawing_class(graphviz.Digraph)(format=format,
                                             body=body_lines(trace(root), opts, model))
 
@@ -129,42 +95,45 @@ def body_lines(graph: Graph, opts: Options, model: Any = None,
     lines = [f"\tgraph [rankdir={opts.rankdir} fontname=Helvetica fontsize=11 "
              "nodesep=0.25 ranksep=0.35]\n",
              "\tnode [fontname=Helvetica fontsize=10 height=0.3]\n",
-             "\tedge [color=\"#555555\" arrowsize=0.6]\n"]
+             f'\tedge [color="{EDGE}" arrowsize=0.6]\n']
     names = parameter_names(model)
     collapsed = step is None and graph.drawn_node_count() > opts.max_nodes
     wrong = {id(f.node): f for f in check_ops(graph.root)} if opts.check else {}
+    verdicts = (graph_verdicts(graph, model, opts.lr) if step is None and opts.color == "grad"
+                else None)
     if collapsed:
-        lines += collapsed_lines(graph, opts, names) + _wrong_vjp_note(list(wrong.values()))
+        lines += collapsed_lines(graph, opts, names, verdicts)
+        lines += _wrong_vjp_note(list(wrong.values()))
     else:
-        lines += _full_lines(graph, opts, names, step, wrong)
+        lines += _full_lines(graph, opts, names, step, verdicts, wrong)
     return lines + legend_lines(opts.color, frames=step is not None, collapsed=collapsed)
 
 
 def _full_lines(graph: Graph, opts: Options, names: Dict[int, Tuple[str, str]],
-                step: Optional[Step], wrong: Optional[Dict[int, OpFinding]] = None
-                ) -> List[str]:
-    ref = health.reference(graph.root)
+                step: Optional[Step], verdicts: Optional[List[Verdict]],
+                wrong: Dict[int, OpFinding]) -> List[str]:
     root = len(graph) - 1
     nodes, edges = [], []
     for i, (v, ps) in enumerate(zip(graph.nodes, graph.parents)):
         named = names.get(id(v))
         name = v.name or (named[0] if named else "")
         grad = v.grad if step is None else step.grads.get(i)
-        style = _value_style(v, ps, i == root, opts, ref, step, i)
+        verdict = verdicts[i] if verdicts is not None else None
+        style = _value_style(v, ps, i == root, verdict, step, i)
         label = _value_label(v, name, grad, opts, pending=step is not None)
         nodes.append(f'\tv{i} [label="{label}" {style}]\n')
         if ps:
             hot = step is not None and step.current == i
             fill = f' style=filled fillcolor="{FRAME_COLORS["current"]}"' if hot else ""
             text = escape_string(op_label(v.op, v.attrs))
-            finding = wrong.get(id(v)) if wrong else None
+            finding = wrong.get(id(v))
             if finding is not None:
                 text += "\\nwrong VJP"
                 fill = (f' style=filled fillcolor="{WRONG_VJP}" color="{FLAG_BORDER}" '
                         f'penwidth=2.5 tooltip="{escape_string(str(finding))}"')
             nodes.append(f'\to{i} [label="{text}" shape=ellipse fontsize=9 margin="0.03,0.01"'
                          f'{fill}]\n')
-            flow = ' [color="#d7301f" penwidth=2]' if hot else ""
+            flow = f' [color="{FLOW_EDGE}" penwidth=2]' if hot else ""
             edges += [f"\tv{p} -> o{i}{flow}\n" for p in ps]
             edges.append(f"\to{i} -> v{i}\n")
     return nodes + edges
@@ -196,27 +165,27 @@ def _value_label(v: Value, name: str, grad: Any, opts: Options, pending: bool) -
     return "{ " + " | ".join(fields) + " }"
 
 
-def _value_style(v: Value, ps: tuple, is_root: bool, opts: Options, ref: float,
+def _value_style(v: Value, ps: tuple, is_root: bool, verdict: Optional[Verdict],
                  step: Optional[Step], i: int) -> str:
-    """Shape, fill, border and tooltip of one value node: leaves that need a gradient are
-    rounded, constants dashed and grey, the root has a thick blue border."""
+    """Shape, fill, border, tooltip and SVG class (`grad-<verdict>`) of one value node: leaves
+    that need a gradient are rounded, constants dashed and grey, the root has a thick blue
+    border, flagged gradients a thick red one."""
     if not v.requires_grad:
-        return ('shape=record style="filled,dashed" fillcolor="#f0f0f0" color="#888888" '
-                'fontcolor="#555555"')
+        return f'shape=record style="filled,dashed" {CONSTANT}'
     attrs = ["shape=Mrecord" if not ps else "shape=record", "style=filled"]
-    fill, border, width, tip = "#ffffff", "#000000", 1.0, ""
+    fill, border, width, tip = WHITE, BLACK, 1.0, ""
     if step is not None:
         if i == step.current:
             fill, width = FRAME_COLORS["current"], 3.0
         elif i in step.grads:
             fill = FRAME_COLORS["done"]
-    elif opts.color == "grad":
-        verdict = health.classify(v, ref)
-        fill, tip = verdict.color, verdict.reason
+    elif verdict is not None:
+        fill, tip = fill_color(verdict), verdict.reason
         if verdict.flagged:
             border, width = FLAG_BORDER, 2.5
-        if verdict.kind == "dead_relu":
+        if verdict.kind in DARK:
             attrs.append("fontcolor=white")
+        attrs.append(f'class="grad-{verdict.kind}"')
     if is_root and border != FLAG_BORDER:
         border, width = ROOT_BORDER, 3.0
     attrs += [f'fillcolor="{fill}"', f'color="{border}"']

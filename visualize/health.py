@@ -1,127 +1,87 @@
-"""Gradient health: how large each gradient is next to the root's, and what looks wrong.
+"""The gradient verdict of every node of a drawing, from `autograd.health`: the rule
+`nn.gradient_report` applies to parameters, so a parameter is judged the same in both.
 
-The size of a gradient is its largest absolute entry, divided by the largest absolute entry of
-the root's gradient (the seed of the backward pass, usually 1). Below 1e-6 it is vanishing,
-above 1e6 exploding; any NaN or Inf entry is flagged, and so is a ReLU with units that output
-0 for every sample of the batch (no gradient flows through them).
+The parameters are the model's when one is given (`model=`), otherwise the leaves of the graph
+that need a gradient (micrograd's parameters); their largest gradient norm is the reference
+against which gradients vanish. A learning rate (`lr=`) is applied to the parameters only.
+A ReLU output is judged by its own dead units; with a model, a parameter also gets the dead
+units of the last ReLU of its module in the graph, as the report gets them from its forward
+hooks.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-import numpy as np
-
+from autograd import health
+from autograd.health import Verdict
 from autograd.value import Value
-
-VANISHING = 1e-6
-EXPLODING = 1e6
-
-# Fill colours, from small to large relative gradients (upper bound of each band).
-RAMP = ((1e-4, "#c6dbef"), (1e-2, "#c7e9c0"), (1.0, "#ffffcc"), (1e2, "#fed976"),
-        (EXPLODING, "#fd8d3c"))
-COLORS = {
-    "vanishing": "#bdbdbd",
-    "exploding": "#e7298a",
-    "nan": "#ff4d4d",
-    "inf": "#ff4d4d",
-    "dead_relu": "#636363",
-    "none": "#ffffff",
-}
-FLAGS = ("nan", "inf", "dead_relu", "exploding", "vanishing")
+from visualize.names import node_modules, parameter_names
+from visualize.trace import Graph, trace
 
 
-@dataclass(frozen=True)
-class Health:
-    """The verdict on one gradient: `kind` is 'ok', 'none' or one of FLAGS."""
-
-    kind: str
-    relative: float
-    color: str
-    reason: str
-
-    @property
-    def flagged(self) -> bool:
-        return self.kind in FLAGS
-
-
-def magnitude(x: Any) -> float:
-    """Largest absolute entry (NaN if any entry is NaN, Inf if any is infinite)."""
-    if type(x) is float:
-        return abs(x)
-    a = np.asarray(x)
-    if a.size == 0:
-        return 0.0
-    if np.isnan(a).any():
-        return math.nan
-    return float(np.max(np.abs(a)))
+def _leaf_parameters(graph: Graph) -> List[Value]:
+    return [v for v, ps in zip(graph.nodes, graph.parents) if not ps and v.requires_grad]
 
 
 def reference(root: Value) -> float:
-    """The size of the root's gradient; 0 when no backward pass has reached it."""
-    if root.grad is None:
-        return 0.0
-    g = magnitude(root.grad)
-    return g if math.isfinite(g) else 0.0
-
-
-def band_color(relative: float) -> str:
-    """The ramp colour of a finite relative gradient size."""
-    for upper, color in RAMP:
-        if relative < upper:
-            return color
-    return COLORS["exploding"]
-
-
-def dead_relu(node: Value) -> Optional[str]:
-    """Why a ReLU output is dead for the whole batch, or None when it is not."""
-    if node.op != "relu":
-        return None
-    data = node.data
-    if type(data) is float or np.ndim(data) < 2:
-        if np.all(np.asarray(data) == 0):
-            return "dead ReLU: its output is 0 for every input, so no gradient flows back"
-        return None
-    dead = np.all(data == 0, axis=0)
-    if not dead.any():
-        return None
-    return (f"dead ReLU: {int(dead.sum())} of {dead.size} units output 0 for all "
-            f"{data.shape[0]} samples of the batch, so no gradient flows back through them")
-
-
-def classify(node: Value, ref: float) -> Health:
-    """Judge `node`'s gradient against the root's gradient size `ref`.
+    """The largest gradient norm of the leaves of `root`'s graph that need a gradient (the
+    reference of a drawing without a model); 0.0 before any backward pass.
 
     >>> from autograd import Value
-    >>> x = Value(1.0); y = x * 1e-9; y.backward()
-    >>> classify(x, reference(y)).kind
-    'vanishing'
+    >>> a, b = Value(1.0), Value(2.0); y = a * 3.0 + b; y.backward(); reference(y)
+    3.0
     """
-    if not node.requires_grad:
-        return Health("none", math.nan, COLORS["none"], "constant: needs no gradient")
-    if ref == 0.0:
-        return Health("none", math.nan, COLORS["none"],
-                      "no gradient yet: call backward() on the root first")
-    if node.grad is None:
-        return Health("none", math.nan, COLORS["none"],
-                      "no gradient: the backward pass did not reach this value, or did not "
-                      "keep its gradient (backward(retain_grads=False))")
-    size = magnitude(node.grad)
-    if math.isnan(size):
-        return Health("nan", size, COLORS["nan"], "gradient contains NaN")
-    if math.isinf(size):
-        return Health("inf", size, COLORS["inf"], "gradient contains Inf")
-    rel = size / ref
-    shown = f"largest |grad| {size:.3g} = {rel:.3g} x the root's"
-    dead = dead_relu(node)
-    if dead:
-        return Health("dead_relu", rel, COLORS["dead_relu"], f"{dead}; {shown}")
-    if rel > EXPLODING:
-        return Health("exploding", rel, COLORS["exploding"],
-                      f"exploding gradient (above {EXPLODING:g} x the root's): {shown}")
-    if rel < VANISHING:
-        why = ("zero gradient: no signal reaches this value" if size == 0.0 else
-               f"vanishing gradient (below {VANISHING:g} x the root's): {shown}")
-        return Health("vanishing", rel, COLORS["vanishing"], why)
-    return Health("ok", rel, band_color(rel), shown)
+    return health.reference(v.grad for v in _leaf_parameters(trace(root)))
+
+
+def classify(node: Value, ref: float, lr: Optional[float] = None) -> Verdict:
+    """The verdict on one node as a drawing without a model gives it: `ref` is the reference
+    (see `reference`), `lr` is given when the node is a parameter, and a ReLU output is judged
+    by its own dead units.
+
+    >>> from autograd import Value
+    >>> x, w = Value(1.0), Value(1.0); y = x * 1e-9 + w; y.backward()
+    >>> classify(x, reference(y)).kind, classify(w, reference(y)).kind
+    ('vanishing', 'ok')
+    """
+    dead = health.dead_units(node.data) if node.op == "relu" else None
+    return health.judge(node.grad, node.data, ref, lr=lr, dead=dead,
+                        needs_grad=node.requires_grad)
+
+
+def graph_verdicts(graph: Graph, model: Any = None, lr: Optional[float] = None
+                   ) -> List[Verdict]:
+    """The verdict on every node of `graph`, in node order."""
+    names = parameter_names(model)
+    params = ([p for _, p in model.named_parameters()] if model is not None
+              else _leaf_parameters(graph))
+    ref = health.reference(p.grad for p in params)
+    is_param = {id(p) for p in params}
+    dead = _parameter_dead_units(graph, names) if names else {}
+    out = []
+    for v in graph.nodes:
+        if id(v) in is_param:
+            out.append(health.judge(v.grad, v.data, ref, lr=lr, dead=dead.get(id(v))))
+        else:
+            out.append(classify(v, ref))
+    return out
+
+
+def _parameter_dead_units(graph: Graph, names: Dict[int, Tuple[str, str]]
+                          ) -> Dict[int, Tuple[int, int]]:
+    """id(parameter) -> (dead, total) units of the last ReLU applied in its module: the
+    module of a ReLU node is the one whose parameters feed it (`node_modules`), and its dead
+    units count for every parameter of that module and the modules inside it."""
+    under: Dict[str, List[int]] = {}
+    for key, (name, _) in names.items():
+        parts = name.split(".")
+        for n in range(len(parts)):
+            under.setdefault(".".join(parts[:n]), []).append(key)
+    modules = node_modules(graph, names)
+    out: Dict[int, Tuple[int, int]] = {}
+    for v, module in zip(graph.nodes, modules):
+        if v.op == "relu" and module is not None:
+            units = health.dead_units(v.data)
+            for key in under.get(module, ()):
+                out[key] = units
+    return out

@@ -1,11 +1,11 @@
 """The legend drawn in a corner of every picture: node kinds and what the colours mean."""
 from __future__ import annotations
 
+import math
 from typing import List, Optional, Tuple
 
-from visualize import health
-
-FRAME_COLORS = {"current": "#ffd54f", "done": "#c7e9c0", "waiting": "#ffffff"}
+from autograd.health import RULES, VANISHING
+from visualize.style import COLORS, FRAME_COLORS, RAMP
 
 _KINDS = (
     ("rounded record", "leaf that needs a gradient (parameter, input)"),
@@ -16,14 +16,14 @@ _KINDS = (
 
 
 def _ramp_rows() -> List[Tuple[str, str]]:
-    rows = [(health.COLORS["vanishing"], f"vanishing: below {health.VANISHING:g}, or exactly 0")]
-    lower = health.VANISHING
-    for upper, colour in health.RAMP:
-        rows.append((colour, f"{lower:g} to {upper:g}"))
+    """One row per verdict colour, the bands of healthy gradients in the middle."""
+    rows = [(COLORS["vanishing"], RULES["vanishing"])]
+    lower = VANISHING
+    for upper, colour in RAMP:
+        rows.append((colour, f"{lower:g} to {upper:g}" if math.isfinite(upper) else
+                     f"above {lower:g} (more than any parameter's)"))
         lower = upper
-    rows += [(health.COLORS["exploding"], f"exploding: above {health.EXPLODING:g}"),
-             (health.COLORS["nan"], "NaN or Inf in the gradient"),
-             (health.COLORS["dead_relu"], "dead ReLU: output 0 for the whole batch")]
+    rows += [(COLORS[kind], RULES[kind]) for kind in ("exploding", "nan", "dead_relu", "none")]
     return rows
 
 
@@ -41,15 +41,21 @@ def legend_lines(color: Optional[str], frames: bool = False, collapsed: bool = F
                     (FRAME_COLORS["done"], "gradient complete"),
                     (FRAME_COLORS["waiting"], "waiting for its gradient (grad ?)")]
     elif color == "grad":
-        title = "largest |grad| relative to the root's gradient (hover a node for details)"
+        title = ("gradient norm relative to the largest parameter gradient norm (hover a node "
+                 "for details)")
         swatches = _ramp_rows()
     else:
         title, swatches = "", []
     if title:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT"><I>{title}</I></TD></TR>')
-    rows += [f'<TR><TD BGCOLOR="{c}" WIDTH="30"> </TD><TD ALIGN="LEFT">{text}</TD></TR>'
+    rows += [f'<TR><TD BGCOLOR="{c}" WIDTH="30"> </TD><TD ALIGN="LEFT">{_html(text)}</TD></TR>'
              for c, text in swatches]
     table = ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
              '<TR><TD COLSPAN="2"><B>legend</B></TD></TR>' + "".join(rows) + "</TABLE>>")
     return ["\tsubgraph cluster_legend {\n", '\t\tgraph [style=invis]\n',
             f"\t\tlegend [shape=plaintext fontsize=9 label={table}]\n", "\t}\n"]
+
+
+def _html(text: str) -> str:
+    """Escape text for an HTML-like label."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,11 +1,14 @@
-"""Names from a model: each parameter's dotted name and the module that owns it.
+"""Names from a model: each parameter's dotted name, the module that owns it, and the module
+each node of a graph belongs to.
 
 Only `model.named_parameters()` and (optionally) `model.named_modules()` are used, with
 PyTorch's meaning: `('layers.0.W', value)` and `('layers.0', module)`, the model itself ''.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
+
+from visualize.trace import Graph
 
 
 def parameter_names(model: Any) -> Dict[int, Tuple[str, str]]:
@@ -46,3 +49,37 @@ def truncate(module: str, depth: int) -> str:
     'layers.1'
     """
     return ".".join(module.split(".")[:depth]) if module else ""
+
+
+def node_modules(graph: Graph, names: Dict[int, Tuple[str, str]]) -> List[Optional[str]]:
+    """The module of every node of `graph`: a parameter's owner; for an op, the module of its
+    first parameter input, else the longest module shared by its inputs'; None where no
+    parameter lies upstream (inputs, constants, or no model).
+
+    >>> from autograd import Value
+    >>> from visualize.trace import trace
+    >>> w = Value(2.0); g = trace((w * 3.0).tanh())
+    >>> node_modules(g, {id(w): ('layer.w', 'layer')})
+    ['layer', None, 'layer', 'layer']
+    """
+    modules: List[Optional[str]] = [None] * len(graph)
+    for i, (v, ps) in enumerate(zip(graph.nodes, graph.parents)):
+        if not ps:
+            if id(v) in names:
+                modules[i] = names[id(v)][1]
+            continue
+        named = next((p for p in ps if not graph.parents[p] and id(graph.nodes[p]) in names),
+                     None)
+        if named is not None:
+            modules[i] = modules[named]
+            continue
+        found = [modules[p].split(".") for p in ps if modules[p] is not None]
+        if found:
+            common = found[0]
+            for parts in found[1:]:
+                k = 0
+                while k < min(len(parts), len(common)) and parts[k] == common[k]:
+                    k += 1
+                common = common[:k]
+            modules[i] = ".".join(common)
+    return modules

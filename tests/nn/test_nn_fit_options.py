@@ -16,6 +16,7 @@ class Recorder(nn.Module):
     """A linear model that remembers the first feature of each training batch it sees."""
 
     def __init__(self):
+        super().__init__()
         self.layer = nn.Layer(1, 2, activation=None, seed=0)
         self._seen = []
 

@@ -26,8 +26,9 @@ def test_named_modules_follow_pytorch_semantics():
     shared = nn.Layer(2, 2, seed=0)
     model = nn.Sequential(nn.Sequential(shared, nn.Dropout(0.1)), shared, nn.BatchNorm(2))
     names = [(n, type(m).__name__) for n, m in model.named_modules()]
-    assert names == [("", "Sequential"), ("layers.0", "Sequential"),
-                     ("layers.0.layers.0", "Layer"), ("layers.0.layers.1", "Dropout"),
+    assert names == [("", "Sequential"), ("layers", "ModuleList"), ("layers.0", "Sequential"),
+                     ("layers.0.layers", "ModuleList"), ("layers.0.layers.0", "Layer"),
+                     ("layers.0.layers.1", "Dropout"),
                      ("layers.2", "BatchNorm")]                 # the shared layer appears once
     assert [n for n, _ in model.named_parameters()] == [
         "layers.0.layers.0.W", "layers.0.layers.0.b", "layers.2.gamma", "layers.2.beta"]
@@ -226,7 +227,8 @@ def test_sequential_rejects_non_modules():
 def test_summary_counts_parameters_owned_by_containers():
     class Scaled(nn.Module):
         def __init__(self):
-            self.scale = Value(np.ones(3))
+            super().__init__()
+            self.scale = nn.Parameter(np.ones(3))
             self.body = nn.Layer(2, 3, seed=0)
 
         def forward(self, x):

@@ -146,3 +146,26 @@ def test_clip_grad_norm_matches_torch():
     assert total == pytest.approx(1.5, rel=1e-5)
     assert optim.clip_grad_norm([a, b], 10.0) == pytest.approx(total)   # no change below max
     assert math.sqrt(float(np.sum(a.grad ** 2)) + b.grad ** 2) == pytest.approx(total)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam,
+                                 optim.AdamW])
+def test_optimisers_read_grad_and_skip_parameters_without_one(cls):
+    used, unused = Value(np.array([1.0, -2.0])), Value(np.array([3.0]))
+    opt = cls([used, unused], lr=0.1)
+    used.grad = np.array([0.5, 0.5])                 # set by hand: step reads .grad
+    assert unused.grad is None
+    opt.step()
+    assert not np.allclose(used.data, [1.0, -2.0])
+    np.testing.assert_array_equal(unused.data, [3.0])
+    assert id(unused) not in opt.state               # no state for a skipped parameter
+    opt.zero_grad()
+    assert used.grad is None
+    before = used.data.copy()
+    opt.step()                                       # nothing to apply after zero_grad
+    np.testing.assert_array_equal(used.data, before)
+
+
+def test_an_empty_parameter_list_says_what_a_parameter_is():
+    with pytest.raises(ValueError, match="only nn.Parameter attributes are parameters"):
+        optim.SGD([], lr=0.1)

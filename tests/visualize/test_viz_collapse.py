@@ -5,7 +5,7 @@ import pytest
 
 from visualize import dot_source, trace
 from visualize.collapse import group_nodes
-from visualize.health import COLORS
+from visualize.style import COLORS
 from visualize.names import parameter_names
 
 from viz_graphs import ScalarMLP, edge_lines, mlp_loss, node_lines
