@@ -32,28 +32,31 @@ creation_order = operator.attrgetter("_order")
 
 
 # ----- the definition ---------------------------------------------------------------------
-def backward_reference(root: Value, seed: Any) -> None:
-    """Accumulate d(root)/d(node), times `seed`, into `.grad` of every node that requires a
-    gradient: the backward pass by its definition (see the module docstring)."""
-    grads = {root: seed}
+def backward_reference(root: Value, gradient: Any = None) -> None:
+    """Accumulate d(root)/d(node) into `.grad` of every node that requires a gradient: the
+    backward pass by its definition (see the module docstring); `backward` does the same."""
+    grads = {root: _seed(root, gradient, "backward_reference")}
     for node in sorted(_graph(root), key=creation_order, reverse=True):   # users first
-        if node not in grads:
-            continue                    # needs no gradient: no path from root leads here
         g = grads.pop(node)
         node._grad = g if node._grad is None else add(node._grad, g)
         args = [p.data for p in node.parents]
         for i, parent in enumerate(node.parents):
             if parent.requires_grad:
-                vjp = node._op.vjp(i, g, node.data, *args, **node.attrs)
-                share = fit(vjp, parent)
-                grads[parent] = share if parent not in grads else add(grads[parent], share)
+                share = fit(node._op.vjp(i, g, node.data, *args, **node.attrs), parent)
+                grads[parent] = add(grads[parent], share) if parent in grads else share
 
 
-def _graph(root: Value) -> List[Value]:
-    """Every node reachable from `root` through inputs that require a gradient."""
+def _graph(root: Value, oldest_target: Optional[int] = None) -> List[Value]:
+    """Every node reachable from `root` through inputs that require a gradient. Reaching a
+    released node raises (its inputs are gone), unless `oldest_target` (the creation order of
+    the oldest node whose gradient is wanted) is newer: then nothing wanted lies behind it,
+    as inputs are always older than their users."""
     seen, stack = {root}, [root]
     while stack:
-        for p in inputs_of(stack.pop()):
+        node = stack.pop()
+        if node._op is RELEASED and oldest_target is not None and oldest_target >= node._order:
+            continue
+        for p in inputs_of(node):
             if isinstance(p, Value) and p.requires_grad and p not in seen:
                 seen.add(p)
                 stack.append(p)
@@ -277,31 +280,15 @@ def _walkable(node: Value) -> Value:
 
 def _on_paths(root: Value, targets: Sequence[Value]) -> set:
     """The nodes through which `root` depends on one of `targets` (targets included): the
-    only ones whose gradient `gradients` needs. A released node's inputs are unknown, so it
-    raises when a target older than it could lie behind it (inputs are older than users)."""
+    only ones whose gradient `gradients` needs. A node is on a path when one of its inputs
+    is, so one pass over the graph, inputs before users, finds them all."""
     on_path = set(targets)
-    oldest = min(t._order for t in targets) if targets else 0
-    for node in sorted(_graph_to_releases(root, oldest), key=creation_order):
-        if node._op is not RELEASED and any(p in on_path for p in inputs_of(node)
-                                            if isinstance(p, Value)):
+    oldest = min((t._order for t in targets), default=None)
+    for node in sorted(_graph(root, oldest), key=creation_order):     # inputs first
+        if node._op is not RELEASED and any(isinstance(p, Value) and p in on_path
+                                            for p in inputs_of(node)):
             on_path.add(node)
     return on_path
-
-
-def _graph_to_releases(root: Value, oldest_target: int) -> List[Value]:
-    """`_graph(root)`, treating released nodes as leaves unless a target may lie behind."""
-    seen, stack = {root}, [root]
-    while stack:
-        node = stack.pop()
-        if node._op is RELEASED:
-            if node._order > oldest_target:
-                raise_released()
-            continue
-        for p in inputs_of(node):
-            if isinstance(p, Value) and p.requires_grad and p not in seen:
-                seen.add(p)
-                stack.append(p)
-    return list(seen)
 
 
 def _seed(root: Value, gradient: Any, caller: str) -> Any:
