@@ -11,11 +11,11 @@ import linecache
 import math
 import sys
 import weakref
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 
-from autograd.grad_mode import ANOMALY, FixedSwitch
+from autograd.grad_mode import ANOMALY, switch
 from autograd.value import Value
 
 # Top-level packages whose frames are not "user code": the engine's own, and those that
@@ -33,18 +33,16 @@ def hide_frames_of(package: str) -> None:
     _library_packages.add(package.partition(".")[0])
 
 
-class detect_anomaly(FixedSwitch):
-    """Check every op and every gradient for NaN/Inf and raise at the first one; works as a
-    context manager and as a decorator.
+def detect_anomaly(fn: Optional[Callable] = None) -> Any:
+    """Check every op and every gradient for NaN/Inf and raise at the first one:
+    `with detect_anomaly():`, `@detect_anomaly()` or `@detect_anomaly`.
 
     >>> with detect_anomaly():
     ...     Value(-1.0).log()
     Traceback (most recent call last):
     FloatingPointError: anomaly in op 'log' (forward): ...
     """
-
-    flag = ANOMALY
-    value = True
+    return switch(ANOMALY, True, fn)
 
 
 def _finite(x: Any) -> bool:

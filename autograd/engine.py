@@ -96,10 +96,11 @@ Visit = Callable[[Value, Any], None]
 
 
 def backward_pass(root: Value, seed: Any, create_graph: bool = False,
-                  visit: Optional[Visit] = None, release: bool = False,
-                  only: Optional[set] = None) -> None:
+                  retain_grads: bool = True, visit: Optional[Visit] = None,
+                  release: bool = False, only: Optional[set] = None) -> None:
     """Walk the graph below `root` once, newest node first, giving every node that requires a
-    gradient its complete gradient: `visit(node, g)`, or by default add g to `node.grad`.
+    gradient its complete gradient: `visit(node, g)`, or by default add g to `node.grad` (of
+    the leaves only, without `retain_grads`).
 
     `only`: visit just these nodes (the ones on a path to the wanted inputs). `release`: drop
     each node's record (op, inputs) once its VJPs have run, so intermediate Values are freed
@@ -115,11 +116,11 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
         else:
             node = heappop(waiting)[1]
         g = pending.pop(node)
-        if visit is None:
-            node._grad = g if node._grad is None else add(node._grad, g)
-        else:
-            visit(node, g)
         op, a, b = node._op, node._a, node._b
+        if visit is not None:
+            visit(node, g)
+        elif retain_grads or op is None:
+            node._grad = g if node._grad is None else add(node._grad, g)
         if op is None:                          # a leaf
             continue
         if op is RELEASED:
@@ -161,17 +162,22 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             if anomaly:
                 check_backward(node, i, share, g)
             pd = p._data
-            if type(share) is not float or type(pd) is not float:   # floats need no fitting
+            if type(share) is float and type(pd) is float:     # scalars: nothing to fit or copy
+                earlier = pending.get(p)
+                if earlier is not None:
+                    pending[p] = earlier + share
+                    continue
+            else:
                 if type(share) is not np.ndarray or type(pd) is not np.ndarray or (
                         share.shape != pd.shape or share.dtype != pd.dtype):
                     share = fit(share, p)
-            earlier = pending.get(p)
-            if earlier is not None:
-                pending[p] = add(earlier, share)
-                continue
-            if type(share) is np.ndarray and p._op is None and (share is g or
-                                                                 share.base is not None):
-                share = share.copy()            # a leaf's .grad never aliases another array
+                earlier = pending.get(p)
+                if earlier is not None:
+                    pending[p] = add(earlier, share)
+                    continue
+                if p._op is None and type(share) is np.ndarray and (share is g or
+                                                                    share.base is not None):
+                    share = share.copy()        # a leaf's .grad never aliases another array
             pending[p] = share
             # A node that becomes pending while nothing else is (the next link of a chain)
             # waits in `lone` instead of the heap: it is the newest pending node anyway.
@@ -208,16 +214,10 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
     seed = _seed(root, gradient, "backward")
     inputs_of(root)                     # a released root raises before anything is stored
     with enable_grad() if create_graph else no_grad():
-        backward_pass(root, seed, create_graph, None if retain_grads else _store_on_leaves,
-                      release=not retain_graph)
+        backward_pass(root, seed, create_graph, retain_grads, release=not retain_graph)
 
 
 Value.backward = backward               # type: ignore[attr-defined]
-
-
-def _store_on_leaves(node: Value, g: Any) -> None:
-    if node._op is None:
-        node._grad = g if node._grad is None else add(node._grad, g)
 
 
 def gradients(root: Value, inputs: Sequence[Value], gradient: Any = None,
@@ -235,7 +235,7 @@ def gradients(root: Value, inputs: Sequence[Value], gradient: Any = None,
             found[node] = g
 
     with enable_grad() if create_graph else no_grad():
-        backward_pass(root, seed, create_graph, keep, only=_on_paths(root, inputs))
+        backward_pass(root, seed, create_graph, visit=keep, only=_on_paths(root, inputs))
     return [found[v] if v in found else _zero(v) for v in inputs]
 
 
@@ -246,7 +246,7 @@ def backward_steps(root: Value, gradient: Any = None) -> List[tuple]:
     seed = _seed(root, gradient, "backward_steps")
     steps: List[tuple] = []
     with no_grad():
-        backward_pass(root, seed, False, lambda node, g: steps.append((node, g)))
+        backward_pass(root, seed, visit=lambda node, g: steps.append((node, g)))
     return steps
 
 

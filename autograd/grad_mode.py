@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import threading
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, List, Optional, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
-
 
 # This thread's switches, as bits of one int (cheap for every op to read and test):
 GRAD = 1        # record operations for differentiation
@@ -32,34 +30,64 @@ def is_grad_enabled() -> bool:
     return bool(current_mode() & GRAD)
 
 
-def _with(mode: int, flag: int, on: bool) -> int:
+def _switched(flag: int, on: bool) -> int:
+    mode = current_mode()
     return mode | flag if on else mode & ~flag
 
 
 class Switch:
-    """Set one switch (`flag`, a bit) of this thread's mode for a block and restore the mode
-    after: a context manager and a decorator."""
+    """Turn one switch (`flag`) on or off for a block, restoring the mode after: a context
+    manager, and a decorator (each call of the function gets a switch of its own, so threads
+    calling it at once do not share one)."""
 
-    flag = GRAD
-
-    def __init__(self, value: bool) -> None:
-        self.value = bool(value)
-        self._saved = threading.local()     # one instance may be entered by several threads
+    def __init__(self, flag: int, on: bool) -> None:
+        self.flag, self.on = flag, bool(on)
+        self._tokens: List[contextvars.Token] = []
 
     def __enter__(self) -> None:
-        self._saved.__dict__.setdefault("modes", []).append(current_mode())
-        _mode.set(_with(current_mode(), self.flag, self.value))
+        self._tokens.append(_mode.set(_switched(self.flag, self.on)))
 
     def __exit__(self, *exc: object) -> None:
-        _mode.set(self._saved.modes.pop())
+        _mode.reset(self._tokens.pop())
 
     def __call__(self, fn: F) -> F:
+        flag, on = self.flag, self.on
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self:
+            with Switch(flag, on):
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+def switch(flag: int, on: bool, fn: Optional[Callable] = None) -> Any:
+    """A Switch for `with ...():` and `@...()`, or `fn` decorated for `@...` alone."""
+    if fn is None:
+        return Switch(flag, on)
+    if not callable(fn):
+        raise TypeError(f"expected a function to decorate, got {fn!r}; use it as "
+                        "`with no_grad():` or as a decorator")
+    return Switch(flag, on)(fn)
+
+
+def no_grad(fn: Optional[Callable] = None) -> Any:
+    """Do not record operations (inference, optimiser updates): `with no_grad():`,
+    `@no_grad()` or `@no_grad`.
+
+    >>> x = Value(3.0)
+    >>> with no_grad():
+    ...     y = x * 2          # nothing is recorded
+    >>> y.requires_grad, y.parents
+    (False, ())
+    """
+    return switch(GRAD, False, fn)
+
+
+def enable_grad(fn: Optional[Callable] = None) -> Any:
+    """Record operations again, even inside `no_grad()`: `with enable_grad():`,
+    `@enable_grad()` or `@enable_grad`."""
+    return switch(GRAD, True, fn)
 
 
 class set_grad_enabled(Switch):
@@ -68,55 +96,21 @@ class set_grad_enabled(Switch):
     (as a decorator, changing nothing until the function runs), as in PyTorch."""
 
     def __init__(self, mode: bool) -> None:
-        super().__init__(mode)
-        self._found = current_mode()
-        _mode.set(_with(self._found, GRAD, self.value))
+        super().__init__(GRAD, mode)
+        self._token = _mode.set(_switched(GRAD, self.on))
 
     def __enter__(self) -> None:
-        _mode.set(_with(current_mode(), GRAD, self.value))
+        if self._token is None:                 # a second `with` of the same object
+            super().__enter__()
 
     def __exit__(self, *exc: object) -> None:
-        _mode.set(self._found)
+        if self._token is not None:
+            _mode.reset(self._token)
+            self._token = None
+        else:
+            super().__exit__(*exc)
 
     def __call__(self, fn: F) -> F:
-        _mode.set(self._found)
-        return Switch(self.value)(fn)
-
-
-class FixedSwitch(Switch):
-    """A switch whose value is fixed by its class (`value`), usable as `with switch():`,
-    `@switch()` and `@switch`."""
-
-    value = True
-
-    def __new__(cls, fn: Any = None) -> Any:
-        switch = super().__new__(cls)
-        if fn is None:
-            return switch
-        if not callable(fn):
-            raise TypeError(f"{cls.__name__}() takes no arguments (got {fn!r}); use it as "
-                            f"`with {cls.__name__}():` or as a decorator")
-        switch.__init__()
-        return switch(fn)
-
-    def __init__(self, fn: Any = None) -> None:
-        super().__init__(type(self).value)
-
-
-class no_grad(FixedSwitch):
-    """Do not record operations (inference, optimiser updates).
-
-    >>> x = Value(3.0)
-    >>> with no_grad():
-    ...     y = x * 2          # nothing is recorded
-    >>> y.requires_grad, y.parents
-    (False, ())
-    """
-
-    value = False
-
-
-class enable_grad(FixedSwitch):
-    """Record operations again, even inside `no_grad()`."""
-
-    value = True
+        _mode.reset(self._token)
+        self._token = None
+        return super().__call__(fn)

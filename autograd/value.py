@@ -66,8 +66,9 @@ def raise_released() -> None:
 def as_data(x: Any) -> Data:
     """Convert user input to what a Value holds: a float64 scalar becomes a Python float,
     anything else a numpy array of a float dtype (integers and bools become float64)."""
-    if type(x) is float:
-        return x
+    t = type(x)
+    if t is float or (t is np.ndarray and x.ndim and x.dtype.kind == "f"):
+        return x                        # already what a Value holds (the usual case)
     if isinstance(x, (bool, int, float)):
         return float(x)
     if isinstance(x, Value):
