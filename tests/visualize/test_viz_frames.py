@@ -1,4 +1,6 @@
-"""backprop_frames: one picture per backward step, or one animated GIF."""
+"""backprop_frames: one picture per backward step, or one animated GIF; each frame highlights
+the node being processed."""
+import re
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -6,8 +8,12 @@ import pytest
 
 from autograd.engine import backward_steps
 from visualize import backprop_frames
+from visualize.dot import Options, Step, body_lines
+from visualize.legend import FRAME_COLORS
+from visualize.trace import trace
 
 from viz_graphs import NEEDS_DOT, neuron
+
 
 def _texts(svg):
     return ["".join(el.itertext()) for el in ET.parse(svg).getroot().iter()
@@ -57,7 +63,31 @@ def test_frames_refuse_bad_formats_and_big_graphs(tmp_path, big_mlp):
         backprop_frames(big_mlp[1], tmp_path)
 
 
+@pytest.mark.parametrize("format", ["png", "svg", "gif"])
+def test_too_many_steps_are_refused_before_any_file_is_written(tmp_path, format):
+    with pytest.raises(ValueError, match=r"10 steps, more than max_frames=3"):
+        backprop_frames(neuron(), tmp_path / "frames", format=format, max_frames=3)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
 @needs_dot
-def test_frames_stop_at_max_frames(tmp_path):
-    with pytest.raises(ValueError, match="max_frames=3"):
-        backprop_frames(neuron(), tmp_path, max_frames=3)
+def test_a_graph_of_exactly_max_frames_steps_is_drawn(tmp_path):
+    o = neuron()
+    steps = len(backward_steps(o))
+    paths = backprop_frames(o, tmp_path, format="svg", max_frames=steps)
+    assert len(paths) == steps
+
+
+def test_each_step_highlights_its_node_and_fills_the_gradients_known_so_far():
+    o = neuron()
+    graph = trace(o)
+    index = graph.index()
+    grads = {}
+    current = f'fillcolor="{FRAME_COLORS["current"]}"'
+    for k, (node, g) in enumerate(backward_steps(o)):
+        i = index[id(node)]
+        grads[i] = g
+        lines = body_lines(graph, Options(), None, Step(dict(grads), i))
+        values = [line for line in lines if re.match(r"\tv\d+ \[label=", line)]
+        assert [line.split()[0] for line in values if current in line] == [f"v{i}"], k
+        assert sum("grad ?" not in line for line in values) == k + 1
