@@ -36,7 +36,9 @@ def test_one_png_per_backward_step(tmp_path):
 @needs_dot
 def test_svg_frames_show_gradients_arriving(tmp_path):
     o = neuron()
-    paths = backprop_frames(o, tmp_path, format="svg")
+    steps = len(backward_steps(o))
+    paths = backprop_frames(o, tmp_path, format="svg", max_frames=steps)   # exactly enough
+    assert len(paths) == steps
     first, last = _texts(paths[0]), _texts(paths[-1])
     assert first.count("grad ?") == 9 and "grad 1.0000" in first
     assert any("step 1: o has its complete gradient" in t for t in first)
@@ -68,14 +70,6 @@ def test_too_many_steps_are_refused_before_any_file_is_written(tmp_path, format)
     with pytest.raises(ValueError, match=r"10 steps, more than max_frames=3"):
         backprop_frames(neuron(), tmp_path / "frames", format=format, max_frames=3)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
-
-
-@needs_dot
-def test_a_graph_of_exactly_max_frames_steps_is_drawn(tmp_path):
-    o = neuron()
-    steps = len(backward_steps(o))
-    paths = backprop_frames(o, tmp_path, format="svg", max_frames=steps)
-    assert len(paths) == steps
 
 
 def test_each_step_highlights_its_node_and_fills_the_gradients_known_so_far():
