@@ -279,9 +279,9 @@ def test_evaluate_with_mismatched_lengths():
 
 # ----- backward misuse ------------------------------------------------------------------------
 def test_backward_twice_accumulates_gradients():
-    """There is no freed graph in this engine: a second backward() over the same graph runs
-    again and adds to .grad, as in PyTorch with retain_graph=True and in micrograd. Call
-    zero_grad() between passes to start over."""
+    """The graph is kept by default (retain_graph=True): a second backward() over the same
+    graph runs again and adds to .grad, as in micrograd. Call zero_grad() between passes to
+    start over."""
     x = Value(3.0)
     y = x * x
     y.backward()

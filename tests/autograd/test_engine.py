@@ -58,6 +58,23 @@ def test_gradient_may_be_a_list_or_value():
     np.testing.assert_array_equal(x.grad, [4.0, 8.0])
 
 
+def test_a_given_gradient_takes_the_type_and_dtype_of_the_output():
+    x = Value(np.float32(2.0))
+    x.backward(2.0)
+    assert type(x.grad) is np.ndarray and x.grad.dtype == np.float32 and x.grad == 2.0
+    y = Value(2.0)
+    y.backward(np.float32(1.0))
+    assert type(y.grad) is float and y.grad == 1.0
+
+
+def test_a_given_gradient_is_copied_not_aliased():
+    x = Value(np.ones(3))
+    seed = np.full(3, 2.0)
+    x.backward(seed)
+    seed[:] = 0.0
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+
+
 # ----- accumulation and micrograd semantics ---------------------------------------------------
 def test_gradients_accumulate_across_backward_calls():
     x = Value(3.0)
@@ -82,6 +99,22 @@ def test_every_node_keeps_its_gradient():
     assert c.grad == pytest.approx(de)
     assert a.grad == pytest.approx(de * (b.data + 1))
     assert b.grad == pytest.approx(de * a.data)
+
+
+def test_retain_grads_false_keeps_gradients_on_leaves_only():
+    w = Value(np.array([[1.0, -2.0], [0.5, 3.0]]))
+    x = Value(np.array([1.0, 2.0]), requires_grad=False)
+    h = (w @ x).tanh()
+    loss = (h * h).sum()
+    loss.backward(retain_grads=False)
+    kept = w.grad.copy()
+    assert h.grad is None and loss.grad is None             # intermediates keep nothing
+    w.zero_grad()
+    loss.backward()                                         # the default keeps every gradient
+    np.testing.assert_allclose(w.grad, kept)
+    assert np.any(h.grad != 0) and loss.grad == 1.0
+    loss.backward(retain_grads=False)                       # leaves still accumulate
+    np.testing.assert_allclose(w.grad, 2 * kept)
 
 
 def test_a_wide_graph_accumulates_every_use():
@@ -127,6 +160,18 @@ def test_backward_steps_visit_each_node_once_children_first():
     assert grads[id(a)] == pytest.approx(2 * a.data * (b.data + a.data) * 1
                                          + b.data * (2 * a.data + 1))
     assert a.grad is None                              # nothing stored
+
+
+def test_topological_order_lists_every_node_once_parents_first():
+    from autograd.engine import topological_order
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    d = c + c * 2.0                 # a shared node and a constant
+    order = topological_order(d)
+    assert len(order) == len({id(v) for v in order}) == 6    # a, b, c, 2.0, c*2, d
+    position = {id(v): i for i, v in enumerate(order)}
+    assert all(position[id(p)] < position[id(v)] for v in order for p in v.parents)
+    assert order[-1] is d and [v.op for v in topological_order(d)] == [v.op for v in order]
 
 
 # ----- grad modes and constants ---------------------------------------------------------------
@@ -228,6 +273,20 @@ def test_detached_branch_gets_no_gradient():
     y = x * x.detach()
     y.backward()
     assert x.grad == 3.0
+
+
+def test_constants_appear_as_stable_read_only_parents():
+    from autograd.value import Constant
+    x = Value(np.array([1.0, 2.0]))
+    y = x * 2 + np.array([1, 1])                     # an int and an int array, made float
+    first, second = y.parents, y.parents
+    assert first[1] is second[1] and isinstance(first[1], Constant)
+    assert first[1].data.dtype == np.float64 and not first[1].requires_grad
+    assert [type(p.data) for p in first[0].parents] == [np.ndarray, float]
+    y.sum().backward()                               # after the lookup the pass still works
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    with pytest.raises(AttributeError):
+        first[1].requires_grad = True
 
 
 # ----- memory ---------------------------------------------------------------------------------
@@ -378,45 +437,3 @@ def test_scalar_arithmetic_follows_ieee_rules_without_exceptions():
         z = Value(0.0)
         z.log().backward()
         assert z.grad == math.inf
-
-
-def test_retain_grads_false_keeps_gradients_on_leaves_only():
-    w = Value(np.array([[1.0, -2.0], [0.5, 3.0]]))
-    x = Value(np.array([1.0, 2.0]), requires_grad=False)
-    h = (w @ x).tanh()
-    loss = (h * h).sum()
-    loss.backward(retain_grads=False)
-    kept = w.grad.copy()
-    assert h.grad is None and loss.grad is None             # intermediates keep nothing
-    w.zero_grad()
-    loss.backward()                                         # the default keeps every gradient
-    np.testing.assert_allclose(w.grad, kept)
-    assert np.any(h.grad != 0) and loss.grad == 1.0
-    loss.backward(retain_grads=False)                       # leaves still accumulate
-    np.testing.assert_allclose(w.grad, 2 * kept)
-
-
-def test_topological_order_lists_every_node_once_parents_first():
-    from autograd.engine import topological_order
-    a, b = Value(2.0), Value(3.0)
-    c = a * b
-    d = c + c * 2.0                 # a shared node and a constant
-    order = topological_order(d)
-    assert len(order) == len({id(v) for v in order}) == 6    # a, b, c, 2.0, c*2, d
-    position = {id(v): i for i, v in enumerate(order)}
-    assert all(position[id(p)] < position[id(v)] for v in order for p in v.parents)
-    assert order[-1] is d and [v.op for v in topological_order(d)] == [v.op for v in order]
-
-
-def test_constants_appear_as_stable_read_only_parents():
-    from autograd.value import Constant
-    x = Value(np.array([1.0, 2.0]))
-    y = x * 2 + np.array([1, 1])                     # an int and an int array, made float
-    first, second = y.parents, y.parents
-    assert first[1] is second[1] and isinstance(first[1], Constant)
-    assert first[1].data.dtype == np.float64 and not first[1].requires_grad
-    assert [type(p.data) for p in first[0].parents] == [np.ndarray, float]
-    y.sum().backward()                               # after the lookup the pass still works
-    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
-    with pytest.raises(AttributeError):
-        first[1].requires_grad = True

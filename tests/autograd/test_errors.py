@@ -130,6 +130,18 @@ def test_bad_broadcast_to():
         ag.broadcast_to(x, (4,))
 
 
+@pytest.mark.parametrize("axis", [5, -5, 1.5])
+def test_expand_dims_refuses_an_axis_out_of_range_or_not_an_integer(axis):
+    x = Value(np.ones(3))
+    with raises_before_recording(ValueError, match="^expand_dims: .*axis"):
+        ag.expand_dims(x, axis)
+
+
+def test_expand_dims_takes_every_axis_from_minus_ndim_minus_one_to_ndim():
+    shapes = [ag.expand_dims(Value(np.ones((2, 3))), a).shape for a in (0, 1, 2, -1, -3)]
+    assert shapes == [(1, 2, 3), (2, 1, 3), (2, 3, 1), (2, 3, 1), (1, 2, 3)]
+
+
 def test_concatenate_and_stack_errors():
     a, b = Value(np.ones((2, 3))), Value(np.ones((2, 4)))
     with raises_before_recording(ValueError, match=r"^concatenate: .*\(2, 3\).*\(2, 4\)"):

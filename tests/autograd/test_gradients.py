@@ -1,6 +1,6 @@
-"""Property tests of every op's VJP against central differences, plus the invariants of
-DESIGN.md: inputs not mutated, leaf gradients not aliased, gradients shaped and typed like
-their data, zero upstream gives zero, backward is deterministic and accumulates."""
+"""Property tests of every op's VJP against central differences, plus the invariants every op
+keeps: inputs not mutated, leaf gradients not aliased, gradients shaped and typed like their
+data, zero upstream gives zero, backward is deterministic and accumulates."""
 import warnings
 
 import numpy as np
@@ -121,8 +121,6 @@ def test_float32_stays_float32(case, data):
     case.fn(*vals64, **params).backward(g)
     for v32, v64 in zip(vals, vals64):
         np.testing.assert_allclose(v32.grad, np.asarray(v64.grad), rtol=2e-3, atol=2e-3)
-
-
 
 
 def test_forward_oracle_is_sane():
@@ -270,3 +268,17 @@ def test_power_vjp_keeps_float32_without_a_cast():
     y.sum().backward(create_graph=True)
     assert x.grad.dtype == np.float32 and x.grad.op != "astype"
     np.testing.assert_array_equal(x.grad.data, [0.0, 4.0])
+
+
+def test_power_at_base_zero_has_pytorchs_gradients():
+    x = Value(np.array([0.0, 0.0, 2.0]))
+    (x ** np.array([0.0, 1.0, 2.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 4.0])        # not nan at 0 ** 0
+    base, exponent = Value(np.zeros(2)), Value(np.array([0.0, 2.0]))
+    (base ** exponent).sum().backward()
+    np.testing.assert_array_equal(exponent.grad, [0.0, 0.0])      # not -inf / nan
+    np.testing.assert_array_equal(base.grad, [0.0, 0.0])
+    s = Value(0.0)
+    (s ** 0.0).backward()
+    assert s.grad == 0.0
+    assert ag.grad(ag.grad(lambda v: v ** 3.0))(2.0) == 12.0       # second order unchanged

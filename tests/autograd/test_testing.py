@@ -73,6 +73,11 @@ def test_arrays_have_the_promised_dtype_shape_and_elements(dtype, data):
     assert np.all(np.abs(a) >= np.asarray(0.1, dtype=dtype))
 
 
+@given(arrays(shape=(3,), dtype=np.float32, low=0.1, high=1.0))
+def test_float32_arrays_take_bounds_that_are_not_float32_numbers(x):
+    assert x.dtype == np.float32 and np.all((x >= 0.1) & (x <= 1.0))
+
+
 @given(arrays(shapes(min_dims=1)))
 def test_arrays_with_random_shapes(a):
     assert a.dtype == np.float64 and 1 <= a.ndim <= 3 and np.all(np.abs(a) <= 3.0)

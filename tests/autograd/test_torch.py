@@ -85,3 +85,15 @@ def test_micrograd_example_matches_torch():
     assert g.data == pytest.approx(tg.item(), rel=1e-12)
     assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12)
     assert b.grad == pytest.approx(tb.grad.item(), rel=1e-12)
+
+
+def test_power_at_base_zero_matches_torch():
+    b = np.array([0.0, 0.0, 0.0, 1.5])
+    e = np.array([0.0, 1.0, 2.5, -1.0])
+    tb = torch.tensor(b, requires_grad=True)
+    te = torch.tensor(e, requires_grad=True)
+    (tb ** te).sum().backward()
+    vb, ve = Value(b), Value(e)
+    (vb ** ve).sum().backward()
+    np.testing.assert_allclose(vb.grad, tb.grad.numpy())
+    np.testing.assert_allclose(ve.grad, te.grad.numpy())

@@ -256,3 +256,11 @@ def test_grad_assignment_is_checked_and_cast():
     s = Value(1.0)
     s.grad = 2
     assert s.grad == 2.0 and type(s.grad) is float
+
+
+def test_a_value_assigned_as_grad_must_have_the_shape_of_the_data():
+    a = Value(np.ones(3))
+    with pytest.raises(ValueError, match=r"grad: gradient has shape \(5,\) but the value"):
+        a.grad = Value(np.ones(5))
+    a.grad = Value(np.full(3, 2.0))
+    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0, 2.0])

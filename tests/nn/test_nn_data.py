@@ -1,5 +1,6 @@
 """Datasets, splits, batches, the bundled digits and MNIST's IDX format."""
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,6 +79,13 @@ def test_load_digits_is_the_uci_data():
     assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
     assert X[0].reshape(8, 8)[0].tolist() == [0, 0, 5, 13, 9, 1, 0, 0]   # first row, a zero
     assert y[:3].tolist() == [0, 1, 2]
+
+
+def test_the_digits_state_their_source_and_licence():
+    readme = (Path(data.__file__).parent / "data" / "README.md").read_text()
+    for fact in ("archive.ics.uci.edu/dataset/80", "Alpaydin", "CC BY 4.0", "1797"):
+        assert fact in readme or fact in data.__doc__, fact
+    assert "CC BY 4.0" in data.load_digits.__doc__
 
 
 def _write_idx(path, array, gz):

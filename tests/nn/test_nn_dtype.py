@@ -1,4 +1,5 @@
-"""dtype= on the models micrograd users build first: Neuron (scalar graph) and MLP."""
+"""dtype=: float64 by default everywhere; float32 on the models micrograd users build first,
+Neuron (scalar graph) and MLP."""
 import numpy as np
 import pytest
 
@@ -10,6 +11,8 @@ def test_models_are_float64_by_default():
     assert nn.MLP(2, [3, 1], seed=0).dtype == np.float64
     assert all(type(p.data) is float for p in nn.Neuron(3, seed=0).parameters())
     assert nn.MLP(2, [3, 1], seed=0)(np.ones((4, 2), dtype=np.float32)).dtype == np.float64
+    for layer in (nn.Layer(2, 3), nn.BatchNorm(3), nn.LayerNorm(3), nn.PReLU(), nn.Maxout(2, 3)):
+        assert {p.dtype for p in layer.parameters()} == {np.dtype(np.float64)}, layer
 
 
 def test_a_float32_mlp_trains_in_float32():

@@ -76,6 +76,25 @@ def test_softmax_rows_are_distributions(x):
                                atol=1e-9)
 
 
+Z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_softmax_and_log_softmax_along_an_axis(axis):
+    e = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    expected = e / e.sum(axis=axis, keepdims=True)
+    np.testing.assert_allclose(F.softmax(Value(Z), axis=axis).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(F.log_softmax(Value(Z), axis=axis).data, np.log(expected),
+                               rtol=1e-12)
+    assert ag.gradcheck(lambda z: F.log_softmax(z, axis=axis) * Z, Z)
+
+
+def test_elu_alpha_scales_the_negative_side():
+    out = F.elu(Value(np.array([-1.0, 2.0])), alpha=0.5)
+    np.testing.assert_allclose(out.data, [0.5 * (np.exp(-1.0) - 1.0), 2.0])
+    assert ag.gradcheck(lambda x: F.elu(x, alpha=2.5), np.array([-1.3, -0.2, 0.7]))
+
+
 def test_closed_forms_at_known_points():
     assert F.relu(Value(-2.0)).data == 0.0
     assert F.leaky_relu(Value(-2.0), 0.2).data == pytest.approx(-0.4)
@@ -106,11 +125,11 @@ def test_prelu_uses_weight_on_negative_side():
 
 
 def test_activation_lookup():
-    assert F.get_activation("swish") is F.get_activation("silu")
+    assert F.get_activation("swish") is F.get_activation("silu") and F.swish is F.silu
     assert F.get_activation(None) is F.linear
     square = lambda v: v * v                                   # noqa: E731
     assert F.get_activation(square) is square
-    assert F.get_activation("ReLU") is F.relu
+    assert F.get_activation("ReLU") is F.relu and F.get_activation("GELU") is F.gelu
     with pytest.raises(ValueError, match="unknown activation 'relux'.*gelu"):
         F.get_activation("relux")
 

@@ -92,6 +92,17 @@ def test_dropout_train_and_eval():
         nn.Dropout(1.5)
 
 
+@pytest.mark.parametrize("x, dtype", [(0.7, np.float64), (np.float32(0.7), np.float32),
+                                      (np.ones(6), np.float64),
+                                      (np.ones(6, dtype=np.float32), np.float32)])
+def test_dropout_keeps_the_dtype_of_its_input(x, dtype):
+    v = Value(x)
+    out = nn.Dropout(0.5, seed=0)(v)
+    assert np.asarray(out.data).dtype == dtype
+    ag.sum(out).backward()
+    assert np.asarray(v.grad).dtype == dtype
+
+
 def test_maxout_closed_form_and_gradient():
     m = nn.Maxout(5, 3, pieces=4, seed=0)
     z = X @ m.W.data + m.b.data
@@ -128,18 +139,44 @@ def test_initialiser_statistics(name, std):
         assert np.abs(w).max() <= std * math.sqrt(3)
 
 
-def test_zeros_and_default_initialisers_follow_activation():
+def test_every_named_initialiser_is_exported_and_repeats_with_the_same_generator():
+    for name in ("xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+                 "lecun_normal", "zeros"):
+        fn = getattr(init, name)
+        assert name in init.__all__
+        a = fn((5, 4), np.random.default_rng(3))
+        np.testing.assert_array_equal(a, fn((5, 4), np.random.default_rng(3)))
+
+
+@pytest.mark.parametrize("activation,expected", [
+    ("relu", "kaiming_normal"), ("leaky_relu", "kaiming_normal"), ("elu", "kaiming_normal"),
+    ("gelu", "kaiming_normal"), ("swish", "kaiming_normal"), ("silu", "kaiming_normal"),
+    ("mish", "kaiming_normal"), ("softplus", "kaiming_normal"),
+    ("tanh", "xavier_uniform"), ("sigmoid", "xavier_uniform"), ("linear", "xavier_uniform"),
+    ("softmax", "xavier_uniform"), ("selu", "lecun_normal")])
+def test_default_initialiser_follows_the_activation(activation, expected):
+    assert init.default_initializer(activation) is getattr(init, expected)
+
+
+def test_layer_weights_follow_the_activation_they_are_built_for():
+    def std(**activation):
+        return nn.Layer(400, 300, seed=0, **activation).W.data.std()
+
+    assert std() == pytest.approx(math.sqrt(2 / 400), rel=0.02)              # relu: He
+    assert std(activation="tanh") == pytest.approx(math.sqrt(2 / 700), rel=0.02)   # Glorot
+    assert std(activation="selu") == pytest.approx(math.sqrt(1 / 400), rel=0.02)   # LeCun
+    assert std(activation="sigmoid") == pytest.approx(math.sqrt(2 / 700), rel=0.02)
+    assert std(activation=None) == pytest.approx(math.sqrt(2 / 700), rel=0.02)     # linear
+
+
+def test_initialisers_by_name_zeros_and_unknown_names():
     assert not np.any(init.zeros((3, 2)))
-    assert init.default_initializer("relu") is init.kaiming_normal
-    assert init.default_initializer("tanh") is init.xavier_uniform
-    assert init.default_initializer("selu") is init.lecun_normal
-    relu = nn.Layer(400, 300, seed=0)
-    tanh = nn.Layer(400, 300, activation="tanh", seed=0)
-    assert relu.W.data.std() == pytest.approx(math.sqrt(2 / 400), rel=0.02)
-    assert tanh.W.data.std() == pytest.approx(math.sqrt(2 / 700), rel=0.02)
     assert nn.Layer(4, 3, init="zeros").W.data.sum() == 0
+    assert init.get_initializer("He_Normal", "tanh") is init.kaiming_normal    # any case
     with pytest.raises(ValueError, match="unknown initialiser 'ones'"):
         nn.Layer(4, 3, init="ones")
+    with pytest.raises(ValueError, match="unknown initialiser 3"):
+        init.get_initializer(3, "relu")
 
 
 def test_seeds_make_models_reproducible():

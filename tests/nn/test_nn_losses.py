@@ -62,6 +62,68 @@ def test_binary_losses_match_torch(reduction):
              [PRED * 5, BINARY * 0.8 + 0.1], reduction)
 
 
+# Probabilities at and next to 0 and 1, against hard and soft targets.
+EDGE_PROBS = np.array([0.0, 1e-20, 0.3, 1.0] * 3)
+EDGE_TARGETS = np.array([0.0] * 4 + [1.0] * 4 + [0.25] * 4)
+EDGE_TOL = {np.float64: dict(rtol=1e-6, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-6)}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_matches_torch_at_probabilities_0_and_1(dtype, reduction):
+    torch = pytest.importorskip("torch")
+    p = Value(EDGE_PROBS.astype(dtype))
+    loss = L.binary_cross_entropy(p, EDGE_TARGETS.astype(dtype), reduction=reduction)
+    (loss if reduction != "none" else ag.sum(loss)).backward()
+    tp = torch.tensor(EDGE_PROBS.astype(dtype), requires_grad=True)
+    tloss = torch.nn.functional.binary_cross_entropy(
+        tp, torch.tensor(EDGE_TARGETS.astype(dtype)), reduction=reduction)
+    (tloss if reduction != "none" else tloss.sum()).backward()
+    assert loss.dtype == dtype and p.grad.dtype == dtype          # float32 stays float32
+    np.testing.assert_allclose(loss.data, tloss.detach().numpy(), **EDGE_TOL[dtype])
+    np.testing.assert_allclose(p.grad, tp.grad.numpy(), **EDGE_TOL[dtype])
+    assert np.all(p.grad[[3, 4, 5, 8, 11]] != 0)       # no dead gradient at p = 0 or 1
+
+
+@pytest.mark.parametrize("p, t", [(p, t) for p in (0.0, 1e-20, 0.3, 1.0) for t in (0.0, 1.0)])
+def test_binary_cross_entropy_of_a_python_float_matches_torch(p, t):
+    torch = pytest.importorskip("torch")
+    x = Value(p)
+    loss = L.binary_cross_entropy(x, t)
+    loss.backward()
+    tx = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    tloss = torch.nn.functional.binary_cross_entropy(tx, torch.tensor(t, dtype=torch.float64))
+    tloss.backward()
+    assert type(loss.data) is float
+    assert loss.data == pytest.approx(tloss.item(), rel=1e-9, abs=1e-30)
+    assert x.grad == pytest.approx(tx.grad.item(), rel=1e-6)
+
+
+def test_binary_cross_entropy_gradient_with_respect_to_the_targets():
+    # Exact gradient of the clamped value; inside (0, 1) that is PyTorch's too.
+    torch = pytest.importorskip("torch")
+    p, t = Value(EDGE_PROBS.copy()), Value(EDGE_TARGETS.copy())
+    L.binary_cross_entropy(p, t, reduction="sum").backward()
+    with np.errstate(divide="ignore"):
+        want = -(np.maximum(np.log(EDGE_PROBS), -100) - np.maximum(np.log1p(-EDGE_PROBS), -100))
+    np.testing.assert_allclose(t.grad, want, rtol=1e-12)
+    inner = np.array([0.1, 0.5, 0.9])
+    tp, tt = (torch.tensor(a, requires_grad=True) for a in (inner, np.array([0.2, 1.0, 0.0])))
+    torch.nn.functional.binary_cross_entropy(tp, tt, reduction="sum").backward()
+    p, t = Value(inner), Value(np.array([0.2, 1.0, 0.0]))
+    L.binary_cross_entropy(p, t, reduction="sum").backward()
+    np.testing.assert_allclose(t.grad, tt.grad.numpy(), rtol=1e-10)
+
+
+def test_binary_cross_entropy_gradient_by_finite_differences_to_second_order():
+    probs, targets = np.array([0.1, 0.5, 0.9]), np.array([0.2, 0.7, 0.5])
+    assert ag.gradcheck(lambda p, t: L.binary_cross_entropy(p, t, reduction="none"),
+                        probs, targets)
+    # The VJP also runs on Values (create_graph), so the gradient is differentiable again.
+    dloss = ag.grad(lambda q: L.binary_cross_entropy(q, targets, reduction="sum"))
+    assert ag.gradcheck(dloss, probs)
+
+
 @pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_classification_losses_match_torch(reduction):
@@ -107,6 +169,18 @@ def test_hinge_loss_is_micrograds_max_margin():
     np.testing.assert_allclose(scores.grad, [0, -0.25, -0.25, 0])
     with pytest.raises(ValueError, match="-1 or \\+1"):
         L.hinge_loss(scores, np.array([0, 1, 1, 0]))
+
+
+def test_hinge_loss_reductions():
+    scores = np.array([2.0, 0.5, -0.3, -2.0])
+    y = np.array([1, 1, 1, -1])
+    margins = np.maximum(0.0, 1 - y * scores)
+    np.testing.assert_allclose(L.hinge_loss(Value(scores), y, "none").data, margins)
+    s = Value(scores)
+    total = L.hinge_loss(s, y, "sum")
+    assert float(total.data) == pytest.approx(margins.sum())
+    total.backward()
+    np.testing.assert_allclose(s.grad, np.where(margins > 0, -y, 0.0))
 
 
 def test_cross_entropy_gradient_by_finite_differences():
@@ -160,6 +234,12 @@ def test_shape_mismatch_and_bad_reduction_are_errors():
         L.l1_loss(Value(PRED), TARGET, reduction="avg")
     with pytest.raises(ValueError, match="lie in \\[0, 1\\]"):
         L.binary_cross_entropy(Value(PRED), BINARY)
+
+
+def test_loss_names_resolve_in_any_case_and_unknown_names_list_the_choices():
+    assert L.get_loss("MSE") is L.mse_loss
+    with pytest.raises(ValueError, match="unknown loss 'mse2'.*cross_entropy"):
+        L.get_loss("mse2")
 
 
 @given(arrays(np.float64, (4, 3), elements=st.floats(-20, 20)),

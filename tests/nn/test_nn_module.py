@@ -1,6 +1,7 @@
 """Module structure, state dicts, safe save/load, astype, modes and summary."""
 import os
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -60,6 +61,31 @@ def test_layer_takes_batches_and_single_samples():
         layer(np.ones((2, 4)))
 
 
+def test_layers_take_an_activation_as_a_callable():
+    def cube(v):
+        return v * v * v
+
+    layer = nn.Layer(2, 3, activation=cube, seed=0)
+    x = np.array([[1.0, -2.0]])
+    np.testing.assert_allclose(layer(x).data, (x @ layer.W.data + layer.b.data) ** 3)
+    assert nn.Neuron(2, activation=cube, seed=0)([1.0, 2.0]).op == "*"
+    assert "activation='cube'" in repr(layer)
+
+
+def test_fused_neuron_computes_the_same_as_the_expanded_one():
+    x = [Value(0.5), -1.5, Value(2.0)]
+    expanded, fused = nn.Neuron(3, activation="tanh", seed=0), nn.Neuron(3, "tanh", seed=0,
+                                                                         fused=True)
+    a, b = expanded(x), fused(x)
+    a.backward()
+    grads = [w.grad for w in expanded.parameters()] + [x[0].grad, x[2].grad]
+    x[0].zero_grad(), x[2].zero_grad()
+    b.backward()
+    assert b.data == a.data and b.parents[0].op == "affine"
+    assert [w.grad for w in fused.parameters()] + [x[0].grad, x[2].grad] == grads
+    assert "fused=True" in repr(fused) and "fused" not in repr(expanded)
+
+
 def test_mlp_last_layer_linear_unless_told():
     model = nn.MLP(2, [5, 1], seed=0)
     out = model(np.array([[-50.0, 40.0]]))
@@ -110,7 +136,19 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["model.npz"]               # temporary file removed
 
 
-def test_load_refuses_pickles(tmp_path):
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_saved_file_has_the_usual_permissions(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        nn.MLP(2, [3, 1], seed=0).save(tmp_path / "model.npz")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "model.npz").st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL])
+def test_load_refuses_pickles(tmp_path, protocol):
     path = tmp_path / "evil.npz"
     np.savez(path, **{"layers.0.W": np.array([{"a": 1}], dtype=object)})
     model = nn.MLP(2, [3, 1], seed=0)
@@ -118,8 +156,8 @@ def test_load_refuses_pickles(tmp_path):
     with pytest.raises(ValueError, match="pickled objects"):
         model.load(path)
     raw = tmp_path / "evil.pkl"
-    raw.write_bytes(pickle.dumps({"layers.0.W": np.zeros((2, 3))}))
-    with pytest.raises(ValueError, match="pickled objects"):
+    raw.write_bytes(pickle.dumps({"layers.0.W": np.zeros((2, 3))}, protocol=protocol))
+    with pytest.raises(ValueError, match="pickled objects, which are refused"):
         model.load(raw)
     for k, v in _params(model).items():
         np.testing.assert_array_equal(v, before[k])
@@ -141,12 +179,25 @@ def test_truncated_file_is_a_clear_error(tmp_path, cut):
 
 def test_foreign_and_missing_files(tmp_path):
     model = nn.MLP(2, [3, 1], seed=0)
+    before = _params(model)
     foreign = tmp_path / "notes.npz"
     foreign.write_text("hello, not an archive")
-    with pytest.raises(ValueError, match="notes.npz"):
+    with pytest.raises(ValueError, match="notes.npz.*not an .npz archive") as info:
         model.load(foreign)
+    assert "pickle" not in str(info.value)              # plain text is not called a pickle
+    for k, v in _params(model).items():
+        np.testing.assert_array_equal(v, before[k])
     with pytest.raises(FileNotFoundError, match="nope.npz"):
         model.load(tmp_path / "nope.npz")
+
+
+def test_an_empty_zip_is_read_as_an_archive_without_the_models_names(tmp_path):
+    path = tmp_path / "empty.npz"
+    with zipfile.ZipFile(path, "w"):
+        pass
+    assert path.read_bytes()[:4] == b"PK\x05\x06"
+    with pytest.raises(KeyError, match="missing"):
+        nn.MLP(2, [3, 1], seed=0).load(path)
 
 
 def test_wrong_architecture_lists_problems_and_changes_nothing(tmp_path):

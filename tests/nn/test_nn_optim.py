@@ -166,6 +166,49 @@ def test_optimisers_read_grad_and_skip_parameters_without_one(cls):
     np.testing.assert_array_equal(used.data, before)
 
 
+SKIPPING = [("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+            ("Adam", dict(lr=0.1)),
+            ("Adam", dict(lr=0.1, weight_decay=0.1, amsgrad=True)),
+            ("AdamW", dict(lr=0.1, weight_decay=0.1)),
+            ("Adagrad", dict(lr=0.1, weight_decay=0.1)),
+            ("RMSprop", dict(lr=0.01, momentum=0.9, weight_decay=0.1, centered=True))]
+
+
+@pytest.mark.parametrize("name,kwargs", SKIPPING, ids=[f"{n}-{i}" for i, (n, _) in
+                                                       enumerate(SKIPPING)])
+def test_a_parameter_without_a_gradient_in_one_step_is_skipped_like_torch(name, kwargs):
+    """Skipped means untouched: no weight decay, no momentum, no state update that step."""
+    torch = pytest.importorskip("torch")
+    a0, b0 = np.array([1.0, -2.0]), np.array([0.5, 3.0])
+    a, b = Value(a0.copy()), Value(b0.copy())
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a0, b0))
+    ours = getattr(optim, name)([a, b], **kwargs)
+    theirs = getattr(torch.optim, name)([ta, tb], **kwargs)
+    for step in range(4):
+        use_b = step != 1                                # b gets no gradient in step 2
+        ours.zero_grad()
+        theirs.zero_grad(set_to_none=True)
+        loss = (a * a).sum() + ((b * b * b).sum() if use_b else 0.0)
+        tloss = (ta * ta).sum() + ((tb ** 3).sum() if use_b else 0.0)
+        loss.backward()
+        tloss.backward()
+        assert (b.grad is None) == (tb.grad is None)
+        ours.step()
+        theirs.step()
+        np.testing.assert_allclose(a.data, ta.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-10)
+
+
+def test_clip_grad_norm_leaves_missing_gradients_missing():
+    a, b = Value(np.array([3.0, 4.0])), Value(np.array([1.0]))
+    a.grad = np.array([3.0, 4.0])
+    assert optim.clip_grad_norm([a, b], 1.0) == 5.0
+    assert b.grad is None
+    before = b.data.copy()
+    optim.SGD([a, b], lr=0.1, momentum=0.9, weight_decay=0.1).step()
+    np.testing.assert_array_equal(b.data, before)
+
+
 def test_an_empty_parameter_list_says_what_a_parameter_is():
     with pytest.raises(ValueError, match="only nn.Parameter attributes are parameters"):
         optim.SGD([], lr=0.1)

@@ -50,12 +50,19 @@ def test_legend_explains_kinds_and_colours():
     assert "cluster_legend" in plain and "exploding" not in plain
 
 
-def test_op_labels_show_their_arguments():
+def test_op_nodes_are_ovals_labelled_with_the_op_and_its_arguments():
     x = Value(np.arange(24.0).reshape(2, 3, 4))
     y = x.sum(axis=1)[0, 1:3].max(keepdims=True).reshape(1)
     src = dot_source(y)
     for label in ("sum(axis=1)", "[0, 1:3]", "max(keepdims)", "reshape(shape=1)"):
         assert f'label="{label}"' in src
+    x = Value(np.ones((2, 3)), requires_grad=False)
+    W = Value(np.ones((3, 2)), name="W")
+    y = (x @ W).exp().sum(axis=1)
+    y.backward(np.ones(2))
+    src = dot_source(y)
+    for label in ("matmul", "exp", "sum(axis=1)"):
+        assert f'label="{label}" shape=ellipse' in src
 
 
 def test_arrays_show_shape_dtype_and_values_or_summary():
@@ -114,13 +121,18 @@ def test_bad_options_are_refused(bad):
         dot_source(neuron(), **bad)
 
 
-def test_draw_dot_returns_a_digraph_of_the_same_source():
+def test_draw_dot_returns_a_digraph_of_the_same_source_in_the_format_asked_for():
     graphviz = pytest.importorskip("graphviz")
     o = neuron()
     g = draw_dot(o, rankdir="TB")
     assert isinstance(g, graphviz.Digraph)
     assert g.source == dot_source(o, rankdir="TB")
     assert g.format == "svg"
+    g = draw_dot(o, "png", "TB")                     # micrograd's positional format, rankdir
+    assert g.format == "png" and g.source == dot_source(o, rankdir="TB")
+    g = draw_dot(o, format="png", show_grad=False, precision=2)
+    assert g.format == "png" and g.source == dot_source(o, show_grad=False, precision=2)
+    assert "data 2.00" in g.source and "grad " not in g.source
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason=NEEDS_DOT)

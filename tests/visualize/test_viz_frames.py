@@ -1,4 +1,6 @@
-"""backprop_frames: one picture per backward step, or one animated GIF."""
+"""backprop_frames: one picture per backward step, or one animated GIF; each frame highlights
+the node being processed."""
+import re
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -6,8 +8,12 @@ import pytest
 
 from autograd.engine import backward_steps
 from visualize import backprop_frames
+from visualize.dot import Options, Step, body_lines
+from visualize.legend import FRAME_COLORS
+from visualize.trace import trace
 
 from viz_graphs import NEEDS_DOT, neuron
+
 
 def _texts(svg):
     return ["".join(el.itertext()) for el in ET.parse(svg).getroot().iter()
@@ -30,7 +36,9 @@ def test_one_png_per_backward_step(tmp_path):
 @needs_dot
 def test_svg_frames_show_gradients_arriving(tmp_path):
     o = neuron()
-    paths = backprop_frames(o, tmp_path, format="svg")
+    steps = len(backward_steps(o))
+    paths = backprop_frames(o, tmp_path, format="svg", max_frames=steps)   # exactly enough
+    assert len(paths) == steps
     first, last = _texts(paths[0]), _texts(paths[-1])
     assert first.count("grad ?") == 9 and "grad 1.0000" in first
     assert any("step 1: o has its complete gradient" in t for t in first)
@@ -57,7 +65,23 @@ def test_frames_refuse_bad_formats_and_big_graphs(tmp_path, big_mlp):
         backprop_frames(big_mlp[1], tmp_path)
 
 
-@needs_dot
-def test_frames_stop_at_max_frames(tmp_path):
-    with pytest.raises(ValueError, match="max_frames=3"):
-        backprop_frames(neuron(), tmp_path, max_frames=3)
+@pytest.mark.parametrize("format", ["png", "svg", "gif"])
+def test_too_many_steps_are_refused_before_any_file_is_written(tmp_path, format):
+    with pytest.raises(ValueError, match=r"10 steps, more than max_frames=3"):
+        backprop_frames(neuron(), tmp_path / "frames", format=format, max_frames=3)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_each_step_highlights_its_node_and_fills_the_gradients_known_so_far():
+    o = neuron()
+    graph = trace(o)
+    index = graph.index()
+    grads = {}
+    current = f'fillcolor="{FRAME_COLORS["current"]}"'
+    for k, (node, g) in enumerate(backward_steps(o)):
+        i = index[id(node)]
+        grads[i] = g
+        lines = body_lines(graph, Options(), None, Step(dict(grads), i))
+        values = [line for line in lines if re.match(r"\tv\d+ \[label=", line)]
+        assert [line.split()[0] for line in values if current in line] == [f"v{i}"], k
+        assert sum("grad ?" not in line for line in values) == k + 1
