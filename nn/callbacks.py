@@ -7,7 +7,9 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 
+from nn import checks
 from nn.module import Module
+from nn.serialization import check_writable
 
 
 class Callback:
@@ -94,7 +96,9 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
                  mode: str = "auto", restore_best: bool = True) -> None:
-        self.monitor, self.patience, self.min_delta = monitor, int(patience), abs(min_delta)
+        self.monitor = monitor
+        self.patience = checks.non_negative_int(patience, "patience", "EarlyStopping")
+        self.min_delta = abs(checks.finite_float(min_delta, "min_delta", "EarlyStopping"))
         self.mode = _mode(monitor, mode)
         self.restore_best = restore_best
         self.stopped_epoch: Optional[int] = None
@@ -132,7 +136,8 @@ class EarlyStopping(Callback):
 
 class ModelCheckpoint(Callback):
     """Save the model to `path` after each epoch (only on improvement of `monitor` with
-    `save_best_only`); `path` may contain `{epoch}`."""
+    `save_best_only`); `path` may contain `{epoch}`. Its folder must exist and be writable,
+    which is checked before the first epoch."""
 
     writes_logs = False
 
@@ -143,6 +148,8 @@ class ModelCheckpoint(Callback):
         self.saved: List[str] = []
 
     def on_train_begin(self, model: Module) -> None:
+        """Refuse a path that cannot be written before the first epoch, not after it."""
+        check_writable(self.path.format(epoch=1), "ModelCheckpoint")
         self.model = model
         self.best = math.inf if self.mode == "min" else -math.inf
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from typing import Any, Iterator, Optional, Tuple, Union
 
 import numpy as np
@@ -203,14 +204,23 @@ _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f
 
 
 def read_idx(path: str) -> np.ndarray:
-    """Read one IDX file (the format of MNIST), gzipped or not."""
+    """Read one IDX file (the format of MNIST), gzipped or not; a damaged file raises
+    ValueError naming it."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"read_idx: {path} could not be read ({exc}); download it "
+                         "again") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise ValueError(f"read_idx: {path} is not an IDX file (bad magic number)")
     ndim = raw[3]
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"read_idx: {path} ends inside its header (truncated download?)")
     dims = tuple(int(d) for d in np.frombuffer(raw[4:header], dtype=">u4"))
     dtype = np.dtype(_IDX_TYPES[raw[2]])
     expected = int(np.prod(dims)) * dtype.itemsize
@@ -238,10 +248,19 @@ def load_mnist(path: str) -> Tuple[Dataset, Dataset]:
         raise FileNotFoundError(f"load_mnist: {path!r} is not a folder")
     out = []
     for split in ("train", "t10k"):
-        images = read_idx(_find_idx(path, f"{split}-images-idx3-ubyte"))
-        labels = read_idx(_find_idx(path, f"{split}-labels-idx1-ubyte"))
+        image_file = _find_idx(path, f"{split}-images-idx3-ubyte")
+        label_file = _find_idx(path, f"{split}-labels-idx1-ubyte")
+        images, labels = read_idx(image_file), read_idx(label_file)
+        if images.ndim != 3 or labels.ndim != 1:
+            raise ValueError(f"load_mnist: {image_file} must hold images (N, height, width) "
+                             f"and {label_file} labels (N,), but they hold shapes "
+                             f"{images.shape} and {labels.shape} (swapped, or from another "
+                             "data set?)")
         if len(images) != len(labels):
             raise ValueError(f"load_mnist: {split} has {len(images)} images but "
                              f"{len(labels)} labels")
         out.append((images, labels))
+    if out[0][0].shape[1:] != out[1][0].shape[1:]:
+        raise ValueError(f"load_mnist: train images are {out[0][0].shape[1:]} but test images "
+                         f"{out[1][0].shape[1:]}; the four files must come from one data set")
     return out[0], out[1]

@@ -1,12 +1,13 @@
 """Layers: micrograd's Neuron, array layers (Layer, MLP), and the usual extras."""
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 import numpy as np
 
 import autograd as ag
 from autograd import Value
+from nn import checks
 from nn import functional as F
 from nn.containers import ModuleList
 from nn.init import Rng, as_generator, initialize
@@ -39,7 +40,7 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: F.Activation = "relu", init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None, fused: bool = False) -> None:
         super().__init__()
-        self.nin = int(nin)
+        self.nin = checks.positive_int(nin, "nin", "Neuron")
         self.activation = activation
         self.fused = bool(fused)
         self._act = F.get_activation(activation)
@@ -68,6 +69,10 @@ class Neuron(Module):
     def output_size(self, input_size: Optional[int]) -> int:
         return 1
 
+    def config(self) -> Dict[str, Any]:
+        return {"nin": self.nin, "activation": F.activation_name(self._act),
+                "dtype": str(self.dtype)}
+
     def extra_repr(self) -> str:
         fused = ", fused=True" if self.fused else ""
         return f"{self.nin}, activation={F.activation_name(self.activation)!r}{fused}"
@@ -85,7 +90,8 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, activation: F.Activation = "relu", init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None, bias: bool = True) -> None:
         super().__init__()
-        self.nin, self.nout = int(nin), int(nout)
+        self.nin = checks.positive_int(nin, "nin", "Layer")
+        self.nout = checks.positive_int(nout, "nout", "Layer")
         self.activation = activation
         self._act = F.get_activation(activation)
         dt = np.dtype(dtype)
@@ -106,6 +112,10 @@ class Layer(Module):
     def output_size(self, input_size: Optional[int]) -> int:
         return self.nout
 
+    def config(self) -> Dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": F.activation_name(self._act),
+                "bias": self.b is not None, "dtype": str(self.dtype)}
+
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.nout}, activation={F.activation_name(self.activation)!r}"
 
@@ -125,10 +135,15 @@ class MLP(Module):
                  output_activation: F.Activation = None, init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None) -> None:
         super().__init__()
-        if not len(nouts):
+        if not isinstance(nouts, (list, tuple)):
+            raise TypeError(f"MLP: nouts must be a list of layer sizes such as [16, 1], got "
+                            f"{nouts!r} ({checks.type_phrase(nouts)}); for a single layer of "
+                            f"{nouts!r} write MLP({nin!r}, [{nouts!r}])")
+        if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size")
         rng = as_generator(seed)
-        sizes = [int(nin)] + [int(n) for n in nouts]
+        sizes = [checks.positive_int(nin, "nin", "MLP")] + [
+            checks.positive_int(n, f"nouts[{i}]", "MLP") for i, n in enumerate(nouts)]
         last = len(nouts) - 1
         self.layers = ModuleList(
             Layer(sizes[i], sizes[i + 1], activation if i < last else output_activation,
@@ -139,6 +154,13 @@ class MLP(Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def config(self) -> Dict[str, Any]:
+        """The hidden layers' activation is None when there are none (it would not be used)."""
+        used = [layer.config()["activation"] for layer in self.layers]
+        return {"nin": self.layers[0].nin, "nouts": [layer.nout for layer in self.layers],
+                "activation": used[0] if len(used) > 1 else None,
+                "output_activation": used[-1], "dtype": str(self.dtype)}
 
     def extra_repr(self) -> str:
         return f"{self.layers[0].nin}, {[layer.nout for layer in self.layers]}"
@@ -155,6 +177,9 @@ class Activation(Module):
     def forward(self, x: Any) -> Any:
         return self._act(x)
 
+    def config(self) -> Dict[str, Any]:
+        return {"activation": F.activation_name(self._act)}
+
     def extra_repr(self) -> str:
         return repr(F.activation_name(self.activation))
 
@@ -164,10 +189,8 @@ class Dropout(Module):
     the identity in evaluation mode."""
 
     def __init__(self, p: float = 0.5, seed: Rng = None) -> None:
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         super().__init__()
-        self.p = float(p)
+        self.p = checks.finite_float(p, "p", "Dropout", 0.0, 1.0)
         self._rng = as_generator(seed)
 
     def forward(self, x: Any) -> Any:
@@ -193,7 +216,9 @@ class BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  dtype: Any = np.float64) -> None:
         super().__init__()
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
+        self.num_features = checks.positive_int(num_features, "num_features", "BatchNorm")
+        self.eps = checks.finite_float(eps, "eps", "BatchNorm", 0.0, low_open=True)
+        self.momentum = checks.finite_float(momentum, "momentum", "BatchNorm", 0.0, 1.0)
         self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
@@ -233,7 +258,8 @@ class LayerNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, dtype: Any = np.float64) -> None:
         super().__init__()
-        self.num_features, self.eps = int(num_features), float(eps)
+        self.num_features = checks.positive_int(num_features, "num_features", "LayerNorm")
+        self.eps = checks.finite_float(eps, "eps", "LayerNorm", 0.0, low_open=True)
         self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
 
@@ -259,7 +285,9 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25,
                  dtype: Any = np.float64) -> None:
         super().__init__()
-        self.weight = Parameter(np.full(int(num_parameters), init, dtype=dtype))
+        size = checks.positive_int(num_parameters, "num_parameters", "PReLU")
+        self.weight = Parameter(np.full(size, checks.finite_float(init, "init", "PReLU"),
+                                        dtype=dtype))
 
     def forward(self, x: Any) -> Value:
         return F.prelu(as_input(x, self.weight.dtype), self.weight)
@@ -274,9 +302,9 @@ class Maxout(Module):
     def __init__(self, nin: int, nout: int, pieces: int = 2, init: Init = None,
                  dtype: Any = np.float64, seed: Rng = None) -> None:
         super().__init__()
-        self.nin, self.nout, self.pieces = int(nin), int(nout), int(pieces)
-        if self.pieces < 1:
-            raise ValueError(f"Maxout: pieces must be at least 1, got {pieces}")
+        self.nin = checks.positive_int(nin, "nin", "Maxout")
+        self.nout = checks.positive_int(nout, "nout", "Maxout")
+        self.pieces = checks.positive_int(pieces, "pieces", "Maxout")
         dt = np.dtype(dtype)
         self.W = Parameter(initialize(init, "linear", (self.nin, self.nout * self.pieces),
                                       as_generator(seed), dt))
@@ -291,6 +319,10 @@ class Maxout(Module):
 
     def output_size(self, input_size: Optional[int]) -> int:
         return self.nout
+
+    def config(self) -> Dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "pieces": self.pieces,
+                "dtype": str(self.dtype)}
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.nout}, pieces={self.pieces}"

@@ -1,15 +1,17 @@
 """`Module`: registered parameters, buffers and sub-modules, forward hooks, modes and state."""
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 import numpy as np
 
 from autograd import Value
+from nn import checks
 from nn.hooks import RemovableHandle, add_hook
 from nn.parameter import Parameter, ParameterList
-from nn.serialization import load_arrays, save_arrays
+from nn.serialization import Architecture, load_file, save_arrays
 
 ForwardHook = Callable[["Module", tuple, Any], Any]
 ForwardPreHook = Callable[["Module", tuple], Any]
@@ -351,14 +353,19 @@ class Module:
         """Copy `state` into the parameters and buffers, after checking every name and shape.
 
         Nothing changes unless everything matches; otherwise a KeyError (names) or ValueError
-        (shapes) lists the missing, unexpected and mismatched entries. With `strict=False`
-        missing and unexpected names are allowed but shapes must still agree.
+        (shapes, NaN or infinite values) lists the missing, unexpected and mismatched entries.
+        With `strict=False` missing and unexpected names are allowed but shapes must still
+        agree. Only names and shapes are compared, not the architecture a file records (see
+        `load`): this is how weights go into a model built differently.
         """
-        params = dict(self.named_parameters())
-        buffers = self._buffer_slots()
-        shapes = {name: tuple(p.shape) for name, p in params.items()}
+        self._assign_state(self._checked_state(state, strict, "load_state_dict", "the state"))
+
+    def _checked_state(self, state: Mapping[str, Any], strict: bool, caller: str,
+                       source: str) -> Dict[str, np.ndarray]:
+        """`state` as arrays, once every name, shape and value fits this module."""
+        shapes = {name: tuple(p.shape) for name, p in self.named_parameters()}
         shapes.update({name: module._buffers[attr].shape
-                       for name, (module, attr) in buffers.items()})
+                       for name, (module, attr) in self._buffer_slots().items()})
         arrays = {k: np.asarray(v.data if isinstance(v, Value) else v) for k, v in state.items()}
         missing = [k for k in shapes if k not in arrays]
         unexpected = [k for k in arrays if k not in shapes]
@@ -377,28 +384,57 @@ class Module:
             problems.append(f"non-numeric: {', '.join(bad_dtype)}")
         if problems:
             kind = KeyError if (missing or unexpected) and strict else ValueError
-            raise kind(f"load_state_dict: the state does not fit this {type(self).__name__} "
+            raise kind(f"{caller}: {source} does not fit this {type(self).__name__} "
                        f"({'; '.join(problems)})")
-        for name, p in params.items():
+        for name in shapes:
+            if name in arrays:
+                checks.finite_array(arrays[name], f"{name!r} in {source}", caller,
+                                    fix="the weights come from a diverged run; retrain "
+                                        "with a lower learning rate")
+        return arrays
+
+    def _assign_state(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Copy checked arrays into the parameters (keeping their dtype, and Python floats for
+        scalar ones) and buffers."""
+        for name, p in self.named_parameters():
             if name in arrays:
                 p.data = (float(arrays[name]) if type(p.data) is float
                           else np.array(arrays[name], dtype=p.dtype))
                 p.zero_grad()
-        for name, (module, attr) in buffers.items():
+        for name, (module, attr) in self._buffer_slots().items():
             if name in arrays:
                 setattr(module, attr, np.array(arrays[name], dtype=module._buffers[attr].dtype))
 
+    def config(self) -> Optional[Dict[str, Any]]:
+        """The constructor arguments that fix this module's architecture (sizes, activation,
+        dtype; not its weights) as JSON values, or None when the module does not describe
+        itself. `save` records it (or, without one, the type and the sub-modules' records) and
+        `load` compares it. Layers with such arguments override this."""
+        return None
+
     def save(self, path: str) -> None:
         """Write the parameters and persistent buffers to an .npz file atomically (a crash
-        never leaves a half-written file at `path`)."""
-        save_arrays(path, self.state_dict())
+        never leaves a half-written file at `path`), with a JSON record of the architecture
+        (`config()`, else the type and the sub-modules'). The folder must exist; errors name
+        `path`."""
+        save_arrays(path, self.state_dict(), _architecture(self))
 
     def load(self, path: str, strict: bool = True) -> "Module":
         """Load parameters saved by `save`; checks everything before changing anything.
 
-        Pickled objects are refused; a truncated or foreign file raises ValueError naming it.
+        The names and shapes must fit, every value must be finite, and the architecture the
+        file records (sizes, activation, dtype, ...) must be this module's: a file from an
+        MLP with ReLU does not load into one with tanh, and the ValueError names both. Files
+        saved without a record (before records existed) load by names and shapes alone, as
+        does `strict=False`. To put the weights into a different architecture on purpose:
+        `model.load_state_dict(nn.serialization.load_arrays(path))`. Pickled objects are
+        refused; a truncated or foreign file raises ValueError naming it.
         """
-        self.load_state_dict(load_arrays(path), strict=strict)
+        arrays, saved = load_file(path)
+        checked = self._checked_state(arrays, strict, "load", repr(os.fspath(path)))
+        if strict and saved is not None:
+            _check_architecture(saved, _architecture(self), os.fspath(path))
+        self._assign_state(checked)
         return self
 
     # ----- display ------------------------------------------------------------------------
@@ -479,3 +515,49 @@ def _refuse_unregistered(module: Module, name: str, value: Any) -> None:
     raise TypeError(f"{type(module).__name__}.{name}: a plain {kind} of "
                     f"{'modules' if holds_modules else 'parameters'} is not registered, so "
                     f"its parameters would not be trained or saved; use {fix} instead")
+
+
+def _architecture(module: Module) -> Architecture:
+    """What a saved file records about `module`: its type and `config()`, or for a module
+    without a config (containers, your own modules) its type and its sub-modules' records."""
+    record: Architecture = {"type": type(module).__name__}
+    config = module.config()
+    if config is not None:
+        record.update(config)
+        return record
+    children = {name: _architecture(child) for name, child in module.named_children()}
+    if children:
+        record["children"] = children
+    return record
+
+
+def _describe(record: Architecture) -> str:
+    """An architecture record as a constructor-like line: `MLP(nin=2, nouts=[3, 1], ...)`."""
+    fields = [f"{key}={value!r}" for key, value in record.items()
+              if key not in ("type", "children")]
+    fields += [f"{name}={_describe(child)}" for name, child in record.get("children", {}).items()]
+    return f"{record.get('type', '?')}({', '.join(fields)})"
+
+
+def _differences(saved: Any, here: Any, at: str = "") -> List[str]:
+    """Where two records differ: 'activation: 'relu' in the file, 'tanh' here', ..., with the
+    dotted place of a sub-module's field ('layers.1.activation')."""
+    if not (isinstance(saved, dict) and isinstance(here, dict)):
+        return [] if saved == here else [f"{at}: {saved!r} in the file, {here!r} here"]
+    found: List[str] = []
+    for key in list(saved) + [k for k in here if k not in saved]:
+        inside = key == "children" and isinstance(saved.get(key), dict) and isinstance(
+            here.get(key), dict)
+        place = ".".join(filter(None, [at, "" if inside else key]))
+        found += _differences(saved.get(key), here.get(key), place)
+    return found
+
+
+def _check_architecture(saved: Architecture, here: Architecture, path: str) -> None:
+    """Refuse to load a file recorded from another architecture, naming both and the fix."""
+    found = _differences(saved, here)
+    if found:
+        raise ValueError(f"load: {path!r} was saved from {_describe(saved)}, but this model is "
+                         f"{_describe(here)} ({'; '.join(found)}); build the model the file "
+                         "records, or load only the weights with "
+                         "model.load_state_dict(nn.serialization.load_arrays(path))")

@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, List, Tuple
 import numpy as np
 
 from autograd import Value
+from nn import checks
 
 
 def _grad_data(p: Value) -> Any:
@@ -25,17 +26,32 @@ def _set(p: Value, new: Any) -> None:
         p.data[...] = new
 
 
-def _check(name: str, value: float, what: str, low: float = 0.0, high: float = math.inf,
-           closed_high: bool = True) -> float:
-    ok = low <= value <= high if closed_high else low <= value < high
-    if not ok:
-        raise ValueError(f"{name}: {what} must be in [{low}, {high}{']' if closed_high else ')'}, "
-                         f"got {value}")
-    return float(value)
+def _check(name: str, value: Any, what: str, low: float = 0.0, high: float = math.inf,
+           high_open: bool = False) -> float:
+    """A hyper-parameter as a finite float in [low, high] (or [low, high)): NaN, infinities
+    and text are refused (nn.checks.finite_float)."""
+    return checks.finite_float(value, what, name, low, high, high_open=high_open)
+
+
+def _distinct(params: List[Value], name: str) -> None:
+    """Refuse a parameter given twice: each step would update it twice (PyTorch only warns)."""
+    first: Dict[int, int] = {}
+    for i, p in enumerate(params):
+        if id(p) in first:
+            raise ValueError(f"{name}: the optimizer got the same parameter twice (parameters "
+                             f"{first[id(p)]} and {i}), so each step would update it twice; "
+                             "pass each parameter once")
+        first[id(p)] = i
 
 
 class Optimizer:
-    """Base class: holds the parameters, the learning rate `lr` and per-parameter state."""
+    """Base class: holds the parameters, the learning rate `lr` and per-parameter state.
+
+    Hyper-parameters must be finite numbers in their range (a NaN or infinite learning rate
+    is refused, also when a scheduler or your code sets `lr` later), and each parameter must
+    be given once: a duplicate raises ValueError, where PyTorch warns, because it would be
+    updated twice per step.
+    """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         name = type(self).__name__
@@ -50,9 +66,19 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
-        self.lr = _check(name, lr, "lr")
+        _distinct(self.params, name)
+        self.lr = lr
         self.state: Dict[int, Dict[str, Any]] = {}
         self.steps = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate, a finite float >= 0 (checked whenever it is set)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _check(type(self).__name__, value, "lr")
 
     def zero_grad(self) -> None:
         """Forget the gradients of every parameter."""
@@ -165,8 +191,11 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
-        self.betas = (_check(name, betas[0], "betas[0]", 0.0, 1.0, closed_high=False),
-                      _check(name, betas[1], "betas[1]", 0.0, 1.0, closed_high=False))
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise TypeError(f"{name}: betas must be a pair (beta1, beta2) such as (0.9, 0.999), "
+                            f"got {betas!r}")
+        self.betas = (_check(name, betas[0], "betas[0]", 0.0, 1.0, high_open=True),
+                      _check(name, betas[1], "betas[1]", 0.0, 1.0, high_open=True))
         self.eps = _check(name, eps, "eps")
         self.weight_decay = _check(name, weight_decay, "weight_decay")
         self.amsgrad = bool(amsgrad)
@@ -212,7 +241,7 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     (5.0, array([0.6, 0.8]))
     """
     params = [p for p in params if p.grad is not None]
-    if max_norm < 0:
+    if not max_norm >= 0:
         raise ValueError(f"clip_grad_norm: max_norm must be non-negative, got {max_norm}")
     grads = [np.asarray(_grad_data(p), dtype=np.float64) for p in params]
     total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
@@ -252,9 +281,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
-        if step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size}")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.step_size = checks.positive_int(step_size, "step_size", "StepLR")
+        self.gamma = _check("StepLR", gamma, "gamma")
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -265,7 +293,7 @@ class ExponentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         super().__init__(optimizer)
-        self.gamma = float(gamma)
+        self.gamma = _check("ExponentialLR", gamma, "gamma")
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** epoch
@@ -277,9 +305,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         super().__init__(optimizer)
-        if T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive integer, got {T_max}")
-        self.T_max, self.eta_min = int(T_max), float(eta_min)
+        self.T_max = checks.positive_int(T_max, "T_max", "CosineAnnealingLR")
+        self.eta_min = _check("CosineAnnealingLR", eta_min, "eta_min")
 
     def lr_at(self, epoch: int) -> float:
         return self.eta_min + (self.base_lr - self.eta_min) * (

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Text
 import numpy as np
 
 from autograd import Value, no_grad
+from nn import checks
 from nn.callbacks import Callback, History, check_monitors
 from nn.data import batches
 from nn.init import as_generator
@@ -40,8 +41,8 @@ class _Progress:
         if not self.on:
             return
         shown = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-        line = (f"Epoch {epoch + 1}/{self.epochs} - {self.n_batches} batches - {seconds:.2f}s "
-                f"- {shown}")
+        batches = f"{self.n_batches} batch{'' if self.n_batches == 1 else 'es'}"
+        line = f"Epoch {epoch + 1}/{self.epochs} - {batches} - {seconds:.2f}s - {shown}"
         self.stream.write(("\r" + line + "\x1b[K\n") if self.live else line + "\n")
         self.stream.flush()
 
@@ -94,21 +95,24 @@ def _meets_column(y: np.ndarray, out_shape: Tuple[int, ...]) -> bool:
     return y.ndim == 1 and len(out_shape) == 2 and out_shape[1] == 1
 
 
-def _check_finite(a: np.ndarray, what: str) -> None:
-    """Refuse non-numeric data, and NaN or infinite entries before training: one of them makes
-    every later loss and gradient NaN, far from its cause."""
-    if a.dtype.kind not in "biufc":
-        raise TypeError(f"fit: {what} must hold numbers, got an array of dtype {a.dtype}")
-    if a.dtype.kind not in "fc":
-        return
-    bad = ~np.isfinite(a)
-    if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f"row {first[0]}" + (f", column {first[1]}" if len(first) > 1 else "")
-        if len(first) > 2:
-            where += f" (index {first})"
-        raise ValueError(f"fit: {what} contains {int(bad.sum())} NaN or infinite value(s), the "
-                         f"first at {where}; drop or impute them before training")
+def _probe(model: Module, X: np.ndarray) -> np.ndarray:
+    """The model's evaluation-mode output for the first row of `X`, without a graph. When the
+    model refuses that row, the error is the one it gives for the whole of `X`, so that it names
+    the user's shape rather than the probe's."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            try:
+                return np.asarray(model(_inputs(X[:1], model.dtype)).data)
+            except (ValueError, TypeError) as probe_error:
+                try:
+                    model(_inputs(X, model.dtype))
+                except (ValueError, TypeError) as error:
+                    raise error from None
+                raise probe_error
+    finally:
+        model.train(was_training)
 
 
 def _check_targets(model: Module, loss_fn: Any, metrics: List[Tuple[str, MetricFn]],
@@ -117,13 +121,7 @@ def _check_targets(model: Module, loss_fn: Any, metrics: List[Tuple[str, MetricF
     evaluation-mode output repeated for each row), so a bad label anywhere in the data fails
     before any parameter changes, not in the middle of an epoch. Returns whether the targets
     meet a single output column."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            one = np.asarray(model(_inputs(X[:1], model.dtype)).data)
-    finally:
-        model.train(was_training)
+    one = _probe(model, X)
     rows = np.broadcast_to(one, (len(y),) + one.shape[1:])
     column = _meets_column(y, rows.shape)
     with no_grad():
@@ -143,18 +141,18 @@ class _Plan:
     batch_size: int
     column: bool
     metrics: List[Tuple[str, MetricFn]]
+    terminate_on_nan: bool
 
 
 def _plan(model: Module, X: Any, y: Any, loss_fn: Any, epochs: int, batch_size: Optional[int],
           validation_data: Optional[Tuple[Any, Any]], validation_split: float,
-          metrics: Sequence[Metric], callbacks: List[Any], train_step: Any) -> _Plan:
+          metrics: Sequence[Metric], callbacks: List[Any], train_step: Any,
+          terminate_on_nan: bool) -> _Plan:
     """Every check of `fit`'s arguments and data, all before any parameter changes."""
-    if epochs < 0:
-        raise ValueError(f"fit: epochs must be non-negative, got {epochs}")
-    if batch_size is not None and int(batch_size) < 1:
-        raise ValueError(f"fit: batch_size must be at least 1, got {batch_size}")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
+    checks.non_negative_int(epochs, "epochs", "fit")
+    batch_size = checks.optional_positive_int(batch_size, "batch_size", "fit")
+    validation_split = checks.finite_float(validation_split, "validation_split", "fit", 0.0, 1.0,
+                                           high_open=True)
     if not callable(train_step):
         raise TypeError(f"fit: train_step must be a function (model, xb, yb, loss_fn, "
                         f"optimizer) -> (loss, outputs), got {type(train_step).__name__}")
@@ -164,13 +162,13 @@ def _plan(model: Module, X: Any, y: Any, loss_fn: Any, epochs: int, batch_size: 
         raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}")
     if len(X) == 0:
         raise ValueError("fit: X and y are empty; there is nothing to train on")
-    _check_finite(X, "X")
-    _check_finite(y, "y")
+    checks.finite_array(X, "X", "fit")
+    checks.finite_array(y, "y", "fit")
     validation = None
     if validation_data is not None:
         validation = (np.asarray(validation_data[0]), np.asarray(validation_data[1]))
-        _check_finite(validation[0], "validation X")
-        _check_finite(validation[1], "validation y")
+        checks.finite_array(validation[0], "validation X", "fit")
+        checks.finite_array(validation[1], "validation y", "fit")
     column = _check_targets(model, loss_fn, named, X, y)
     if validation is not None:
         _check_targets(model, loss_fn, named, *validation)
@@ -184,8 +182,8 @@ def _plan(model: Module, X: Any, y: Any, loss_fn: Any, epochs: int, batch_size: 
     if validation is not None:
         keys += [f"val_{k}" for k in keys]
     check_monitors(callbacks, keys)
-    size = len(X) if batch_size is None else int(batch_size)
-    return _Plan(X, y, validation, size, column, named)
+    size = len(X) if batch_size is None else batch_size
+    return _Plan(X, y, validation, size, column, named, bool(terminate_on_nan))
 
 
 def _step_result(result: Any) -> Tuple[float, np.ndarray]:
@@ -202,17 +200,22 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
         validation_split: float = 0.0, shuffle: bool = True, seed: Any = None,
         metrics: Sequence[Metric] = ("accuracy",), callbacks: Iterable[Callback] = (),
         verbose: Any = True, stream: Optional[TextIO] = None,
-        train_step: TrainStep = train_step) -> History:
+        train_step: TrainStep = train_step, terminate_on_nan: bool = True) -> History:
     """Train `model` on `(X, y)` with mini-batches and return the `History` of the run.
 
     `loss` is a callable `(outputs, targets) -> Value` or a loss name; `batch_size=None`
     uses the whole set. Targets of shape `(N,)` are given to the loss as `(N, 1)` when the
     model has a single output column. `validation_split` holds out the last fraction of the
     data (before shuffling). Every argument and every target is checked before the first
-    step. Each batch goes through `train_step` (see `nn.train_step` to write your own). The
-    display writes one line per epoch (updated in place on a terminal) to `stream` (stdout by
-    default); `verbose=False` silences it. The History returned is the first one in
-    `callbacks`, else a new one.
+    step: sizes and counts must be ints (nothing is rounded), the data finite (NaN or
+    infinite entries are refused, as by `evaluate`, `predict`, `load` and the plots), and a
+    shape error names the shape of `X`. Each batch goes through `train_step` (see
+    `nn.train_step` to write your own). With `terminate_on_nan` (the default, Keras's
+    TerminateOnNaN) a NaN or infinite batch loss stops training with a FloatingPointError
+    naming the epoch and batch; the History keeps the finished epochs, and the parameters are
+    those of the step that diverged. The display writes one line per epoch (updated in place
+    on a terminal) to `stream` (stdout by default); `verbose=False` silences it. The History
+    returned is the first one in `callbacks`, else a new one.
 
     >>> import nn
     >>> X, y = nn.data.make_xor(4, seed=0)
@@ -225,7 +228,7 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
     loss_fn = get_loss(loss)
     callbacks = list(callbacks)
     plan = _plan(model, X, y, loss_fn, epochs, batch_size, validation_data, validation_split,
-                 metrics, callbacks, train_step)
+                 metrics, callbacks, train_step, terminate_on_nan)
     history = next((cb for cb in callbacks if isinstance(cb, History)), None)
     if history is None:
         history = History()
@@ -262,6 +265,8 @@ def _train_epoch(model: Module, plan: _Plan, loss_fn: Any, optimizer: Any, step:
         batch_loss, out = _step_result(step(model, _inputs(xb, model.dtype),
                                             _loss_targets(yb, model.dtype, plan.column),
                                             loss_fn, optimizer))
+        if plan.terminate_on_nan and not math.isfinite(batch_loss):
+            raise FloatingPointError(_diverged(batch_loss, epoch, done, progress, optimizer))
         total += batch_loss * len(xb)
         count += len(xb)
         outputs.append(out)
@@ -274,19 +279,30 @@ def _train_epoch(model: Module, plan: _Plan, loss_fn: Any, optimizer: Any, step:
     return logs
 
 
+def _diverged(loss: float, epoch: int, batch: int, progress: _Progress, optimizer: Any) -> str:
+    """The message of a run stopped by a NaN or infinite loss: where (1-based, as the progress
+    lines count) and what to do."""
+    lr = getattr(optimizer, "lr", None)
+    rate = f" (it is {lr:g})" if isinstance(lr, float) else ""
+    return (f"fit: the loss became {loss} at epoch {epoch + 1}/{progress.epochs}, batch "
+            f"{batch}/{progress.n_batches}, so training stopped; lower the learning rate{rate}")
+
+
 def evaluate(model: Module, X: Any, y: Any, loss: Any,
              metrics: Sequence[Metric] = ("accuracy",), batch_size: Optional[int] = None
              ) -> Dict[str, float]:
     """Loss and metrics of `model` on `(X, y)` in evaluation mode, without recording a graph.
 
-    Returns a dict such as `{'loss': 0.12, 'accuracy': 0.97}`.
+    Returns a dict such as `{'loss': 0.12, 'accuracy': 0.97}`. `batch_size` is a positive int,
+    or None for all of `X` at once; NaN or infinite entries in `X` or `y` are refused.
     """
     loss_fn = get_loss(loss)
     named = [get_metric(m, loss_fn) for m in metrics]
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}")
-    pred = predict(model, X, batch_size)
+    checks.finite_array(y, "y", "evaluate")
+    pred = _predict(model, X, batch_size, "evaluate")
     with no_grad():
         targets = _loss_targets(y, model.dtype, _meets_column(y, pred.shape))
         value = loss_fn(Value(pred, requires_grad=False), targets)
@@ -297,13 +313,22 @@ def evaluate(model: Module, X: Any, y: Any, loss: Any,
 
 
 def predict(model: Module, X: Any, batch_size: Optional[int] = None) -> np.ndarray:
-    """The model's outputs for `X` as a numpy array (evaluation mode, no graph)."""
+    """The model's outputs for `X` as a numpy array (evaluation mode, no graph), computed
+    `batch_size` rows at a time (a positive int; None: all at once). NaN or infinite entries
+    in `X` are refused."""
+    return _predict(model, X, batch_size, "predict")
+
+
+def _predict(model: Module, X: Any, batch_size: Optional[int], caller: str) -> np.ndarray:
+    """`predict`, with errors in the name of `caller`."""
+    size = checks.optional_positive_int(batch_size, "batch_size", caller)
     X = np.asarray(X)
+    checks.finite_array(X, "X", caller)
+    size = len(X) if size is None else size
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            size = len(X) if batch_size is None else int(batch_size)
             parts = [np.asarray(model(_inputs(X[i:i + size], model.dtype)).data)
                      for i in range(0, len(X), max(size, 1))]
     finally:

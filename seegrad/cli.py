@@ -9,6 +9,7 @@ import argparse
 import sys
 from typing import Any, Callable, NoReturn, Optional, Sequence
 
+from nn import checks
 from nn.functional import ACTIVATIONS
 from seegrad.job import (DATASETS, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LR, LOSS_CHOICES,
                          OPTIMIZERS, TOY_EPOCHS, TOY_HIDDEN, JobError, run)
@@ -21,26 +22,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _positive(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
-    """An argparse type: `kind(text)` that must be > 0."""
+def _number(parse: Callable[[str], Any], check: Callable[[Any, str, str], Any],
+            what: str) -> Callable[[str], Any]:
+    """An argparse type: the text read by `parse` (int or float), then held to the library's
+    rule `check` (from nn.checks, the one the constructors and `fit` use); a failure reads
+    'expected <what>, got <text>'."""
 
-    def parse(text: str) -> Any:
+    def convert(text: str) -> Any:
         try:
-            value = kind(text)
-        except ValueError:
+            return check(parse(text), what, "seegrad")
+        except (TypeError, ValueError):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
 
-    return parse
+    return convert
 
 
-def _non_negative_int(text: str) -> int:
-    """An argparse type for the number of epochs (0 evaluates a loaded model)."""
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return int(text)
+def _finite_positive(value: float, name: str, caller: str) -> float:
+    """The learning rate's rule: finite and > 0."""
+    return checks.finite_float(value, name, caller, 0.0, low_open=True)
 
 
 def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
@@ -61,9 +60,11 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
                    help="folder with the four MNIST IDX files (train-images-idx3-ubyte, "
                         "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
                         "t10k-labels-idx1-ubyte; .gz or not); only for --dataset mnist")
-    p.add_argument("--hidden", nargs="+", type=_positive(int, "a positive layer size"),
-                   metavar="N", help="hidden layer sizes, e.g. --hidden 64 32 (default: 64 32 "
-                                     "for digits, 128 64 for mnist, 64 64 for spirals, else 16 16)")
+    size = "(a whole number >= 1)"
+    p.add_argument("--hidden", nargs="+", metavar="N",
+                   type=_number(int, checks.positive_int, f"a positive layer size {size}"),
+                   help="hidden layer sizes, e.g. --hidden 64 32 (default: 64 32 for digits, "
+                        "128 64 for mnist, 64 64 for spirals, else 16 16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", metavar="NAME",
                    help="activation of the hidden layers: " + ", ".join(sorted(ACTIVATIONS))
                         + " (default: relu)")
@@ -74,15 +75,18 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     p.add_argument("--optimizer", "--optimiser", dest="optimizer", choices=sorted(OPTIMIZERS),
                    default="adam", metavar="NAME",
                    help="optimiser: " + ", ".join(sorted(OPTIMIZERS)) + " (default: adam)")
-    p.add_argument("--lr", type=_positive(float, "a positive learning rate"),
+    p.add_argument("--lr", type=_number(float, _finite_positive,
+                                        "a positive learning rate (a finite number > 0)"),
                    help="learning rate (default: " + ", ".join(
                        f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
-    p.add_argument("--epochs", type=_non_negative_int,
+    p.add_argument("--epochs", type=_number(int, checks.non_negative_int, "a whole number >= 0"),
                    help="passes over the training data; 0 only evaluates, e.g. with --load "
                         "(default: 20 for digits, 5 for mnist, 300 for spirals, else 100)")
-    p.add_argument("--batch-size", type=_positive(int, "a positive batch size"), default=32,
+    p.add_argument("--batch-size", default=32,
+                   type=_number(int, checks.positive_int, f"a positive batch size {size}"),
                    help="samples per gradient step (default: 32)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=_number(int, checks.non_negative_int, "a whole number >= 0"),
+                   default=0,
                    help="seed of the data split, initial weights and shuffling (default: 0)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float64",
                    help="floating-point type of the model and data (default: float64)")
@@ -91,9 +95,11 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     p.add_argument("--no-graphs", action="store_true",
                    help="skip the Graphviz drawings (neuron graph, MLP step, backprop frames); "
                         "the matplotlib plots are still written")
-    p.add_argument("--save", metavar="MODEL.npz", help="save the trained model to this file")
+    p.add_argument("--save", metavar="MODEL.npz",
+                   help="save the trained model to this file (in a folder that exists)")
     p.add_argument("--load", metavar="MODEL.npz",
-                   help="start from a model saved by --save (same dataset and --hidden)")
+                   help="start from a model saved by --save (same dataset, --hidden, "
+                        "--activation and --dtype; another architecture is refused)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no per-epoch progress lines")
     return p

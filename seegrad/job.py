@@ -38,6 +38,7 @@ LOSS_CHOICES = MULTICLASS_LOSSES + BINARY_LOSSES
 
 NEURON_INPUTS = 3          # pixels of one digit fed to the drawn neuron: small enough to read
 MLP_STEP_BATCH = 8         # samples in the drawn MLP step
+MLP_STEP_RANKDIR = "TB"    # its chain of wide records down the page: legible at natural size
 GRID_SAMPLES = 12          # test digits in the predictions picture
 VALIDATION_SPLIT = 0.1     # of the training part, for the validation curves
 INTERRUPTED = 130          # the shell's exit status for a run stopped by Ctrl-C
@@ -72,8 +73,11 @@ def load_data(name: str, data_dir: Optional[str], seed: int) -> Data:
     if name == "mnist":
         try:
             (Xtr, ytr), (Xte, yte) = nn.data.load_mnist(data_dir)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ValueError) as exc:
             raise JobError(str(exc)) from None
+        if max(ytr.max(initial=0), yte.max(initial=0)) > 9:
+            raise JobError(f"--data-dir {data_dir}: the labels must be digits 0..9, got up to "
+                           f"{max(ytr.max(), yte.max())} (a damaged or foreign label file?)")
         return Data(name, Xtr.reshape(len(Xtr), -1) / 255.0, ytr.astype(np.int64),
                     Xte.reshape(len(Xte), -1) / 255.0, yte.astype(np.int64), 10, (28, 28))
     if name == "digits":
@@ -132,13 +136,16 @@ def train(model: nn.MLP, data: Data, args: argparse.Namespace) -> Tuple[nn.Histo
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), lr=args.lr)
     targets = targets_for(args.loss, data.y_train, data.n_classes, model.dtype)
     try:
-        nn.fit(model, data.X_train, targets, args.loss, optimizer, epochs=args.epochs,
-               batch_size=args.batch_size, validation_split=VALIDATION_SPLIT, seed=args.seed,
-               callbacks=[history], verbose=not args.quiet)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # fit stops at NaN
+            nn.fit(model, data.X_train, targets, args.loss, optimizer, epochs=args.epochs,
+                   batch_size=args.batch_size, validation_split=VALIDATION_SPLIT,
+                   seed=args.seed, callbacks=[history], verbose=not args.quiet)
     except KeyboardInterrupt:
         print(f"\ninterrupted: training stopped after {len(history.epoch)} complete "
               "epoch(s)", flush=True)
         return history, True
+    except FloatingPointError as exc:
+        raise JobError(str(exc)) from None
     return history, False
 
 
@@ -182,7 +189,7 @@ def draw_graphs(model: nn.MLP, data: Data, args: argparse.Namespace, out: Path) 
     path = visualize.render(neuron_out, out / "neuron.png", model=neuron)
     written.append((path, "backprop graph of one tanh neuron on one test sample"))
     loss = mlp_step(model, data, args)
-    path = visualize.render(loss, out / "mlp_step.svg", model=model)
+    path = visualize.render(loss, out / "mlp_step.svg", model=model, rankdir=MLP_STEP_RANKDIR)
     model.zero_grad()
     written.append((path, f"one MLP step on {MLP_STEP_BATCH} test samples, coloured by "
                           "gradient health (hover for details)"))
@@ -238,12 +245,39 @@ def write_history(history: nn.History, interrupted: bool, path: Path) -> Path:
 
 
 # ----- the job --------------------------------------------------------------------------------
+def plural(count: int, noun: str) -> str:
+    """'1 epoch', '2 epochs'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def describe(args: argparse.Namespace, data: Data, model: nn.MLP) -> str:
-    """One line saying what will be trained."""
+    """One line saying what will be trained, and on which part of the data."""
     sizes = "-".join(str(s) for s in [data.n_features] + [layer.nout for layer in model.layers])
-    return (f"MLP {sizes} ({args.activation}) on {data.name}: {len(data.X_train)} train / "
-            f"{len(data.X_test)} test samples; {args.loss}, {args.optimizer} lr={args.lr:g}, "
-            f"{args.epochs} epochs of batch {args.batch_size}, {args.dtype}")
+    held_out = int(round(len(data.X_train) * VALIDATION_SPLIT))     # fit's validation_split
+    return (f"MLP {sizes} ({args.activation}) on {data.name}: {len(data.X_train)} train "
+            f"samples ({held_out} of them held out for validation) / {len(data.X_test)} test; "
+            f"{args.loss}, {args.optimizer} lr={args.lr:g}, {plural(args.epochs, 'epoch')} of "
+            f"batch {args.batch_size}, {args.dtype}")
+
+
+def prepare_paths(args: argparse.Namespace) -> Path:
+    """The output folder, created, and the --save file's folder, checked: an unusable path
+    stops the job before the data is read or a step is trained."""
+    out = Path(args.out).resolve()
+    if out.exists() and not out.is_dir():
+        raise JobError(f"--out {args.out}: it is a file, not a folder; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JobError(f"--out {args.out}: cannot create the folder ({exc.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise JobError(f"--out {args.out}: the folder is not writable; give another")
+    if args.save:
+        try:
+            nn.serialization.check_writable(args.save, "--save")
+        except OSError as exc:
+            raise JobError(str(exc)) from None
+    return out
 
 
 def report(written: Written, out: Path) -> None:
@@ -256,7 +290,7 @@ def report(written: Written, out: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train, evaluate and draw as the options say; returns the exit status."""
     start = time.perf_counter()
-    out = Path(args.out).resolve()
+    out = prepare_paths(args)
     data = load_data(args.dataset, args.data_dir, args.seed)
     model = build_model(args, data)
     print(describe(args, data, model), flush=True)
@@ -265,8 +299,10 @@ def run(args: argparse.Namespace) -> int:
     written: Written = [(write_history(history, interrupted, out / "history.json"),
                          "the numbers per epoch")]
     if args.save:
-        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
-        model.save(args.save)
+        try:
+            model.save(args.save)
+        except OSError as exc:
+            raise JobError(str(exc)) from None
         print(f"model saved to {args.save}")
     if interrupted:
         written += _attempt("the training curves", lambda: plot_curves(history, out))

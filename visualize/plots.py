@@ -1,5 +1,6 @@
 """Training curves, 2-D decision boundaries, predicted images and gradient flow with
-matplotlib (the optional `plot` extra)."""
+matplotlib (the optional `plot` extra). NaN or infinite numbers are refused, as by `nn.fit`:
+a picture would silently leave them out."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import numpy as np
 
 from autograd.grad_mode import no_grad
 from autograd.value import Value
+from nn.checks import finite_array
 from nn.metrics import scores_to_classes
 
 
@@ -55,6 +57,10 @@ def _series(history: Any) -> Dict[str, List[float]]:
     series = {str(k): [float(x) for x in v] for k, v in data.items() if len(v)}
     if not series:
         raise ValueError("plot_history: the history is empty; train for at least one epoch")
+    for key, values in series.items():
+        finite_array(np.array(values), f"{key!r} (by epoch)", "plot_history",
+                     fix="the run diverged (fit stops there unless terminate_on_nan=False); "
+                         "plot the epochs before it")
     return series
 
 
@@ -100,11 +106,13 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathL
     >>> plot_decision_boundary(model, X, y, 'boundary.png')   # doctest: +SKIP
     PosixPath('boundary.png')
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y).reshape(-1)
+    X, y = np.asarray(X), np.asarray(y).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
         raise ValueError(f"plot_decision_boundary: X must have shape (n, 2) and y shape (n,); "
                          f"got {X.shape} and {y.shape}")
+    finite_array(X, "X", "plot_decision_boundary")
+    finite_array(y, "y", "plot_decision_boundary")
+    X = X.astype(np.float64)
     fig = _figure("plot_decision_boundary", figsize=(5, 4.5))
     pad = 0.1 * np.ptp(X, axis=0) + 1e-9
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
@@ -143,6 +151,8 @@ def plot_predictions(images: Any, predicted: Any, labels: Any, path: Union[str, 
         raise ValueError(f"plot_predictions: expected images (n, height, width) with n "
                          f"predicted and n true labels; got shapes {images.shape}, "
                          f"{predicted.shape} and {labels.shape}")
+    for what, array in (("images", images), ("predicted", predicted), ("labels", labels)):
+        finite_array(array, what, "plot_predictions")
     count = min(count, len(images))
     if count < 1:
         raise ValueError("plot_predictions: there are no images to show")
@@ -186,6 +196,10 @@ def _layer_series(source: Any) -> Dict[str, List[float]]:
     if not series:
         raise ValueError("plot_gradient_flow: nothing to plot; record at least one gradient "
                          "report (train for an epoch with nn.GradientMonitor())")
+    for layer, values in series.items():
+        finite_array(np.array(values), f"the gradient norms of {layer!r}", "plot_gradient_flow",
+                     fix="its gradients were NaN or infinite (nn.gradient_report gives the "
+                         "verdict 'nan' and names the parameter)")
     return series
 
 
