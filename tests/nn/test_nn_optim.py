@@ -82,7 +82,7 @@ def test_sgd_closed_form_step():
 def test_rejects_empty_params_and_negative_lr(cls):
     with pytest.raises(ValueError, match="empty parameter list"):
         cls([], lr=0.1)
-    with pytest.raises(ValueError, match="lr must be in"):
+    with pytest.raises(ValueError, match="lr must be a finite number >= 0"):
         cls([Value(1.0)], lr=-0.1)
 
 
