@@ -26,7 +26,7 @@ from autograd.grad_mode import ANOMALY, current_mode, enable_grad, no_grad
 from autograd.op import NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
 from autograd.value import (MANY_INPUTS, ONE_INPUT, RELEASED, Value, grad_like, inputs_of,
-                            raise_released)
+                            latest_write, raise_released, written_after)
 
 creation_order = operator.attrgetter("_order")
 
@@ -110,6 +110,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     waiting: List[tuple] = []                   # (-order, node) of the pending, newest first
     lone: Optional[Value] = root                # a pending node kept off the heap (see below)
     anomaly = current_mode() & ANOMALY
+    latest = latest_write()                     # nodes recorded after it need no check
     while lone is not None or waiting:
         if lone is not None:
             node, lone = lone, None
@@ -127,6 +128,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             if only is not None:
                 continue                        # a wanted input itself (see _on_paths)
             raise_released()
+        if node._order < latest:
+            _check_unchanged(node)
         # The inputs (constants raw, see value.ONE_INPUT) and what the VJPs read of them.
         if b is ONE_INPUT:
             parents = (a,)
@@ -190,6 +193,22 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 heappush(waiting, (-p._order, p))
         if release:
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
+
+
+def _check_unchanged(node: Value) -> None:
+    """Raise if `node`'s data or an input's changed in place after `node` was recorded: its
+    VJPs would compute the gradient at data the forward pass never used."""
+    for i, v in enumerate((node, *inputs_of(node))):
+        if isinstance(v, Value) and written_after(v, node._order):
+            what = f"the output of op '{node.op}'" if i == 0 else (
+                f"input {i - 1} of op '{node.op}'")
+            named = f" ('{v.name}')" if v.name else ""
+            raise RuntimeError(
+                f"backward: {what}{named}, a Value of shape {v.shape} {v.dtype}, was changed "
+                "in place (an optimiser step, load_state_dict or a .data assignment) after the "
+                "graph was recorded, so its gradient would be computed at data the forward "
+                "pass never used. Run the forward pass again after the change (a training "
+                "step is zero_grad, forward, backward, then optimizer.step())")
 
 
 # ----- what users call --------------------------------------------------------------------

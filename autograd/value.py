@@ -7,7 +7,8 @@ This file defines what a Value holds and nothing else: its operators and methods
 from __future__ import annotations
 
 import itertools
-from typing import Any, Optional, Union
+import weakref
+from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -61,6 +62,39 @@ def raise_released() -> None:
                        "backward(retain_graph=False): its ops and inputs are gone, so it cannot "
                        "be differentiated, walked or drawn again; pass retain_graph=True to that "
                        "backward() to keep it")
+
+
+# In-place writes. A write stamps the Value with the creation order at that moment (and
+# counts it); a node recorded before a write to one of its inputs, or to itself, would
+# backpropagate through data it never saw, so the engine refuses it (PyTorch's version
+# counters). The stamps live beside the Values, keyed by id and dropped with their Value, so
+# nodes pay nothing for them; `latest_write` lets the engine skip the check for graphs
+# recorded after every write (a training loop's, always).
+_writes: Dict[int, Tuple[Any, int, int]] = {}       # id -> (weak ref, stamp, count)
+_latest = [0]
+
+
+def note_write(v: "Value") -> None:
+    """Record that `v`'s data changed in place (see Value.bump_version)."""
+    key, stamp = id(v), next_order()
+    entry = _writes.get(key)
+    if entry is None or entry[0]() is not v:
+        ref = weakref.ref(v, lambda _, key=key: _writes.pop(key, None))
+        _writes[key] = (ref, stamp, 1)
+    else:
+        _writes[key] = (entry[0], stamp, entry[2] + 1)
+    _latest[0] = stamp
+
+
+def latest_write() -> int:
+    """The stamp of the most recent in-place write (0: none yet)."""
+    return _latest[0]
+
+
+def written_after(v: "Value", order: int) -> bool:
+    """Whether `v`'s data changed in place after the node with creation order `order`."""
+    entry = _writes.get(id(v))
+    return entry is not None and entry[1] > order and entry[0]() is v
 
 
 def as_data(x: Any) -> Data:
@@ -124,7 +158,25 @@ class Value:
 
     @data.setter
     def data(self, new: Any) -> None:
+        """Replace the data, converted as the constructor converts it (integers become
+        floats). Graphs recorded before will refuse to backpropagate through this value."""
         self._data = as_data(new)
+        note_write(self)
+
+    @property
+    def version(self) -> int:
+        """How many times this value's data was changed in place: by assigning `.data`, by an
+        optimiser step, by `load_state_dict`, or by `bump_version()` (PyTorch's `_version`)."""
+        entry = _writes.get(id(self))
+        return entry[2] if entry is not None and entry[0]() is self else 0
+
+    def bump_version(self) -> None:
+        """Declare that this value's data was changed in place (`v.data[...] = ...`): graphs
+        recorded before will refuse to backpropagate through it, since their gradients would
+        be computed at data they never saw. Our own in-place writers (optimisers,
+        `load_state_dict`) call it; writing into `.data[...]` by hand without it is the
+        escape hatch, as in PyTorch."""
+        note_write(self)
 
     @property
     def grad(self) -> Any:

@@ -24,6 +24,7 @@ def _set(p: Value, new: Any) -> None:
         p.data = float(new)
     else:
         p.data[...] = new
+        p.bump_version()                # graphs recorded before the step refuse backward
 
 
 def _check(name: str, value: Any, what: str, low: float = 0.0, high: float = math.inf,
