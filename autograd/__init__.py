@@ -13,6 +13,7 @@ from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concaten
                           min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
                           sub, sum, sum_to, tanh, transpose, where)
 from autograd.engine import backward
+from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd.functional import grad, value_and_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.gradcheck import OpFinding, check_ops

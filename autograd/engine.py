@@ -75,6 +75,8 @@ def add(a: Any, b: Any) -> Any:
 def fit(g: Any, p: Value) -> Any:
     """Sum a gradient back to the shape of input `p` (undo broadcasting) and give it p's type
     and dtype. The one place where broadcasting is undone."""
+    if g is None:
+        raise TypeError("a VJP returned None instead of a gradient")
     data = p.data
     if type(data) is float:
         if type(g) is float:
@@ -149,6 +151,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 shares = joint(g, ans, *args, **attrs) if attrs else joint(g, ans, *args)
             except NUMERIC_ERRORS as exc:
                 shares = retry_in_float64(joint, (g, ans, *args), attrs, exc)
+            if not hasattr(shares, "__len__") or len(shares) != len(parents):
+                raise _wrong_vjp(node, 0, shares, None)
         vjps = op.vjps
         for i, p in enumerate(parents):
             if not (isinstance(p, Value) and p.requires_grad) or (only is not None and
@@ -173,7 +177,10 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             else:
                 if type(share) is not np.ndarray or type(pd) is not np.ndarray or (
                         share.shape != pd.shape or share.dtype != pd.dtype):
-                    share = fit(share, p)
+                    try:
+                        share = fit(share, p)
+                    except (TypeError, ValueError) as exc:
+                        raise _wrong_vjp(node, i, share, exc) from None
                 earlier = pending.get(p)
                 if earlier is not None:
                     pending[p] = add(earlier, share)
@@ -193,6 +200,21 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 heappush(waiting, (-p._order, p))
         if release:
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
+
+
+def _wrong_vjp(node: Value, i: int, share: Any, exc: Optional[Exception]) -> Exception:
+    """The error for a VJP whose result cannot be the gradient of input `i` of `node`."""
+    p = inputs_of(node)[i]
+    if exc is None:
+        got = (f"{len(share)} gradients" if hasattr(share, "__len__") else
+               f"a {type(share).__name__}")
+        return TypeError(f"backward: the joint VJP of op '{node.op}' returned {got}; it must "
+                         f"return one gradient per input ({len(inputs_of(node))})")
+    got = "None" if share is None else f"shape {np.shape(share)}"
+    return (TypeError if share is None else ValueError)(
+        f"backward: the VJP of op '{node.op}' for input {i} returned {got}, but input {i} has "
+        f"shape {np.shape(p.data)}: a VJP returns the input's gradient, of the input's shape "
+        f"or one the input broadcasts to ({exc})")
 
 
 def _check_unchanged(node: Value) -> None:

@@ -49,8 +49,22 @@ class Op:
         self.vjps = vjps
         self.joint_vjp = joint_vjp
         self.describe_error = describe_error
+        _by_name.setdefault(name, self)     # the first op of a name is the one pickles find
+
+    def __reduce__(self) -> tuple:
+        """Pickle by name, not by functions (lambdas do not pickle): unpickling finds the op
+        of that name defined in the loading process."""
+        if _by_name.get(self.name) is not self:
+            raise TypeError(f"op '{self.name}' cannot be pickled: an earlier op has the same "
+                            "name, so its name does not identify it; give it a unique name")
+        return (named_op, (self.name,))
 
     def __call__(self, *args: Any, **attrs: Any) -> Any:
+        if self.joint_vjp is None and len(args) != len(self.vjps):
+            raise TypeError(f"op '{self.name}' has {len(self.vjps)} VJP"
+                            f"{'s' if len(self.vjps) != 1 else ''} but was called with "
+                            f"{len(args)} input{'s' if len(args) != 1 else ''}: give one VJP "
+                            "per input (or one joint_vjp for all of them)")
         return apply(self, args, attrs or None)
 
     def vjp(self, argnum: int, g: Any, ans: Any, *args: Any, **attrs: Any) -> Any:
@@ -66,6 +80,18 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+_by_name: dict = {}
+
+
+def named_op(name: str) -> "Op":
+    """The op called `name` (how pickled graphs find their ops)."""
+    try:
+        return _by_name[name]
+    except KeyError:
+        raise LookupError(f"no op named '{name}' is defined in this process; import the "
+                          "module that defines it before unpickling") from None
 
 
 def normalize(out: Any) -> Any:
@@ -118,6 +144,9 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     t = type(out)
     if t is not float and (t is not np.ndarray or not out.ndim):
         out = normalize(out)
+        if type(out) is np.ndarray and boxed and _promotes(args, raws):
+            out = normalize(op.forward(*[np.float64(r) if type(r) is np.ndarray else r
+                                         for r in raws], **(attrs or {})))
     if not boxed:
         return out
     v = _new(Value)
@@ -133,6 +162,15 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     if mode & ANOMALY:
         check_forward(op, raws, out, v)
     return v
+
+
+def _promotes(args: tuple, raws: list) -> bool:
+    """Whether a 0-d result of lower precision must be float64: PyTorch's rule, where a float64
+    scalar Value (a Python float inside) meets only other scalars (0-d float32 Values or numpy
+    scalars), the result is float64. numpy would give float32, since it reads a Python float
+    as weak; with an array of any shape in the op, the array's dtype wins, as in PyTorch."""
+    return (all(np.ndim(r) == 0 for r in raws)
+            and any(isinstance(a, Value) and type(a._data) is float for a in args))
 
 
 def _forward_error(op: Op, raws: list, attrs: Optional[dict], exc: Exception) -> Exception:

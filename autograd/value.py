@@ -1,8 +1,9 @@
 """`Value`: a Python float or a numpy array that records the operations applied to it.
 
 This file defines what a Value holds and nothing else: its operators and methods (`+`, `exp`,
-`sum`, ...) are attached next to the ops they run, in `autograd/ops/`, and `backward()` in
-`autograd/engine.py`, so this class stays readable on its own.
+`sum`, ...) are attached next to the ops they run, in `autograd/ops/`, `backward()` in
+`autograd/engine.py`, and copying and pickling in `autograd/copying.py`, so this class stays
+readable on its own.
 """
 from __future__ import annotations
 
@@ -142,14 +143,6 @@ class Value:
     def __init__(self, data: Any, requires_grad: bool = True, name: Optional[str] = None) -> None:
         init_node(self, as_data(data), bool(requires_grad), name, None, None, None, None)
 
-    def __setstate__(self, state: Any) -> None:
-        """A copied or unpickled Value is a new node: it gets a fresh creation order, so every
-        node stays newer than its inputs and no two share an order (the engine relies on it).
-        Its inputs are restored first (copy and pickle build them before it), so they are older."""
-        for key, item in (state[1] if isinstance(state, tuple) else state).items():
-            object.__setattr__(self, key, item)
-        self._order = next_order()
-
     # ----- data and gradient --------------------------------------------------------------
     @property
     def data(self) -> Data:
@@ -259,6 +252,21 @@ class Value:
     def __float__(self) -> float:
         return self.item()
 
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __round__(self, ndigits: Optional[int] = None) -> Any:
+        return round(self.item(), ndigits)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{v:.3f}"` formats a one-element value's number; an empty spec is `str(v)`."""
+        if not spec:
+            return str(self)
+        if self.size != 1:
+            raise TypeError(f"format: a format spec ({spec!r}) needs a one-element Value, this "
+                            f"one has shape {self.shape}; format v.data instead")
+        return format(self.item(), spec)
+
     def __bool__(self) -> bool:
         return bool(self._data)
 
@@ -360,9 +368,6 @@ class Constant(Value):
 
     def __init__(self, data: Data) -> None:
         self._data = data
-
-    def __reduce__(self) -> tuple:
-        return (Constant, (self._data,))  # copies and pickles rebuild it from its data alone
 
 
 def _short(x: Any) -> str:

@@ -135,22 +135,32 @@ def broadcast_to(x: Any, shape: Any) -> Any:
 def sum_to(g: Any, shape: tuple) -> Any:
     """Sum `g` over the axes broadcasting added to reach its shape from `shape` (the leading
     axes, then the size-1 axes), so the result has `shape`: the adjoint of broadcasting. The
-    engine applies it to every gradient whose shape differs from its input's. A `g` with fewer
-    dimensions than `shape` (a VJP that returned a reduced gradient) is broadcast up instead."""
+    engine applies it to every gradient whose shape differs from its input's. A `g` whose shape
+    broadcasts to `shape` instead (a VJP that left broadcasting to the engine, such as a sum's
+    returning the upstream scalar) is broadcast up. Any other shape is a wrong gradient."""
     gshape = shape_of(g)
     if gshape == shape:
         return g
-    if len(gshape) < len(shape):
-        return broadcast_to(g, shape)
     lead = len(gshape) - len(shape)
+    if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, gshape[lead:])):
+        if _broadcasts(gshape, shape):
+            return broadcast_to(g, shape)
+        raise ValueError(f"a gradient of shape {gshape} does not fit a value of shape {shape} "
+                         "(it must have that shape, a shape it broadcasts to, or one that "
+                         "broadcasts to it)")
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and gshape[lead + i] != 1)
     if type(g) is np.ndarray:           # an ordinary backward pass: numpy directly
         out = np.add.reduce(g, axes)    # (ndarray.sum adds a Python layer on top of this)
-        return out if out.shape == shape else out.reshape(shape)
+        return out if out.shape == shape else out.reshape(shape)    # size-1 axes back
     out = _sum_op(g, axis=axes, keepdims=False) if axes else g
     return out if shape_of(out) == shape else reshape(out, shape)
 
+
+def _broadcasts(small: tuple, big: tuple) -> bool:
+    """Whether numpy broadcasts shape `small` to shape `big`."""
+    return len(small) <= len(big) and all(
+        m == 1 or m == n for m, n in zip(small[::-1], big[::-1]))
 
 
 # ----- Value's methods for this family (see autograd/value.py) -----------------------------

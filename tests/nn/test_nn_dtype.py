@@ -27,7 +27,10 @@ def test_a_float32_mlp_trains_in_float32():
 def test_a_float32_neuron_keeps_float32_on_its_scalar_graph():
     n = nn.Neuron(3, activation="tanh", dtype=np.float32, seed=0)
     assert {p.dtype for p in n.parameters()} == {np.dtype(np.float32)}
-    out = n([Value(1.0), Value(-2.0), Value(0.5)])
+    inputs = [Value(np.float32(v), requires_grad=False) for v in (1.0, -2.0, 0.5)]
+    assert n([1.0, -2.0, 0.5]).dtype == np.float32             # Python floats are weak
+    assert n([Value(1.0), Value(-2.0), Value(0.5)]).dtype == np.float64   # float64 scalars win
+    out = n(inputs)
     assert out.dtype == np.float32
     out.backward()
     assert all(np.asarray(p.grad).dtype == np.float32 for p in n.parameters())
