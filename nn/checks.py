@@ -40,8 +40,10 @@ def _refuse_type(value: Any, name: str, caller: str, rule: str, wanted: str) -> 
                      f"{_type_fix(value, wanted)}")
 
 
-def _integer(value: Any, name: str, caller: str, minimum: int) -> int:
-    rule = "a positive integer" if minimum == 1 else "a non-negative integer"
+def int_at_least(value: Any, name: str, caller: str, minimum: int) -> int:
+    """`value` as an int >= `minimum`: refuses floats, bools, text and smaller ints."""
+    rule = {0: "a non-negative integer", 1: "a positive integer"}.get(
+        minimum, f"an integer >= {minimum}")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise _refuse_type(value, name, caller, rule, "int")
     if value < minimum:
@@ -57,12 +59,13 @@ def positive_int(value: Any, name: str, caller: str) -> int:
     ...
     ValueError: fit: batch_size must be a positive integer, got 0
     """
-    return _integer(value, name, caller, 1)
+    return int_at_least(value, name, caller, 1)
 
 
 def non_negative_int(value: Any, name: str, caller: str) -> int:
     """`value` as an int >= 0 (a number of epochs, a seed)."""
-    return _integer(value, name, caller, 0)
+    return int_at_least(value, name, caller, 0)
+
 
 def optional_positive_int(value: Optional[Any], name: str, caller: str) -> Optional[int]:
     """None (meaning 'all of it', as `batch_size=None`) or a positive int."""

@@ -9,7 +9,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Value
-from nn.functional import _softplus, log_softmax
+from nn.functional import log_softmax, softplus
 from nn.lookup import by_name
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -124,7 +124,7 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str =
     _same_shape(logits, targets, "binary_cross_entropy_with_logits")
     _check_binary_targets(targets, "binary_cross_entropy_with_logits")
     t = _as_target(targets, logits)
-    return _reduce(_softplus(logits) - t * logits, reduction, "binary_cross_entropy_with_logits")
+    return _reduce(softplus(logits) - t * logits, reduction, "binary_cross_entropy_with_logits")
 
 
 def _check_binary_targets(targets: Any, name: str) -> None:

@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 import zipfile
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -50,34 +50,41 @@ def check_writable(path: Any, caller: str) -> None:
                               "writable; choose another")
 
 
-def save_arrays(path: Any, arrays: Mapping[str, np.ndarray],
-                architecture: Optional[Architecture] = None) -> None:
-    """Write named arrays (and the JSON `architecture` record, if given) to an .npz file
-    atomically (temporary file, then rename), so a crash never leaves a half-written file at
-    `path`. The file gets the permissions of any new file (0o666 minus the umask), not
-    mkstemp's private 0o600. Errors name `path`, not the temporary file."""
+def write_atomically(path: Any, write: Callable[[BinaryIO], None], caller: str) -> None:
+    """Write a file through `write(f)` atomically: into a temporary file beside `path`, then
+    renamed over it, so a crash never leaves a half-written file at `path`. The file gets the
+    permissions of any new file (0o666 minus the umask), not mkstemp's private 0o600. Errors
+    name `path`, not the temporary file. Used for every file the project writes."""
     path = os.fspath(path)
-    check_writable(path, "save")
-    entries = dict(arrays)
-    if architecture is not None:
-        entries[ARCHITECTURE] = np.array(json.dumps(architecture))
     folder = os.path.dirname(os.path.abspath(path))
     umask = os.umask(0)
     os.umask(umask)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-",
+                                   suffix=os.path.splitext(path)[1])
         os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **entries)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        raise type(exc)(f"save: could not write {path!r}: {exc.strerror or exc}") from None
+        raise type(exc)(f"{caller}: could not write {path!r}: {exc.strerror or exc}") from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def save_arrays(path: Any, arrays: Mapping[str, np.ndarray],
+                architecture: Optional[Architecture] = None) -> None:
+    """Write named arrays (and the JSON `architecture` record, if given) to an .npz file,
+    atomically (see write_atomically)."""
+    check_writable(path, "save")
+    entries = dict(arrays)
+    if architecture is not None:
+        entries[ARCHITECTURE] = np.array(json.dumps(architecture))
+    write_atomically(path, lambda f: np.savez(f, **entries), "save")
 
 
 def load_file(path: Any) -> Tuple[Dict[str, np.ndarray], Optional[Architecture]]:

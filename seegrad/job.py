@@ -16,6 +16,7 @@ import numpy as np
 import nn
 import visualize
 from autograd import Value
+from nn.serialization import write_atomically
 
 DATASETS = ("digits", "moons", "circles", "spirals", "xor", "mnist")
 TOY_SAMPLES = 400
@@ -235,12 +236,8 @@ def write_history(history: nn.History, interrupted: bool, path: Path) -> Path:
     record = {"epochs": [e + 1 for e in history.epoch], "interrupted": interrupted,
               **history.history}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    text = (json.dumps(record, indent=1) + "\n").encode("utf-8")
+    write_atomically(path, lambda f: f.write(text), "history")
     return path
 
 

@@ -8,8 +8,9 @@ from typing import Any, List, Union
 
 from autograd.engine import backward_steps
 from autograd.value import Value
-from visualize.dot import Options, Step, body_lines
+from visualize.dot import body_lines
 from visualize.format import escape_string, numbers
+from visualize.options import Options, Step
 from visualize.render import run_dot
 from visualize.trace import trace
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from autograd.health import check_learning_rate
+from nn.checks import int_at_least
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -31,10 +32,9 @@ class Options:
         if self.color not in (None, "grad"):
             raise ValueError(f"draw_dot: color must be 'grad' (gradient health) or None "
                              f"(plain), got {self.color!r}")
-        if self.max_nodes < 10 or self.max_elems < 0 or self.precision < 0:
-            raise ValueError("draw_dot: max_nodes must be at least 10, max_elems and precision "
-                             f"at least 0; got {self.max_nodes}, {self.max_elems}, "
-                             f"{self.precision}")
+        int_at_least(self.max_nodes, "max_nodes", "draw_dot", 10)
+        int_at_least(self.max_elems, "max_elems", "draw_dot", 0)
+        int_at_least(self.precision, "precision", "draw_dot", 0)
         check_learning_rate(self.lr, "draw_dot")
 
 

@@ -14,6 +14,7 @@ from autograd.grad_mode import no_grad
 from autograd.value import Value
 from nn.checks import finite_array
 from nn.metrics import scores_to_classes
+from nn.serialization import write_atomically
 
 
 def _figure(caller: str, **kwargs: Any) -> Any:
@@ -27,17 +28,11 @@ def _figure(caller: str, **kwargs: Any) -> Any:
 
 
 def _save(fig: Any, path: Union[str, os.PathLike], dpi: int = 120) -> Path:
-    """Write the figure atomically (a temporary file beside `path`, then a rename), in the
-    format the extension names."""
+    """Write the figure atomically, in the format the extension names."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            fig.savefig(f, format=path.suffix[1:] or None, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomically(path, lambda f: fig.savefig(f, format=path.suffix[1:] or None, dpi=dpi,
+                                                 bbox_inches="tight"), "plot")
     return path
 
 

@@ -31,7 +31,7 @@ def test_a_vjp_returning_none_names_the_op_and_input():
 def test_a_vjp_returning_a_gradient_that_does_not_fit_names_the_shapes(wrong):
     op = Op("scale", lambda x: 2.0 * x, lambda g, ans, x: wrong)
     x = Value(np.ones((2, 3)) if wrong.size == 6 else np.ones(3))
-    with pytest.raises(ValueError, match=f"VJP of op 'scale' for input 0 returned shape "
+    with pytest.raises(ValueError, match="VJP of op 'scale' for input 0 returned shape "
                                          + re.escape(str(wrong.shape))):
         op(x).sum().backward()
 

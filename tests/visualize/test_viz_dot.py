@@ -121,6 +121,15 @@ def test_bad_options_are_refused(bad):
         dot_source(neuron(), **bad)
 
 
+@pytest.mark.parametrize("bad", [{"max_nodes": None}, {"max_nodes": 20.5},
+                                 {"max_elems": "3"}, {"precision": 2.0}])
+def test_options_of_the_wrong_type_are_refused_with_the_fix(bad):
+    (name, value), = bad.items()
+    with pytest.raises(TypeError, match=rf"draw_dot: {name} must be an? .*integer.*got "
+                                        rf"{re.escape(repr(value))}"):
+        dot_source(neuron(), **bad)
+
+
 def test_draw_dot_returns_a_digraph_of_the_same_source_in_the_format_asked_for():
     graphviz = pytest.importorskip("graphviz")
     o = neuron()
