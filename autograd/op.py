@@ -169,8 +169,10 @@ def _promotes(args: tuple, raws: list) -> bool:
     scalar Value (a Python float inside) meets only other scalars (0-d float32 Values or numpy
     scalars), the result is float64. numpy would give float32, since it reads a Python float
     as weak; with an array of any shape in the op, the array's dtype wins, as in PyTorch."""
-    return (all(np.ndim(r) == 0 for r in raws)
-            and any(isinstance(a, Value) and type(a._data) is float for a in args))
+    for r in raws:
+        if type(r) is np.ndarray and r.ndim:
+            return False                # an array in the op: its dtype stands
+    return any(isinstance(a, Value) and type(a._data) is float for a in args)
 
 
 def _forward_error(op: Op, raws: list, attrs: Optional[dict], exc: Exception) -> Exception:

@@ -153,7 +153,8 @@ class Value:
     def data(self, new: Any) -> None:
         """Replace the data, converted as the constructor converts it (integers become
         floats). Graphs recorded before will refuse to backpropagate through this value."""
-        self._data = as_data(new)
+        if new is not self._data:       # `v.data -= x` hands back the array it changed
+            self._data = as_data(new)
         note_write(self)
 
     @property

@@ -2,6 +2,7 @@
 other load on the machine (wall-clock numbers here move by 10-20%, and more in slow spells).
 
     .venv/bin/python -m benchmarks.instructions        # needs valgrind (apt-get install valgrind)
+    .venv/bin/python -m benchmarks.instructions --base main    # before/after, both sides
 
 Two measurements, each run at two lengths with the cyclic garbage collector off, dividing the
 difference in instructions by the difference in length, so interpreter start-up and imports
@@ -13,12 +14,15 @@ cancel out:
 """
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
 import subprocess
 import sys
+from typing import Dict, List, Optional
 
+from benchmarks import compare
 from benchmarks.deep import ROOT
 
 _CHAIN = """
@@ -44,43 +48,68 @@ for _ in range(int(sys.argv[1])):
 """
 
 
-def _instructions(script: str, *args: str) -> int:
+# BLAS threads spin while they wait for work, and callgrind counts their instructions too: with
+# them the same run varied by 10-20%; with one thread it gives the same count every time.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _instructions(script: str, *args: str, root: str = ROOT) -> int:
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
          os.path.realpath(sys.executable), "-c", script, *args],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-        env={**os.environ, "PYTHONHASHSEED": "0"}).stderr
+        capture_output=True, text=True, check=True, cwd=root,
+        env={**os.environ, "PYTHONHASHSEED": "0", **ONE_THREAD}).stderr
     return int(re.search(r"Collected : (\d+)", out).group(1))
 
 
-def _per_repeat(script: str, arg: str, short: int, long: int) -> float:
+def _per_repeat(script: str, arg: str, short: int, long: int, root: str = ROOT) -> float:
     """Instructions per repetition of `script`'s loop: run at two lengths, so start-up and
-    imports cancel out."""
-    return ((_instructions(script, str(long), arg) - _instructions(script, str(short), arg))
-            / (long - short))
+    imports cancel out (a first run compiles the tree's .pyc files, so neither count does)."""
+    _instructions("import autograd, nn", root=root)
+    return ((_instructions(script, str(long), arg, root=root)
+             - _instructions(script, str(short), arg, root=root)) / (long - short))
 
 
-def per_op(mode: str, short: int = 10_000, long: int = 20_000) -> float:
+def per_op(mode: str, short: int = 10_000, long: int = 20_000, root: str = ROOT) -> float:
     """Instructions per op of the chain: forward only, or forward and backward."""
-    return _per_repeat(_CHAIN, mode, short, long)
+    return _per_repeat(_CHAIN, mode, short, long, root)
 
 
-def per_step(peer: str, short: int = 50, long: int = 250) -> float:
+def per_step(peer: str, short: int = 50, long: int = 250, root: str = ROOT) -> float:
     """Instructions per workload-2 float32 training step of `peer` ('ours' or 'numpy')."""
-    return _per_repeat(_MLP_STEPS, peer, short, long)
+    return _per_repeat(_MLP_STEPS, peer, short, long, root)
 
 
-def main() -> int:
+def counts(root: str = ROOT) -> Dict[str, float]:
+    """Every count, for the engine in `root`."""
+    forward, both = per_op("forward", root=root), per_op("backward", root=root)
+    return {"forward": forward, "backward": both - forward, "forward+backward": both,
+            "workload 2 step": per_step("ours", root=root)}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", metavar="REV", help="also count the engine at git revision "
+                        "REV and show head / base (a load-proof before and after)")
+    args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is missing: apt-get install valgrind (or brew install valgrind)")
         return 1
-    forward = per_op("forward")
-    both = per_op("backward")
-    print(f"scalar chain, instructions per op: forward {forward:,.0f}, "
-          f"backward {both - forward:,.0f}, forward+backward {both:,.0f}")
-    ours, floor = per_step("ours"), per_step("numpy")
-    print(f"workload 2 float32, instructions per step: ours {ours:,.0f}, numpy floor "
-          f"{floor:,.0f} ({ours / floor:.2f}x)")
+    if args.base:
+        with compare.sides(compare.resolve(args.base)) as roots:
+            base, head = counts(roots["base"]), counts(roots["head"])
+        print(f"instructions, base {args.base} -> this working tree")
+        for key in base:
+            print(f"  {key:<18} {base[key]:>12,.0f} -> {head[key]:>12,.0f}  "
+                  f"({head[key] / base[key]:.3f}x)")
+        return 0
+    found = counts()
+    print(f"scalar chain, instructions per op: forward {found['forward']:,.0f}, "
+          f"backward {found['backward']:,.0f}, forward+backward {found['forward+backward']:,.0f}")
+    floor = per_step("numpy")
+    print(f"workload 2 float32, instructions per step: ours {found['workload 2 step']:,.0f}, "
+          f"numpy floor {floor:,.0f} ({found['workload 2 step'] / floor:.2f}x)")
     return 0
 
 

@@ -142,19 +142,24 @@ def sum_to(g: Any, shape: tuple) -> Any:
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
-    if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, gshape[lead:])):
-        if _broadcasts(gshape, shape):
-            return broadcast_to(g, shape)
-        raise ValueError(f"a gradient of shape {gshape} does not fit a value of shape {shape} "
-                         "(it must have that shape, a shape it broadcasts to, or one that "
-                         "broadcasts to it)")
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and gshape[lead + i] != 1)
-    if type(g) is np.ndarray:           # an ordinary backward pass: numpy directly
-        out = np.add.reduce(g, axes)    # (ndarray.sum adds a Python layer on top of this)
-        return out if out.shape == shape else out.reshape(shape)    # size-1 axes back
-    out = _sum_op(g, axis=axes, keepdims=False) if axes else g
-    return out if shape_of(out) == shape else reshape(out, shape)
+    if lead >= 0:
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                          if n == 1 and gshape[lead + i] != 1)
+        if type(g) is np.ndarray:       # an ordinary backward pass: numpy directly
+            out = np.add.reduce(g, axes)    # (ndarray.sum adds a Python layer on top of this)
+            kept = out.shape
+        else:
+            out = _sum_op(g, axis=axes, keepdims=False) if axes else g
+            kept = shape_of(out)
+        if kept == shape:
+            return out
+        if kept == tuple(n for i, n in enumerate(shape) if lead + i not in axes):
+            return reshape(out, shape)  # the summed size-1 axes back
+    if _broadcasts(gshape, shape):
+        return broadcast_to(g, shape)
+    raise ValueError(f"a gradient of shape {gshape} does not fit a value of shape {shape} (it "
+                     "must have that shape, a shape it broadcasts to, or one that broadcasts "
+                     "to it)")
 
 
 def _broadcasts(small: tuple, big: tuple) -> bool:
