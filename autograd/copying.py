@@ -2,10 +2,11 @@
 
 `copy.deepcopy` and `pickle` copy a node's inputs before the node itself. Done naively that is
 one level of recursion per link of the graph, and a chain of a few thousand ops exceeds
-Python's recursion limit. So a Value first lists every node below it, oldest first, and has
-those copied or pickled in that order, each referring only to nodes already done: the depth no
-longer matters. A copy is a new node with a fresh creation order (see Value.__setstate__), so
-inputs stay older than their users. Ops pickle by name (see Op.__reduce__).
+Python's recursion limit. So a Value first lists every Value it leads to (its inputs, theirs,
+and gradients that are Values, as after `backward(create_graph=True)`), oldest first, and has
+them all copied or pickled in that order, each referring only to Values already done: the depth
+no longer matters, and the copies are created in the originals' order, so each gets a creation
+order above its inputs' (the engine relies on it). Ops pickle by name (see Op.__reduce__).
 """
 from __future__ import annotations
 
@@ -16,20 +17,21 @@ from typing import Any, Dict, List
 
 from autograd.value import MANY_INPUTS, RELEASED, Constant, Value, next_order
 
-_SLOTS = ("_data", "_grad", "requires_grad", "name", "_op", "_a", "_b", "_attrs", "_order")
-_flattening = threading.local()     # ids of nodes a pickle in this thread is writing in order
+_SLOTS = tuple(slot for slot in Value.__slots__ if slot != "__weakref__")
+_pickling = threading.local()       # ids of Values a pickle in this thread writes in order
 
 
-def below(root: Value) -> List[Value]:
-    """Every Value `root`'s op used, directly or not (constants included), oldest first."""
-    seen, stack, found = {id(root)}, [root], []
+def graph_of(root: Value) -> List[Value]:
+    """`root` and every Value it leads to through inputs and Value gradients, oldest first
+    (constants, which are rebuilt from their data alone, left out)."""
+    seen, stack, found = {id(root)}, [root], [root]
     while stack:
         node = stack.pop()
-        if node._op is None or node._op is RELEASED:
-            continue
-        inputs = node._a if node._b is MANY_INPUTS else (node._a, node._b)
-        for p in inputs:
-            if isinstance(p, Value) and id(p) not in seen:
+        linked = [node._grad]
+        if node._op is not None and node._op is not RELEASED:
+            linked += node._a if node._b is MANY_INPUTS else (node._a, node._b)
+        for p in linked:
+            if isinstance(p, Value) and type(p) is not Constant and id(p) not in seen:
                 seen.add(id(p))
                 found.append(p)
                 stack.append(p)
@@ -37,67 +39,78 @@ def below(root: Value) -> List[Value]:
 
 
 def _state(v: Value) -> tuple:
-    return (None, {slot: getattr(v, slot) for slot in _SLOTS})
+    """What a copy needs: the slots, and the attributes of a subclass with a __dict__."""
+    return getattr(v, "__dict__", None), {slot: getattr(v, slot) for slot in _SLOTS}
 
 
-def _setstate(v: Value, state: Any) -> None:
-    """A copied or unpickled Value is a new node: it gets a fresh creation order, so every
-    node stays newer than its inputs and no two share an order (the engine relies on it).
-    Its inputs are restored first (see the module docstring), so they are older."""
-    for key, item in (state[1] if isinstance(state, tuple) else state).items():
+def _setstate(v: Value, state: tuple) -> None:
+    """A copied or unpickled Value is a new node: it gets a fresh creation order. Copies are
+    made oldest first (see the module docstring), so every node stays newer than its inputs."""
+    attributes, slots = state
+    for key, item in slots.items():
         object.__setattr__(v, key, item)
+    if attributes:
+        v.__dict__.update(attributes)
     v._order = next_order()
 
 
 def _copy(self: Value) -> Value:
     """A shallow copy: a new node with the same data, gradient and inputs."""
+    if type(self) is Constant:
+        return Constant(self._data)
     twin = object.__new__(type(self))
     _setstate(twin, _state(self))
     return twin
 
 
 def _deepcopy(self: Value, memo: Dict[int, Any]) -> Value:
-    for node in below(self) + [self]:
-        if id(node) in memo:
-            continue
-        if type(node) is Constant:
-            memo[id(node)] = Constant(copy.deepcopy(node._data, memo))
-            continue
-        twin = object.__new__(type(node))
-        memo[id(node)] = twin
-        _setstate(twin, copy.deepcopy(_state(node), memo))
+    if type(self) is Constant:
+        return Constant(copy.deepcopy(self._data, memo))
+    nodes = [v for v in graph_of(self) if id(v) not in memo]
+    for v in nodes:                     # every twin exists before any state is copied, so
+        memo[id(v)] = object.__new__(type(v))      # copying a state never recurses into them
+    for v in nodes:                     # oldest first: creation orders as in the original
+        _setstate(memo[id(v)], copy.deepcopy(_state(v), memo))
     return memo[id(self)]
 
 
 def _reduce_ex(self: Value, protocol: int) -> tuple:
     if type(self) is Constant:
-        return (Constant, (self._data,))     # rebuilt from its data alone
-    pending = _flattening.__dict__.setdefault("ids", set())
-    if id(self) in pending:                  # listed by a node above: its inputs are done
+        return (Constant, (self._data,))
+    pending = _pickling.__dict__.setdefault("ids", set())
+    if id(self) in pending:             # listed by a Value above: what it uses is done
         pending.discard(id(self))
-        return (copyreg.__newobj__, (type(self),), _state(self))
-    nodes = [v for v in below(self) if type(v) is not Constant]
-    pending.update(id(v) for v in nodes)
-    # The nodes below are pickled first, in order; then this node; then a marker whose only
-    # job is to forget the ids listed here (a node pickled elsewhere first is never reduced
-    # again here, and must not be taken for one of ours by a later pickle).
-    return (_rebuild, (nodes, type(self), _state(self), _Forget([id(v) for v in nodes])))
+        attributes, slots = _state(self)
+        if isinstance(slots["_grad"], Value):
+            slots["_grad"] = None       # a newer Value: linked once all are loaded (_pick)
+        return (copyreg.__newobj__, (type(self),), (attributes, slots))
+    nodes = graph_of(self)              # self included, in its place: pickled in that order,
+    pending.update(id(v) for v in nodes)    # each through the branch above
+    position = {id(v): i for i, v in enumerate(nodes)}
+    grads = [(i, position[id(v._grad)]) for i, v in enumerate(nodes)
+             if isinstance(v._grad, Value)]
+    # The marker after the nodes forgets their ids, should one of them have been pickled
+    # earlier in this pickle (then it is not reduced again, and its id would stay behind). A
+    # pickle that fails part-way leaves ids behind; those Values then pickle link by link in
+    # this thread, which is right but limited by the recursion limit.
+    return (_pick, (nodes, position[id(self)], grads, _Forget([id(v) for v in nodes])))
 
 
-def _rebuild(nodes: list, cls: type, state: Any, forgotten: Any) -> Value:
-    v = object.__new__(cls)
-    _setstate(v, state)
-    return v
+def _pick(nodes: list, index: int, grads: list, forgotten: Any) -> Value:
+    """The unpickled graph's Value at `index`, once Value gradients are linked again."""
+    for node, grad in grads:
+        nodes[node]._grad = nodes[grad]
+    return nodes[index]
 
 
 class _Forget:
-    """Pickled after a flattened graph: clears its ids from this thread's pending set."""
+    """Pickled after a graph's Values: clears their ids from this thread's pending set."""
 
     def __init__(self, ids: List[int]) -> None:
         self.ids = ids
 
     def __reduce__(self) -> tuple:
-        _flattening.__dict__.setdefault("ids", set()).difference_update(self.ids)
+        _pickling.__dict__.setdefault("ids", set()).difference_update(self.ids)
         return (int, ())
 
 

@@ -25,8 +25,8 @@ from autograd.anomaly import check_backward
 from autograd.grad_mode import ANOMALY, current_mode, enable_grad, no_grad
 from autograd.op import NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
-from autograd.value import (MANY_INPUTS, ONE_INPUT, RELEASED, Value, grad_like, inputs_of,
-                            latest_write, raise_released, written_after)
+from autograd.value import (MANY_INPUTS, ONE_INPUT, RELEASED, Constant, Value, grad_like,
+                            inputs_of, latest_write, raise_released, written_after)
 
 creation_order = operator.attrgetter("_order")
 
@@ -38,12 +38,13 @@ def backward_reference(root: Value, gradient: Any = None) -> None:
     grads = {root: _seed(root, gradient, "backward_reference")}
     for node in sorted(_graph(root), key=creation_order, reverse=True):   # users first
         g = grads.pop(node)
-        node._grad = g if node._grad is None else add(node._grad, g)
+        node._grad = g if node._grad is None else accumulate(node._grad, g)
         args = [p.data for p in node.parents]
         for i, parent in enumerate(node.parents):
             if parent.requires_grad:
-                share = fit(node._op.vjp(i, g, node.data, *args, **node.attrs), parent)
-                grads[parent] = add(grads[parent], share) if parent in grads else share
+                share = node._op.vjp(i, g, node.data, *args, **node.attrs)
+                share = fit_share(node, i, share)
+                grads[parent] = accumulate(grads[parent], share) if parent in grads else share
 
 
 def _graph(root: Value, oldest_target: Optional[int] = None) -> List[Value]:
@@ -63,7 +64,7 @@ def _graph(root: Value, oldest_target: Optional[int] = None) -> List[Value]:
     return list(seen)
 
 
-def add(a: Any, b: Any) -> Any:
+def accumulate(a: Any, b: Any) -> Any:
     """a + b, out of place; a sum of 0-d float32 arrays stays a 0-d array (numpy would
     return a numpy scalar)."""
     total = a + b
@@ -75,8 +76,6 @@ def add(a: Any, b: Any) -> Any:
 def fit(g: Any, p: Value) -> Any:
     """Sum a gradient back to the shape of input `p` (undo broadcasting) and give it p's type
     and dtype. The one place where broadcasting is undone."""
-    if g is None:
-        raise TypeError("a VJP returned None instead of a gradient")
     data = p.data
     if type(data) is float:
         if type(g) is float:
@@ -123,7 +122,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
         if visit is not None:
             visit(node, g)
         elif retain_grads or op is None:
-            node._grad = g if node._grad is None else add(node._grad, g)
+            node._grad = g if node._grad is None else accumulate(node._grad, g)
         if op is None:                          # a leaf
             continue
         if op is RELEASED:
@@ -135,14 +134,16 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
         # The inputs (constants raw, see value.ONE_INPUT) and what the VJPs read of them.
         if b is ONE_INPUT:
             parents = (a,)
-            args = parents if create_graph else (a._data,)
+            args = (a._data,)
         elif b is MANY_INPUTS:
             parents = a
-            args = a if create_graph else [p._data if isinstance(p, Value) else p for p in a]
+            args = [p._data if isinstance(p, Value) else p for p in a]
         else:
             parents = (a, b)
-            args = parents if create_graph else (a._data if isinstance(a, Value) else a,
-                                                 b._data if isinstance(b, Value) else b)
+            args = (a._data if isinstance(a, Value) else a, b._data if isinstance(b, Value) else b)
+        if create_graph:                        # the VJPs run on the inputs themselves, recorded
+            args = [p if isinstance(p, Value) and type(p) is not Constant else d
+                    for p, d in zip(parents, args)]
         ans = node if create_graph else node._data
         attrs = node._attrs
         joint = op.joint_vjp
@@ -151,8 +152,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 shares = joint(g, ans, *args, **attrs) if attrs else joint(g, ans, *args)
             except NUMERIC_ERRORS as exc:
                 shares = retry_in_float64(joint, (g, ans, *args), attrs, exc)
-            if not hasattr(shares, "__len__") or len(shares) != len(parents):
-                raise _wrong_vjp(node, 0, shares, None)
+            if not isinstance(shares, (list, tuple)) or len(shares) != len(parents):
+                raise _wrong_joint_vjp(node, shares)
         vjps = op.vjps
         for i, p in enumerate(parents):
             if not (isinstance(p, Value) and p.requires_grad) or (only is not None and
@@ -177,13 +178,10 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             else:
                 if type(share) is not np.ndarray or type(pd) is not np.ndarray or (
                         share.shape != pd.shape or share.dtype != pd.dtype):
-                    try:
-                        share = fit(share, p)
-                    except (TypeError, ValueError) as exc:
-                        raise _wrong_vjp(node, i, share, exc) from None
+                    share = fit_share(node, i, share)
                 earlier = pending.get(p)
                 if earlier is not None:
-                    pending[p] = add(earlier, share)
+                    pending[p] = accumulate(earlier, share)
                     continue
                 if p._op is None and type(share) is np.ndarray and (share is g or
                                                                     share.base is not None):
@@ -202,19 +200,29 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
 
 
-def _wrong_vjp(node: Value, i: int, share: Any, exc: Optional[Exception]) -> Exception:
-    """The error for a VJP whose result cannot be the gradient of input `i` of `node`."""
+def fit_share(node: Value, i: int, share: Any) -> Any:
+    """`fit` the gradient that input `i` of `node` receives, or raise naming the op, the input
+    and what its VJP returned instead of a gradient."""
     p = inputs_of(node)[i]
-    if exc is None:
-        got = (f"{len(share)} gradients" if hasattr(share, "__len__") else
-               f"a {type(share).__name__}")
-        return TypeError(f"backward: the joint VJP of op '{node.op}' returned {got}; it must "
-                         f"return one gradient per input ({len(inputs_of(node))})")
-    got = "None" if share is None else f"shape {np.shape(share)}"
-    return (TypeError if share is None else ValueError)(
-        f"backward: the VJP of op '{node.op}' for input {i} returned {got}, but input {i} has "
-        f"shape {np.shape(p.data)}: a VJP returns the input's gradient, of the input's shape "
-        f"or one the input broadcasts to ({exc})")
+    shape = np.shape(p.data if isinstance(p, Value) else p)
+    if not isinstance(share, (float, int, np.ndarray, np.generic, Value)):
+        got = "None" if share is None else f"a {type(share).__name__}"
+        raise TypeError(f"backward: the VJP of op '{node.op}' for input {i} returned {got}, "
+                        f"not a gradient (a number or an array of shape {shape})")
+    try:
+        return fit(share, p)
+    except ValueError as exc:
+        raise ValueError(f"backward: the VJP of op '{node.op}' for input {i} returned shape "
+                         f"{np.shape(share.data if isinstance(share, Value) else share)}, but "
+                         f"input {i} has shape {shape}: a VJP returns the input's gradient, of "
+                         f"the input's shape or one the input broadcasts to ({exc})") from None
+
+
+def _wrong_joint_vjp(node: Value, shares: Any) -> TypeError:
+    got = (f"{len(shares)} gradients" if isinstance(shares, (list, tuple))
+           else f"a {type(shares).__name__}")
+    return TypeError(f"backward: the joint VJP of op '{node.op}' returned {got}; it must return "
+                     f"a list with one gradient per input ({len(inputs_of(node))})")
 
 
 def _check_unchanged(node: Value) -> None:
@@ -247,7 +255,9 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
     node's op and inputs once passed, so intermediate Values are freed during the pass (as
     PyTorch frees its saved tensors). Less memory, and for big arrays much faster. A
     released node keeps its `.data`; differentiating, walking or drawing through it raises.
-    If the pass fails part-way (anomaly mode, say), the part already walked is released.
+    If the pass stops on an error (anomaly mode, a value changed in place, a custom VJP), the
+    gradients it stored before stay, as in PyTorch: zero them before trying again (and the part
+    already walked is released, with `retain_graph=False`).
     """
     if create_graph and not retain_graph:
         raise ValueError("backward: create_graph=True records the gradients on top of this "

@@ -1,6 +1,7 @@
 """Functional differentiation: `grad` and `value_and_grad`, nestable for higher orders."""
 from __future__ import annotations
 
+import contextvars
 import functools
 from typing import Any, Callable, Sequence, Tuple, Union
 
@@ -9,7 +10,8 @@ from autograd.grad_mode import enable_grad, is_grad_enabled
 from autograd.value import Value
 
 Argnums = Union[int, Sequence[int]]
-_outer_calls = [0]          # how many value_and_grad calls are running their function now
+# How many value_and_grad calls are running their function now, in this thread or task.
+_outer_calls = contextvars.ContextVar("autograd_outer_grad_calls", default=0)
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Tuple[Any, Any]]:
@@ -34,7 +36,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
         args = list(args)
         # Inside an outer grad, f may close over the outer Values (mixed partials), so the
         # gradient must keep its history even when the arguments here are plain numbers.
-        nested = is_grad_enabled() and (_outer_calls[0] > 0 or
+        nested = is_grad_enabled() and (_outer_calls.get() > 0 or
                                         any(isinstance(args[n], Value) for n in positions))
         inputs = []
         for n in positions:
@@ -45,12 +47,12 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
                 arg = Value(arg)
             args[n] = arg
             inputs.append(arg)
-        _outer_calls[0] += 1
+        token = _outer_calls.set(_outer_calls.get() + 1)
         try:
             with enable_grad():         # a transform: an outer no_grad() must not zero it
                 out = f(*args, **kwargs)
         finally:
-            _outer_calls[0] -= 1
+            _outer_calls.reset(token)
         if not isinstance(out, Value) or out.size != 1:
             raise TypeError(f"grad: the function must return a one-element Value, "
                             f"got {_describe(out)}")

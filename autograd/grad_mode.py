@@ -1,16 +1,20 @@
 """Switch graph recording on and off: `no_grad()`, `enable_grad()`, `set_grad_enabled()`.
 
 Each works as a context manager and as a decorator (`no_grad` and `enable_grad` with or without
-parentheses); `set_grad_enabled(False)` called on its own switches recording off until it is
-switched on again, as in PyTorch. The switches are per thread (and per asyncio task): they live
-in a `contextvars.ContextVar`, so `no_grad()` in one thread never stops another from recording,
-and reading them costs an op no more than reading a global.
+parentheses; a decorated generator runs each step under the switch); `set_grad_enabled(False)`
+called on its own switches recording off until it is switched on again, as in PyTorch. The
+switches are per thread and per asyncio task: they live in `contextvars.ContextVar`s, so
+`no_grad()` in one thread never stops another from recording (one switch object may even be
+entered by several threads at once), and reading them costs an op no more than reading a
+global. A task starts from its creator's switches, and what it switches stays in it.
 """
 from __future__ import annotations
 
 import contextvars
 import functools
-from typing import Any, Callable, List, Optional, TypeVar
+import inspect
+import threading
+from typing import Any, Callable, Optional, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +26,7 @@ _mode = contextvars.ContextVar("autograd_mode", default=GRAD)
 _mode.set(GRAD)         # a value set in this context, not the default, is what get() caches
 current_mode = _mode.get
 """This thread's switches: GRAD | ANOMALY bits (new threads start with GRAD alone)."""
+_saved = contextvars.ContextVar("autograd_saved_modes", default=())   # modes to restore
 
 
 def is_grad_enabled() -> bool:
@@ -30,35 +35,67 @@ def is_grad_enabled() -> bool:
     return bool(current_mode() & GRAD)
 
 
-def _switched(flag: int, on: bool) -> int:
-    mode = current_mode()
+def _switched(mode: int, flag: int, on: bool) -> int:
     return mode | flag if on else mode & ~flag
 
 
 class Switch:
     """Turn one switch (`flag`) on or off for a block, restoring the mode after: a context
-    manager, and a decorator (each call of the function gets a switch of its own, so threads
-    calling it at once do not share one)."""
+    manager and a decorator. The mode to restore is kept per thread and task, not on the
+    object, so one Switch may be entered anywhere at once."""
 
     def __init__(self, flag: int, on: bool) -> None:
         self.flag, self.on = flag, bool(on)
-        self._tokens: List[contextvars.Token] = []
 
     def __enter__(self) -> None:
-        self._tokens.append(_mode.set(_switched(self.flag, self.on)))
+        self._push(current_mode())
+
+    def _push(self, restore: int) -> None:
+        _saved.set(_saved.get() + (restore,))
+        _mode.set(_switched(current_mode(), self.flag, self.on))
 
     def __exit__(self, *exc: object) -> None:
-        _mode.reset(self._tokens.pop())
+        saved = _saved.get()
+        _mode.set(saved[-1])
+        _saved.set(saved[:-1])
 
     def __call__(self, fn: F) -> F:
-        flag, on = self.flag, self.on
+        if inspect.isgeneratorfunction(fn):
+            return _each_step(self, fn)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with Switch(flag, on):
+            with self:
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+def _each_step(switch: Switch, fn: F) -> F:
+    """A generator function whose every step (not only its creation) runs under `switch`."""
+    @functools.wraps(fn)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with switch:
+                steps = fn(*args, **kwargs)
+                item = steps.send(None)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with switch:
+                        steps.close()
+                    raise
+                except BaseException as exc:    # thrown in: the generator handles it
+                    with switch:
+                        item = steps.throw(exc)
+                else:
+                    with switch:
+                        item = steps.send(sent)
+        except StopIteration as finished:
+            return finished.value
+
+    return generator  # type: ignore[return-value]
 
 
 def switch(flag: int, on: bool, fn: Optional[Callable] = None) -> Any:
@@ -97,20 +134,21 @@ class set_grad_enabled(Switch):
 
     def __init__(self, mode: bool) -> None:
         super().__init__(GRAD, mode)
-        self._token = _mode.set(_switched(GRAD, self.on))
+        self._found = current_mode()
+        self._where = threading.get_ident()
+        self._fresh = True              # its own switch is still on, where it was made
+        _mode.set(_switched(self._found, GRAD, self.on))
+
+    def _undo_own_switch(self) -> bool:
+        """Whether this object's call switched the current thread's mode and still owns it."""
+        own = self._fresh and threading.get_ident() == self._where
+        self._fresh = False
+        return own
 
     def __enter__(self) -> None:
-        if self._token is None:                 # a second `with` of the same object
-            super().__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._token is not None:
-            _mode.reset(self._token)
-            self._token = None
-        else:
-            super().__exit__(*exc)
+        self._push(self._found if self._undo_own_switch() else current_mode())
 
     def __call__(self, fn: F) -> F:
-        _mode.reset(self._token)
-        self._token = None
-        return super().__call__(fn)
+        if self._undo_own_switch():
+            _mode.set(self._found)
+        return Switch(GRAD, self.on)(fn)

@@ -9,13 +9,15 @@ VJPs are written with operators and these same ops, so the engine can run them o
 """
 from __future__ import annotations
 
+import importlib
+import sys
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from autograd.anomaly import check_forward
 from autograd.grad_mode import ANOMALY, GRAD, current_mode
-from autograd.value import MANY_INPUTS, ONE_INPUT, Value, as_data, init_node
+from autograd.value import MANY_INPUTS, ONE_INPUT, Constant, Value, as_data, init_node
 
 NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 """What Python's float arithmetic raises where numpy returns inf or nan (see retry_in_float64)."""
@@ -36,7 +38,7 @@ class Op:
     9.0
     """
 
-    __slots__ = ("name", "forward", "vjps", "joint_vjp", "describe_error")
+    __slots__ = ("name", "forward", "vjps", "joint_vjp", "describe_error", "_module")
 
     def __init__(self, name: str, forward: Callable[..., Any], *vjps: Callable[..., Any],
                  joint_vjp: Optional[Callable[..., Sequence[Any]]] = None,
@@ -49,15 +51,18 @@ class Op:
         self.vjps = vjps
         self.joint_vjp = joint_vjp
         self.describe_error = describe_error
-        _by_name.setdefault(name, self)     # the first op of a name is the one pickles find
+        # Known by the module that defines it and its name (a later definition, such as a
+        # notebook cell run again, replaces an earlier one): that is how pickles find it.
+        self._module = sys._getframe(1).f_globals.get("__name__", "__main__")
+        _by_name[(self._module, name)] = self
 
     def __reduce__(self) -> tuple:
-        """Pickle by name, not by functions (lambdas do not pickle): unpickling finds the op
-        of that name defined in the loading process."""
-        if _by_name.get(self.name) is not self:
-            raise TypeError(f"op '{self.name}' cannot be pickled: an earlier op has the same "
-                            "name, so its name does not identify it; give it a unique name")
-        return (named_op, (self.name,))
+        """Pickle by module and name, not by functions (lambdas do not pickle): unpickling
+        finds the op of that name that module defines in the loading process."""
+        if _by_name.get((self._module, self.name)) is not self:
+            raise TypeError(f"op '{self.name}' of {self._module} cannot be pickled: a later op "
+                            "of that module has the same name and replaced it")
+        return (named_op, (self._module, self.name))
 
     def __call__(self, *args: Any, **attrs: Any) -> Any:
         if self.joint_vjp is None and len(args) != len(self.vjps):
@@ -85,13 +90,16 @@ class Op:
 _by_name: dict = {}
 
 
-def named_op(name: str) -> "Op":
-    """The op called `name` (how pickled graphs find their ops)."""
+def named_op(module: str, name: str) -> "Op":
+    """The op called `name` that `module` defines (how pickled graphs find their ops),
+    importing the module if it is not loaded yet."""
+    if (module, name) not in _by_name and module != "__main__":
+        importlib.import_module(module)
     try:
-        return _by_name[name]
+        return _by_name[(module, name)]
     except KeyError:
-        raise LookupError(f"no op named '{name}' is defined in this process; import the "
-                          "module that defines it before unpickling") from None
+        raise LookupError(f"no op named '{name}' is defined by {module} in this process; run "
+                          "the code that defines it before unpickling") from None
 
 
 def normalize(out: Any) -> Any:
@@ -145,8 +153,7 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     if t is not float and (t is not np.ndarray or not out.ndim):
         out = normalize(out)
         if type(out) is np.ndarray and boxed and _promotes(args, raws):
-            out = normalize(op.forward(*[np.float64(r) if type(r) is np.ndarray else r
-                                         for r in raws], **(attrs or {})))
+            return apply(op, tuple(_in_float64(a) for a in args), attrs)
     if not boxed:
         return out
     v = _new(Value)
@@ -168,11 +175,26 @@ def _promotes(args: tuple, raws: list) -> bool:
     """Whether a 0-d result of lower precision must be float64: PyTorch's rule, where a float64
     scalar Value (a Python float inside) meets only other scalars (0-d float32 Values or numpy
     scalars), the result is float64. numpy would give float32, since it reads a Python float
-    as weak; with an array of any shape in the op, the array's dtype wins, as in PyTorch."""
+    as weak; with an array of any shape in the op, the array's dtype wins, as in PyTorch; and an
+    op that chooses its output's dtype (astype) keeps its choice."""
+    narrower = False
     for r in raws:
-        if type(r) is np.ndarray and r.ndim:
-            return False                # an array in the op: its dtype stands
-    return any(isinstance(a, Value) and type(a._data) is float for a in args)
+        if type(r) is np.ndarray:
+            if r.ndim:
+                return False            # an array in the op: its dtype stands
+            narrower = narrower or r.dtype != np.float64
+    return narrower and any(isinstance(a, Value) and type(a) is not Constant
+                            and type(a._data) is float for a in args)
+
+
+def _in_float64(x: Any) -> Any:
+    """A 0-d input of another float dtype as float64: numbers converted, Values through a
+    recorded `astype` (so the graph shows the promotion, and gradients are cast back)."""
+    from autograd.ops.cast import astype    # here, not at the top: the ops build on this module
+    data = x.data if isinstance(x, Value) else as_data(x)
+    if type(data) is not np.ndarray or data.dtype == np.float64:
+        return x
+    return astype(x, np.float64) if isinstance(x, Value) else float(data)
 
 
 def _forward_error(op: Op, raws: list, attrs: Optional[dict], exc: Exception) -> Exception:

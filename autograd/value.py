@@ -1,13 +1,15 @@
 """`Value`: a Python float or a numpy array that records the operations applied to it.
 
-This file defines what a Value holds and nothing else: its operators and methods (`+`, `exp`,
-`sum`, ...) are attached next to the ops they run, in `autograd/ops/`, `backward()` in
+This file defines what a Value holds: its data and gradient, the record of the op that made
+it, and the stamps of in-place writes to it. Its operators and methods (`+`, `exp`, `sum`, ...)
+are attached next to the ops they run, in `autograd/ops/`, `backward()` in
 `autograd/engine.py`, and copying and pickling in `autograd/copying.py`, so this class stays
 readable on its own.
 """
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -65,26 +67,49 @@ def raise_released() -> None:
                        "backward() to keep it")
 
 
-# In-place writes. A write stamps the Value with the creation order at that moment (and
-# counts it); a node recorded before a write to one of its inputs, or to itself, would
-# backpropagate through data it never saw, so the engine refuses it (PyTorch's version
-# counters). The stamps live beside the Values, keyed by id and dropped with their Value, so
+# In-place writes. A write stamps what changed with the creation order at that moment (and
+# counts it): the Value, when `.data` is assigned a new array or number; the array's memory,
+# when it is written in place, since every Value sharing it (views, `detach()`) sees the
+# change. A node recorded before a write to one of its inputs, or to itself, would
+# backpropagate through data it never saw, so the engine refuses it, as PyTorch's version
+# counters do. The stamps live beside what they stamp, keyed by id and dropped with it, so
 # nodes pay nothing for them; `latest_write` lets the engine skip the check for graphs
 # recorded after every write (a training loop's, always).
-_writes: Dict[int, Tuple[Any, int, int]] = {}       # id -> (weak ref, stamp, count)
+_stamps: Dict[int, Tuple[Any, int, int]] = {}       # id -> (weak ref, stamp, count)
+_stamping = threading.Lock()
 _latest = [0]
 
 
-def note_write(v: "Value") -> None:
-    """Record that `v`'s data changed in place (see Value.bump_version)."""
-    key, stamp = id(v), next_order()
-    entry = _writes.get(key)
-    if entry is None or entry[0]() is not v:
-        ref = weakref.ref(v, lambda _, key=key: _writes.pop(key, None))
-        _writes[key] = (ref, stamp, 1)
-    else:
-        _writes[key] = (entry[0], stamp, entry[2] + 1)
-    _latest[0] = stamp
+def memory_of(data: Data) -> Optional[np.ndarray]:
+    """The array owning `data`'s memory (views lead back to it); None for a Python float."""
+    if type(data) is float:
+        return None
+    while isinstance(data.base, np.ndarray):
+        data = data.base
+    return data
+
+
+def note_write(v: "Value", in_place: bool) -> None:
+    """Record that `v`'s data changed: written in place (stamping its memory, for every Value
+    that shares it) or replaced (stamping `v` alone)."""
+    owner = memory_of(v._data) if in_place else None
+    owner = v if owner is None else owner
+    key = id(owner)
+    with _stamping:
+        stamp = next_order()
+        entry = _stamps.get(key)
+        if entry is None or entry[0]() is not owner:
+            ref = weakref.ref(owner, lambda _, key=key: _stamps.pop(key, None))
+            _stamps[key] = (ref, stamp, 1)
+        else:
+            _stamps[key] = (entry[0], stamp, entry[2] + 1)
+        _latest[0] = max(_latest[0], stamp)
+
+
+def _stamp_of(owner: Any) -> Tuple[int, int]:
+    """(last stamp, count) of writes to `owner`; (0, 0) for none."""
+    entry = _stamps.get(id(owner))
+    return (entry[1], entry[2]) if entry is not None and entry[0]() is owner else (0, 0)
 
 
 def latest_write() -> int:
@@ -93,9 +118,9 @@ def latest_write() -> int:
 
 
 def written_after(v: "Value", order: int) -> bool:
-    """Whether `v`'s data changed in place after the node with creation order `order`."""
-    entry = _writes.get(id(v))
-    return entry is not None and entry[1] > order and entry[0]() is v
+    """Whether `v`'s data changed after the node with creation order `order` was recorded."""
+    memory = memory_of(v._data)
+    return _stamp_of(v)[0] > order or (memory is not None and _stamp_of(memory)[0] > order)
 
 
 def as_data(x: Any) -> Data:
@@ -153,24 +178,27 @@ class Value:
     def data(self, new: Any) -> None:
         """Replace the data, converted as the constructor converts it (integers become
         floats). Graphs recorded before will refuse to backpropagate through this value."""
-        if new is not self._data:       # `v.data -= x` hands back the array it changed
+        if new is self._data:           # `v.data -= x` hands back the array it changed
+            note_write(self, in_place=True)
+        else:
             self._data = as_data(new)
-        note_write(self)
+            note_write(self, in_place=False)
 
     @property
     def version(self) -> int:
-        """How many times this value's data was changed in place: by assigning `.data`, by an
-        optimiser step, by `load_state_dict`, or by `bump_version()` (PyTorch's `_version`)."""
-        entry = _writes.get(id(self))
-        return entry[2] if entry is not None and entry[0]() is self else 0
+        """How many times this value's data changed since it was made: `.data` assigned, or
+        its memory written in place by an optimiser step or by anyone who then called
+        `bump_version()` (PyTorch's `_version`, which views and `detach()` share)."""
+        memory = memory_of(self._data)
+        return _stamp_of(self)[1] + (0 if memory is None else _stamp_of(memory)[1])
 
     def bump_version(self) -> None:
-        """Declare that this value's data was changed in place (`v.data[...] = ...`): graphs
-        recorded before will refuse to backpropagate through it, since their gradients would
-        be computed at data they never saw. Our own in-place writers (optimisers,
-        `load_state_dict`) call it; writing into `.data[...]` by hand without it is the
-        escape hatch, as in PyTorch."""
-        note_write(self)
+        """Declare that this value's data was written in place (`v.data[...] = ...`): graphs
+        recorded before will refuse to backpropagate through it, or through any Value sharing
+        its memory, since their gradients would be computed at data they never saw. Our own
+        in-place writers (optimisers) call it; writing into `.data[...]` by hand without it is
+        the escape hatch, as in PyTorch."""
+        note_write(self, in_place=True)
 
     @property
     def grad(self) -> Any:
@@ -280,6 +308,9 @@ class Value:
         return (self[i] for i in range(len(self)))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """`np.asarray(v)` shares the data; `np.array(v)` copies it, as for any array."""
+        if copy:
+            return np.array(self._data, dtype=dtype, copy=True)
         return np.asarray(self._data, dtype=dtype)
 
     def __repr__(self) -> str:
@@ -355,7 +386,8 @@ def record_inputs(node: Value, inputs: tuple) -> None:
 class Constant(Value):
     """A number or array used by an op (`x * 2.0`), seen as a parent: read-only, no gradient.
 
-    Everything but the data is a class attribute.
+    Everything but the data is a class attribute. Its data cannot be assigned: the op that
+    used it would compute its gradients from a number it never used.
     """
 
     __slots__ = ()
@@ -369,6 +401,16 @@ class Constant(Value):
 
     def __init__(self, data: Data) -> None:
         self._data = data
+
+    @property
+    def data(self) -> Data:
+        """The number or array the op used."""
+        return self._data
+
+    @data.setter
+    def data(self, new: Any) -> None:
+        raise AttributeError("a Constant is read-only: it is a number an op used; build the "
+                             "graph again with the new number")
 
 
 def _short(x: Any) -> str:

@@ -135,9 +135,9 @@ def broadcast_to(x: Any, shape: Any) -> Any:
 def sum_to(g: Any, shape: tuple) -> Any:
     """Sum `g` over the axes broadcasting added to reach its shape from `shape` (the leading
     axes, then the size-1 axes), so the result has `shape`: the adjoint of broadcasting. The
-    engine applies it to every gradient whose shape differs from its input's. A `g` whose shape
-    broadcasts to `shape` instead (a VJP that left broadcasting to the engine, such as a sum's
-    returning the upstream scalar) is broadcast up. Any other shape is a wrong gradient."""
+    engine applies it to every gradient whose shape differs from its input's. `g` of any other
+    shape is a wrong gradient (a smaller one too, as PyTorch rules: spreading it out would hide
+    a VJP that summed what it should not have)."""
     gshape = shape_of(g)
     if gshape == shape:
         return g
@@ -155,17 +155,8 @@ def sum_to(g: Any, shape: tuple) -> Any:
             return out
         if kept == tuple(n for i, n in enumerate(shape) if lead + i not in axes):
             return reshape(out, shape)  # the summed size-1 axes back
-    if _broadcasts(gshape, shape):
-        return broadcast_to(g, shape)
     raise ValueError(f"a gradient of shape {gshape} does not fit a value of shape {shape} (it "
-                     "must have that shape, a shape it broadcasts to, or one that broadcasts "
-                     "to it)")
-
-
-def _broadcasts(small: tuple, big: tuple) -> bool:
-    """Whether numpy broadcasts shape `small` to shape `big`."""
-    return len(small) <= len(big) and all(
-        m == 1 or m == n for m, n in zip(small[::-1], big[::-1]))
+                     "must have that shape, or a shape that shape broadcasts to)")
 
 
 # ----- Value's methods for this family (see autograd/value.py) -----------------------------

@@ -1,7 +1,6 @@
 """A custom op whose VJPs cannot be right fails with one clear error naming the op, the input
-and the shapes: the wrong number of VJPs (when it is called), a VJP returning None or a
-gradient that does not fit its input (in backward). A VJP that leaves broadcasting to the
-engine is fine."""
+and the shapes: the wrong number of VJPs (when it is called), a VJP returning None, something
+that is not a number or array, or a gradient that does not fit its input (in backward)."""
 import re
 
 import numpy as np
@@ -36,10 +35,15 @@ def test_a_vjp_returning_a_gradient_that_does_not_fit_names_the_shapes(wrong):
         op(x).sum().backward()
 
 
-def test_a_vjp_may_leave_broadcasting_to_the_engine():
-    total = Op("total", lambda x: np.sum(x), lambda g, ans, x: g)     # g is the scalar upstream
+def test_a_vjp_returning_a_reduced_gradient_is_refused_not_spread_out():
+    """A VJP that sums what it should not (here the square's 2x summed to one number) would be
+    silently wrong if the engine broadcast it back: refused, as PyTorch does."""
+    square = Op("summed-square", lambda x: x * x, lambda g, ans, x: np.sum(g * 2 * x))
+    with pytest.raises(ValueError, match=r"'summed-square' for input 0 returned shape \(\)"):
+        square(Value(np.array([1.0, 2.0, 3.0]))).sum().backward()
+    total = Op("total", lambda x: np.sum(x), lambda g, ans, x: g * np.ones_like(x))
     x = Value(np.array([1.0, 2.0, 3.0]))
-    total(x).backward()
+    total(x).backward()                             # the right shape: fine
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
 
 
@@ -47,5 +51,5 @@ def test_a_vjp_may_leave_broadcasting_to_the_engine():
 def test_a_joint_vjp_returning_the_wrong_number_of_gradients(count):
     op = Op("pair", lambda x, y: x * y, joint_vjp=lambda g, ans, x, y: [g * y] * count)
     with pytest.raises(TypeError, match=rf"joint VJP of op 'pair' returned {count} gradients; "
-                                        r"it must return one gradient per input \(2\)"):
+                                        r"it must return a list with one gradient per input \(2\)"):
         op(Value(2.0), Value(3.0)).backward()

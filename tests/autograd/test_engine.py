@@ -437,3 +437,17 @@ def test_scalar_arithmetic_follows_ieee_rules_without_exceptions():
         z = Value(0.0)
         z.log().backward()
         assert z.grad == math.inf
+
+
+def test_looking_at_a_graph_does_not_change_its_higher_order_gradients():
+    """Walking a graph (as a drawing does) turns stored numbers into Constant parents; the
+    gradients computed after must be the same, in value and type."""
+    results = []
+    for look in (False, True):
+        x = Value(np.array(1.0, dtype=np.float32))
+        y = (x * 0.1) * 0.3
+        if look:
+            ag.engine.topological_order(y)
+        y.backward(create_graph=True)
+        results.append((type(x.grad), np.asarray(x.grad.data).tobytes()))
+    assert results[0] == results[1]

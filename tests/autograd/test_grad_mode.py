@@ -192,3 +192,75 @@ def test_threads_training_at_once_get_the_single_threaded_gradients():
         for (a1, a2), (b1, b2) in zip(a, b):
             np.testing.assert_array_equal(a1, b1)
             np.testing.assert_array_equal(a2, b2)
+
+
+def test_one_switch_object_entered_by_several_threads_at_once():
+    inference = no_grad()                           # one object, shared
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def work(name):
+        with inference:
+            barrier.wait(5)                         # both threads inside the same switch
+            results[name] = (Value(1.0) * 2.0).requires_grad
+        results[name + " after"] = is_grad_enabled()
+    threads = [threading.Thread(target=work, args=(n,)) for n in "AB"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"A": False, "B": False, "A after": True, "B after": True}
+
+
+def test_one_switch_object_in_two_asyncio_tasks():
+    import asyncio
+    inference = no_grad()
+
+    async def task():
+        with inference:
+            await asyncio.sleep(0)                  # the other task enters meanwhile
+            inside = is_grad_enabled()
+        return inside, is_grad_enabled()
+
+    async def both():
+        return await asyncio.gather(task(), task())
+    assert asyncio.run(both()) == [(False, True), (False, True)]
+
+
+def test_set_grad_enabled_decorates_twice_and_after_a_block():
+    switch = set_grad_enabled(False)
+
+    def f(x):
+        return (x * 2.0).requires_grad
+    first, second = switch(f), switch(f)
+    assert is_grad_enabled() and not first(Value(1.0)) and not second(Value(1.0))
+    block = set_grad_enabled(False)
+    with block:
+        assert not is_grad_enabled()
+    assert is_grad_enabled() and not block(f)(Value(1.0))
+
+
+def test_a_decorated_generator_runs_every_step_without_recording():
+    @no_grad
+    def steps(x):
+        for _ in range(3):
+            yield (x * 2.0).requires_grad
+    assert list(steps(Value(1.0))) == [False, False, False] and is_grad_enabled()
+
+
+def test_grad_in_one_thread_is_plain_while_another_thread_is_inside_grad():
+    inside, done = threading.Event(), threading.Event()
+
+    def slow(x):
+        inside.set()
+        done.wait(5)
+        return x * x
+    t = threading.Thread(target=lambda: ag.grad(slow)(1.0))
+    t.start()
+    inside.wait(5)
+    try:
+        result = ag.grad(lambda x: x ** 3)(2.0)
+    finally:
+        done.set()
+        t.join()
+    assert result == 12.0 and type(result) is float

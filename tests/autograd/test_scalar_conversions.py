@@ -52,3 +52,18 @@ def test_the_rule_is_pytorchs():
         ours = (ours_a * ours_b).dtype
         theirs = (theirs_a * theirs_b).dtype
         assert str(ours) == str(theirs).replace("torch.", "")
+
+
+def test_the_float64_gradient_is_computed_in_float64():
+    x32, y64 = Value(np.float32(3.0)), Value(0.1)
+    z = (x32 * y64) * 0.1
+    z.backward()
+    assert y64.grad == 3.0 * 0.1 and type(y64.grad) is float      # not 0.30000001192...
+    assert x32.grad.dtype == np.float32
+
+
+def test_np_array_copies_a_value_and_asarray_shares_it():
+    v = Value(np.array([1.0, 2.0]))
+    copied, shared = np.array(v), np.asarray(v)
+    copied[0] = 99.0
+    assert v.data[0] == 1.0 and np.shares_memory(shared, v.data)

@@ -99,3 +99,26 @@ def test_assigning_integer_data_keeps_float_gradients():
     s = Value(2.0)
     s.data = 3                                        # a Python int becomes a float
     assert type(s.data) is float
+
+
+def test_a_write_through_one_value_is_seen_by_every_value_sharing_the_memory():
+    t, s = Value(np.array([1.0, 2.0])), Value(np.array([3.0, 4.0]))
+    loss = (s * t.detach()).sum()                   # detach shares t's array
+    t.data[...] = [10.0, 20.0]
+    t.bump_version()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    data = Value(np.arange(6.0), requires_grad=False)
+    w = Value(np.ones(2))
+    batch = (data[1:3] * w).sum()                   # a view of data's memory
+    data.data[...] = 0.0
+    data.bump_version()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        batch.backward()
+    assert t.version == 1 and t.detach().version == 1
+
+
+def test_a_constant_cannot_be_assigned():
+    y = Value(2.0) * 3.0
+    with pytest.raises(AttributeError, match="a Constant is read-only"):
+        y.parents[1].data = 4.0
