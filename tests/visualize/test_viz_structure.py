@@ -1,5 +1,5 @@
-"""How visualize is put together: its modules import each other without cycles, use no
-private name of another module, and keep every colour in the style module."""
+"""Every colour of the drawings lives in the style module (import cycles and private names are
+checked for the whole project in tests/test_structure.py)."""
 import ast
 import re
 from pathlib import Path
@@ -21,23 +21,6 @@ def _imports(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("visualize."):
             out += [(node.module.split(".", 1)[1], alias.name) for alias in node.names]
     return out
-
-
-def test_visualize_modules_import_each_other_without_cycles():
-    graph = {name: {m for m, _ in _imports(tree)} for name, tree in _modules().items()}
-
-    def reaches(start, target, seen=()):
-        return any(n == target or (n not in seen and reaches(n, target, seen + (n,)))
-                   for n in graph.get(start, ()))
-
-    assert graph["dot"] >= {"collapse", "style", "options"}
-    assert not [name for name in graph if reaches(name, name)]
-
-
-def test_no_private_name_crosses_a_module_boundary():
-    crossing = [(name, module, imported) for name, tree in _modules().items()
-                for module, imported in _imports(tree) if imported.startswith("_")]
-    assert crossing == []
 
 
 def test_colours_live_in_the_style_module_only():
