@@ -43,7 +43,10 @@ def backward_reference(root: Value, gradient: Any = None) -> None:
         for i, parent in enumerate(node.parents):
             if parent.requires_grad:
                 share = node._op.vjp(i, g, node.data, *args, **node.attrs)
-                share = fit_share(node, i, share)
+                try:
+                    share = fit(share, parent)
+                except (TypeError, ValueError) as why:
+                    raise wrong_vjp(node, i, share, why) from None
                 grads[parent] = accumulate(grads[parent], share) if parent in grads else share
 
 
@@ -75,8 +78,11 @@ def accumulate(a: Any, b: Any) -> Any:
 
 def fit(g: Any, p: Value) -> Any:
     """Sum a gradient back to the shape of input `p` (undo broadcasting) and give it p's type
-    and dtype. The one place where broadcasting is undone."""
+    and dtype. The one place where broadcasting is undone. Raises TypeError for something that
+    is not a gradient, ValueError for one that does not fit `p`."""
     data = p.data
+    if not isinstance(g, GRADIENT_TYPES):
+        raise TypeError(f"expected a number or an array, got {type(g).__name__}")
     if type(data) is float:
         if type(g) is float:
             return g
@@ -90,6 +96,24 @@ def fit(g: Any, p: Value) -> Any:
     if type(g) is not np.ndarray or g.shape != data.shape:
         g = np.asarray(sum_to(g, data.shape))
     return g if g.dtype == data.dtype else g.astype(data.dtype)
+
+
+GRADIENT_TYPES = (float, int, np.ndarray, np.generic, Value)
+
+
+def wrong_vjp(node: Value, i: int, share: Any, why: Exception) -> Exception:
+    """The error for what the VJP of `node` for input `i` returned instead of a gradient that
+    fits the input: naming the op, the input and what came back."""
+    p = inputs_of(node)[i]
+    shape = np.shape(p.data if isinstance(p, Value) else p)
+    if isinstance(why, TypeError):
+        got = "None" if share is None else f"a {type(share).__name__}"
+        return TypeError(f"backward: the VJP of op '{node.op}' for input {i} returned {got}, "
+                         f"not a gradient (a number or an array of shape {shape})")
+    got = np.shape(share.data if isinstance(share, Value) else share)
+    return ValueError(f"backward: the VJP of op '{node.op}' for input {i} returned shape {got}, "
+                      f"but input {i} has shape {shape}: a VJP returns the input's gradient, "
+                      f"of the input's shape or one the input broadcasts to ({why})")
 
 
 # ----- the walk the library runs ----------------------------------------------------------
@@ -178,7 +202,10 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             else:
                 if type(share) is not np.ndarray or type(pd) is not np.ndarray or (
                         share.shape != pd.shape or share.dtype != pd.dtype):
-                    share = fit_share(node, i, share)
+                    try:
+                        share = fit(share, p)
+                    except (TypeError, ValueError) as why:
+                        raise wrong_vjp(node, i, share, why) from None
                 earlier = pending.get(p)
                 if earlier is not None:
                     pending[p] = accumulate(earlier, share)
@@ -198,24 +225,6 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 heappush(waiting, (-p._order, p))
         if release:
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
-
-
-def fit_share(node: Value, i: int, share: Any) -> Any:
-    """`fit` the gradient that input `i` of `node` receives, or raise naming the op, the input
-    and what its VJP returned instead of a gradient."""
-    p = inputs_of(node)[i]
-    shape = np.shape(p.data if isinstance(p, Value) else p)
-    if not isinstance(share, (float, int, np.ndarray, np.generic, Value)):
-        got = "None" if share is None else f"a {type(share).__name__}"
-        raise TypeError(f"backward: the VJP of op '{node.op}' for input {i} returned {got}, "
-                        f"not a gradient (a number or an array of shape {shape})")
-    try:
-        return fit(share, p)
-    except ValueError as exc:
-        raise ValueError(f"backward: the VJP of op '{node.op}' for input {i} returned shape "
-                         f"{np.shape(share.data if isinstance(share, Value) else share)}, but "
-                         f"input {i} has shape {shape}: a VJP returns the input's gradient, of "
-                         f"the input's shape or one the input broadcasts to ({exc})") from None
 
 
 def _wrong_joint_vjp(node: Value, shares: Any) -> TypeError:
