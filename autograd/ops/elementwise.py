@@ -1,8 +1,13 @@
 """Elementwise primitives. Each line pair: the forward on raw data, then its VJPs.
 
-Python floats use `math` (a float op costs a fraction of a 0-d numpy op); arrays use numpy.
-Subgradient conventions at kinks: relu'(0) = 0, abs'(0) = 0, clip passes the gradient at its
-bounds, and maximum/minimum split the gradient evenly between tied inputs.
+Python floats use `math` (a float op costs a fraction of a 0-d numpy op); arrays use numpy;
+both follow the same rules. Subgradient conventions at kinks, as PyTorch's: relu'(0) = 0,
+abs'(0) = 0, maximum/minimum split the gradient evenly between tied inputs, and clip gives
+it to x when x equals a bound (see `clip` for the bounds' share).
+
+At NaN inputs the gradients are PyTorch's. Arithmetic propagates NaN (exp, log, tanh,
+sigmoid, ...: a NaN input gets a NaN gradient, and so does the other input of x * y or x / y);
+the ops that choose where the gradient goes say at their VJP what a NaN does.
 """
 from __future__ import annotations
 
@@ -28,7 +33,11 @@ def _broadcast_error(word: str) -> Callable[..., str]:
 
 
 def _sign(x: Any) -> Any:
-    return float((x > 0) - (x < 0)) if type(x) is float else np.sign(x)
+    """sign(x), and 0 at NaN as PyTorch's (numpy's is NaN): [x > 0] - [x < 0], both false at
+    NaN; as int8 for arrays, so that g * sign keeps g's dtype."""
+    if type(x) is float:
+        return float((x > 0) - (x < 0))
+    return (x > 0).view(np.int8) - (x < 0).view(np.int8)
 
 
 def _relu(x: Any) -> Any:
@@ -49,23 +58,51 @@ def _sigmoid(x: Any) -> Any:
 
 
 def _clip(x: Any, lo: Any, hi: Any) -> Any:
+    """numpy's clip: max(x, lo), then min(.., hi), so hi wins when lo > hi; NaN anywhere gives
+    NaN. A bound may be None."""
     if type(x) is float and type(lo) is not np.ndarray and type(hi) is not np.ndarray:
-        if lo is not None and x < lo:
-            x = float(lo)
-        if hi is not None and x > hi:
-            x = float(hi)
+        if lo is not None:
+            x = lo if x < lo else x if x >= lo else math.nan      # neither: x or lo is NaN
+        if hi is not None:
+            x = hi if x > hi else x if x <= hi else math.nan
         return x
     return np.clip(x, lo, hi)
 
 
-def _inside(x: Any, lo: Any, hi: Any) -> Any:
-    """Where clip passes the gradient: lo <= x <= hi (bounds included)."""
-    x = data_of(x)
+# Where clip's gradient goes, on raw data (a bound may be None): PyTorch's comparisons, and
+# every comparison with a NaN is false.
+def _to_x(x: Any, lo: Any, hi: Any) -> Any:
+    """lo <= x <= hi: x is the output, also when it equals a bound."""
     if lo is None:
         return x <= hi
     if hi is None:
         return x >= lo
     return (x >= lo) & (x <= hi)
+
+
+def _to_lo(x: Any, lo: Any, hi: Any) -> Any:
+    """x < lo < hi: lo is the output."""
+    return x < lo if hi is None else (x < lo) & (lo < hi)
+
+
+def _to_hi(x: Any, lo: Any, hi: Any) -> Any:
+    """x > hi, or crossed bounds (hi < lo: the output is hi whatever x is), or equal bounds
+    with x below them, where the output is lo = hi and moves with both: PyTorch gives neither
+    bound the gradient there; hi gets it, as when the bounds cross."""
+    if lo is None:
+        return x > hi
+    return (x > hi) | (hi < lo) | ((hi == lo) & (x < lo))
+
+
+def _clip_vjp(to: Callable[[Any, Any, Any], Any], lower: bool = True,
+              upper: bool = True) -> Callable[..., Any]:
+    """The VJP of one input of clip: g where `to` says that input is the output. The op's
+    inputs are x and the bounds it has (`lower`, `upper` or both)."""
+    def vjp(g: Any, ans: Any, x: Any, *bounds: Any) -> Any:
+        lo = data_of(bounds[0]) if lower else None
+        hi = data_of(bounds[-1]) if upper else None
+        return g * to(data_of(x), lo, hi)
+    return vjp
 
 
 def _where(a: Any, b: Any, cond: Any) -> Any:
@@ -74,14 +111,19 @@ def _where(a: Any, b: Any, cond: Any) -> Any:
     return np.where(cond, a, b)
 
 
-def _exponent_less_one(x: Any, y: Any) -> Any:
-    """y - 1, but 1 where x == 0 and y == 0: there d(x^y)/dx = 0, and 0^-1 would make 0 * inf.
-    Only there: at y == 0 elsewhere, y - 1 keeps the derivative in y (x^(y-1) + ...) right."""
-    both = (data_of(x) == 0) & (data_of(y) == 0)
-    if not np.any(both):
-        return y - 1.0                  # the usual case: no mask, and y's own dtype
-    one = np.ones((), dtype=np.result_type(data_of(x), data_of(y)))    # keeps float32
-    return where(both, one, y - 1.0)
+def _power_less_one(x: Any, y: Any) -> Any:
+    """x^(y-1), for d(x^y)/dx = y x^(y-1); but 0 (as 0^1, a constant) where y == 0 and x is 0
+    or NaN. x^0 = 1 for every x, NaN included, so d(x^y)/dx = 0 there (PyTorch's), where
+    y x^(y-1) would be 0 * inf or 0 * NaN. Only there: elsewhere at y == 0, x^(y-1) keeps the
+    derivative in y, d(y x^(y-1))/dy = x^(y-1) + ..., right."""
+    xd, yd = data_of(x), data_of(y)
+    flat = yd == 0
+    if flat if type(flat) is bool else flat.any():
+        flat = flat & ((xd == 0) | (xd != xd))
+        if np.any(flat):
+            one = np.ones((), dtype=np.result_type(xd, yd))    # keeps float32
+            return power(where(flat, 0.0 * one, x), where(flat, one, y - 1.0))
+    return power(x, y - 1.0)            # the usual case: no mask, and y's own dtype
 
 
 def _base_for_log(x: Any, y: Any) -> Any:
@@ -90,10 +132,12 @@ def _base_for_log(x: Any, y: Any) -> Any:
     return where((data_of(x) == 0) & (data_of(y) >= 0), 1.0, x)
 
 
-def _share(g: Any, x: Any, y: Any, wins: Callable[[Any, Any], Any]) -> Any:
-    """Gradient for x in maximum/minimum: all of g where x wins, half where x and y tie."""
+def _share(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """x's part of g in maximum(x, y) or minimum(x, y): all of g where the output is not y (x
+    wins, or the output is NaN: PyTorch gives the whole gradient to both inputs there), half
+    where x and y tie."""
     xd, yd = data_of(x), data_of(y)
-    return g * wins(xd, yd) + (g * (xd == yd)) * 0.5
+    return g * (data_of(ans) != yd) + (g * (xd == yd)) * 0.5
 
 
 add = Op("+", operator.add,
@@ -114,7 +158,7 @@ div = Op("/", operator.truediv,
          describe_error=_broadcast_error("divide (/)"))
 power = Op("**", lambda x, y: math.pow(x, y) if type(x) is float and type(y) is float
            else np.power(x, y),
-           lambda g, ans, x, y: g * y * power(x, _exponent_less_one(x, y)),  # y x^(y-1)
+           lambda g, ans, x, y: g * y * _power_less_one(x, y),              # y x^(y-1)
            lambda g, ans, x, y: g * ans * log(_base_for_log(x, y)),      # x^y log x
            describe_error=_broadcast_error("power (**)"))
 neg = Op("neg", operator.neg,
@@ -127,27 +171,35 @@ log1p = Op("log1p", _float_or_array(math.log1p, np.log1p),
            lambda g, ans, x: g / (1.0 + x))            # d(log(1+x))/dx = 1/(1+x)
 sqrt = Op("sqrt", _float_or_array(math.sqrt, np.sqrt),
           lambda g, ans, x: g / (2.0 * ans))           # d(sqrt x)/dx = 1/(2 sqrt x)
-abs = Op("abs", _float_or_array(math.fabs, np.abs),
-         lambda g, ans, x: g * _sign(data_of(x)))      # d|x|/dx = sign x
+abs = Op("abs", _float_or_array(math.fabs, np.abs),    # d|x|/dx = sign x, 0 at 0 and NaN
+         lambda g, ans, x: g * _sign(data_of(x)))
 tanh = Op("tanh", _float_or_array(math.tanh, np.tanh),
           lambda g, ans, x: g * (1.0 - ans * ans))     # d(tanh x)/dx = 1 - tanh^2 x
 sigmoid = Op("sigmoid", _sigmoid,
              lambda g, ans, x: g * ans * (1.0 - ans))  # d(s(x))/dx = s(x)(1 - s(x))
-relu = Op("relu", _relu,
-          lambda g, ans, x: g * (ans > 0))             # d(relu x)/dx = [x > 0] = [relu x > 0]
+relu = Op("relu", _relu,                              # d(relu x)/dx = [x > 0] = [relu x
+          lambda g, ans, x: g * (ans != 0))            # != 0], and 1 at NaN as in PyTorch
 sin = Op("sin", _float_or_array(math.sin, np.sin),
          lambda g, ans, x: g * cos(x))                 # d(sin x)/dx = cos x
 cos = Op("cos", _float_or_array(math.cos, np.cos),
          lambda g, ans, x: -g * sin(x))                # d(cos x)/dx = -sin x
-_clip_op = Op("clip", _clip,
-              lambda g, ans, x, lo, hi: g * _inside(x, lo, hi))   # 1 inside [lo, hi], else 0
-maximum = Op("maximum", np.maximum,
-             lambda g, ans, x, y: _share(g, x, y, operator.gt),   # 1 where x > y
-             lambda g, ans, x, y: _share(g, y, x, operator.gt),   # 1 where y > x
+_clip_op = Op("clip", _clip, _clip_vjp(_to_x), _clip_vjp(_to_lo), _clip_vjp(_to_hi),
+              describe_error=lambda *shapes: (
+                  f"clip: x and bounds of shapes {' and '.join(map(str, shapes))} cannot be "
+                  "broadcast together"))
+_clip_lo_op = Op("clip", lambda x, lo: _clip(x, lo, None),       # clip(x, lo): no upper bound
+                 _clip_vjp(_to_x, upper=False), _clip_vjp(_to_lo, upper=False),
+                 describe_error=_broadcast_error("clip"))
+_clip_hi_op = Op("clip", lambda x, hi: _clip(x, None, hi),       # clip(x, hi=hi): no lower one
+                 _clip_vjp(_to_x, lower=False), _clip_vjp(_to_hi, lower=False),
+                 describe_error=_broadcast_error("clip"))
+maximum = Op("maximum", np.maximum,                               # 1 where x > y or NaN
+             lambda g, ans, x, y: _share(g, ans, x, y),
+             lambda g, ans, x, y: _share(g, ans, y, x),
              describe_error=_broadcast_error("maximum"))
-minimum = Op("minimum", np.minimum,
-             lambda g, ans, x, y: _share(g, x, y, operator.lt),   # 1 where x < y
-             lambda g, ans, x, y: _share(g, y, x, operator.lt),   # 1 where y < x
+minimum = Op("minimum", np.minimum,                               # 1 where x < y or NaN
+             lambda g, ans, x, y: _share(g, ans, x, y),
+             lambda g, ans, x, y: _share(g, ans, y, x),
              describe_error=_broadcast_error("minimum"))
 _where_op = Op("where", _where,
                lambda g, ans, a, b, cond: where(cond, g, 0.0),    # a flows where cond holds
@@ -158,14 +210,26 @@ _where_op = Op("where", _where,
 
 
 def clip(x: Any, lo: Any = None, hi: Any = None) -> Any:
-    """Limit `x` to [lo, hi] (either bound may be None).
+    """Limit `x` to [lo, hi], as numpy's clip and PyTorch's clamp: max(x, lo), then min with
+    hi (so hi wins when lo > hi). Either bound may be None, a number, an array or a Value,
+    broadcasting against x; Value bounds get gradients.
+
+    The gradient goes to the input the output equals: x where lo <= x <= hi (x also gets it
+    where it equals a bound), lo where x < lo < hi, hi where x > hi or hi < lo, as in PyTorch;
+    and hi where lo == hi with x below (PyTorch gives neither bound the gradient there). A NaN
+    in x or a bound makes the output NaN; comparisons with it are false, so as in PyTorch
+    neither x nor that bound gets the gradient, and the other may (hi where x > hi).
 
     >>> clip(Value([-2.0, 0.5, 3.0]), 0.0, 1.0).data
     array([0. , 0.5, 1. ])
+    >>> lo = Value(0.0); clip(Value([-2.0, 0.5, 3.0]), lo, 1.0).sum().backward(); lo.grad
+    1.0
     """
-    if lo is None and hi is None:
-        raise ValueError("clip: give at least one of lo and hi")
-    return _clip_op(x, lo=data_of(lo), hi=data_of(hi))
+    if hi is None:
+        if lo is None:
+            raise ValueError("clip: give at least one of lo and hi")
+        return _clip_lo_op(x, lo)
+    return _clip_hi_op(x, hi) if lo is None else _clip_op(x, lo, hi)
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:

@@ -2,7 +2,10 @@
 broadcasting, their adjoint: sum's VJP broadcasts, broadcast_to's VJP sums (`sum_to`).
 
 Each VJP spreads the upstream gradient back over the reduced axes. `max`/`min` share the
-gradient evenly between tied maxima (minima); `logsumexp` is stable for any input size.
+gradient evenly between tied maxima (minima). A NaN is the extreme of its slice (numpy's and
+PyTorch's result) and the NaNs of that slice share its gradient, the numbers get none, as
+PyTorch's `max()` does (its `amax` gives every entry of the slice a NaN gradient instead).
+`logsumexp` is stable for any input size; a NaN makes its slice's gradients NaN (PyTorch's).
 """
 from __future__ import annotations
 
@@ -37,7 +40,11 @@ def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
         return g
     peak = np.reshape(data_of(ans), _kept_shape(xd.shape, axis))
     hits = xd == peak
-    share = (hits / np.sum(hits, axis=axis, keepdims=True)).astype(xd.dtype, copy=False)
+    count = np.sum(hits, axis=axis, keepdims=True)
+    if np.count_nonzero(count) < count.size:    # a NaN extreme equals no entry: its NaNs share
+        hits = hits | (xd != xd)
+        count = np.sum(hits, axis=axis, keepdims=True)
+    share = (hits / count).astype(xd.dtype, copy=False)
     return _unreduce(g, x, axis, keepdims) * share
 
 
@@ -66,10 +73,10 @@ _broadcast_op = Op("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                    describe_error=lambda a, shape=(): (
                        f"broadcast_to: cannot broadcast shape {a} to shape {shape}"))
 _max_op = Op("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
-             _extreme_vjp,                                   # 1 at the maximum (ties share)
+             _extreme_vjp,                       # 1 at the maximum (ties share; NaN is the max)
              describe_error=_reduction_error("max"))
 _min_op = Op("min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
-             _extreme_vjp,                                   # 1 at the minimum (ties share)
+             _extreme_vjp,                       # 1 at the minimum (ties share; NaN is the min)
              describe_error=_reduction_error("min"))
 _logsumexp_op = Op("logsumexp", _logsumexp,                  # d/dx_i = softmax(x)_i
                    lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims) * exp(
