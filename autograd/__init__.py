@@ -8,6 +8,8 @@ from autograd.value import Value
 from autograd.op import Op
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from autograd.anomaly import detect_anomaly
+from autograd.ops import (arccos, arcsin, arctan, arctanh, ceil, cosh, erf, exp2, expm1, floor,
+                          log2, log10, round, sign, sinh, tan)
 from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concatenate, cos, div, exp,
                           expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
                           min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
@@ -23,6 +25,8 @@ __all__ = [
     "is_grad_enabled", "grad", "value_and_grad", "gradcheck", "GradcheckError",
     "check_ops", "OpFinding",
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "log1p", "sqrt", "tanh",
+    "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arctanh", "log2", "log10", "exp2",
+    "expm1", "erf", "sign", "floor", "ceil", "round",
     "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
     "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
     "concatenate", "stack", "matmul", "affine",

@@ -3,6 +3,8 @@ attaches its operators and methods to Value."""
 from autograd.ops.elementwise import (abs, add, clip, cos, div, exp, log, log1p, maximum,
                                       minimum, mul, neg, power, relu, sigmoid, sin, sqrt, sub,
                                       tanh, where)
+from autograd.ops.elementwise import (arccos, arcsin, arctan, arctanh, ceil, cosh, erf, exp2,
+                                      expm1, floor, log2, log10, round, sign, sinh, tan)
 from autograd.ops.shape import (concatenate, expand_dims, getitem, reshape, stack, swap_last,
                                 transpose)
 from autograd.ops.reductions import broadcast_to, logsumexp, max, mean, min, sum, sum_to

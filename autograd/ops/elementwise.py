@@ -11,6 +11,7 @@ the ops that choose where the gradient goes say at their VJP what a NaN does.
 """
 from __future__ import annotations
 
+import builtins
 import math
 import operator
 from typing import Any, Callable
@@ -18,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograd.op import Op, binary_method, data_of, unary_method
+from autograd.ops.special import erf_of_array
 from autograd.value import Value
 
 
@@ -268,3 +270,139 @@ Value.relu = unary_method(relu, "max(self, 0), elementwise")
 Value.sin = unary_method(sin, "Sine, elementwise")
 Value.cos = unary_method(cos, "Cosine, elementwise")
 Value.clip = clip
+
+
+# ----- more functions: trigonometric, hyperbolic, logarithms and exponentials, erf ---------
+# Outside their domains (arcsin of 2, log2 of -1) they give NaN with numpy's warning, not an
+# error, and their VJPs give what PyTorch's do there (NaN, or a number where the formula has one).
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+tan = Op("tan", _float_or_array(math.tan, np.tan),
+         lambda g, ans, x: g * (1.0 + ans * ans))        # d(tan x)/dx = 1 + tan^2 x
+arcsin = Op("arcsin", _float_or_array(math.asin, np.arcsin),
+            lambda g, ans, x: g / sqrt(1.0 - x * x))     # 1 / sqrt(1 - x^2)
+arccos = Op("arccos", _float_or_array(math.acos, np.arccos),
+            lambda g, ans, x: -g / sqrt(1.0 - x * x))    # -1 / sqrt(1 - x^2)
+arctan = Op("arctan", _float_or_array(math.atan, np.arctan),
+            lambda g, ans, x: g / (1.0 + x * x))         # 1 / (1 + x^2)
+sinh = Op("sinh", _float_or_array(math.sinh, np.sinh),
+          lambda g, ans, x: g * cosh(x))                 # d(sinh x)/dx = cosh x
+cosh = Op("cosh", _float_or_array(math.cosh, np.cosh),
+          lambda g, ans, x: g * sinh(x))                 # d(cosh x)/dx = sinh x
+arctanh = Op("arctanh", _float_or_array(math.atanh, np.arctanh),
+             lambda g, ans, x: g / (1.0 - x * x))        # 1 / (1 - x^2)
+log2 = Op("log2", _float_or_array(math.log2, np.log2),
+          lambda g, ans, x: g / (x * _LN2))              # 1 / (x ln 2)
+log10 = Op("log10", _float_or_array(math.log10, np.log10),
+           lambda g, ans, x: g / (x * _LN10))            # 1 / (x ln 10)
+exp2 = Op("exp2", _float_or_array(lambda x: 2.0 ** x, np.exp2),
+          lambda g, ans, x: g * ans * _LN2)              # d(2^x)/dx = 2^x ln 2
+expm1 = Op("expm1", _float_or_array(math.expm1, np.expm1),
+           lambda g, ans, x: g * (ans + 1.0))            # d(e^x - 1)/dx = e^x
+erf = Op("erf", _float_or_array(math.erf, erf_of_array),  # d(erf x)/dx = 2/sqrt(pi) e^(-x^2)
+         lambda g, ans, x: g * _TWO_OVER_SQRT_PI * exp(-(x * x)))
+
+
+# ----- piecewise constant: sign, floor, ceil, round ----------------------------------------
+# Flat except at their jumps, so their gradient is zero everywhere, as PyTorch's: it is the
+# derivative wherever there is one, and a stand-in at the jumps (where there is none).
+def _signum(x: Any) -> Any:
+    """numpy's sign: -1, 0 or 1, and NaN at NaN (PyTorch's sign gives 0 there)."""
+    if type(x) is float:
+        return x if x != x else float((x > 0) - (x < 0))
+    return np.sign(x)
+
+
+def _integral(math_fn: Callable[[float], int], np_fn: Callable[[Any], Any]):
+    """A forward for floor or ceil: `math_fn` on Python floats (its int made a float with the
+    sign of x, so ceil(-0.5) is -0.0 as in numpy; inf and NaN are redone by numpy, see
+    retry_in_float64), `np_fn` on arrays."""
+    def forward(x: Any) -> Any:
+        return math.copysign(float(math_fn(x)), x) if type(x) is float else np_fn(x)
+    return forward
+
+
+def _round(x: Any, decimals: int) -> Any:
+    """numpy's round: halves to even, after scaling by 10^decimals. Python's round(x, 0) is
+    the same for floats (other `decimals` differ: Python's rounds the exact decimal value)."""
+    if type(x) is float and decimals == 0:
+        return builtins.round(x, 0)
+    return np.round(x, decimals)
+
+
+def _zero_vjp(g: Any, ans: Any, x: Any, **attrs: Any) -> Any:
+    """Zeros shaped like g, whatever g holds (PyTorch's zeros_like: an inf or NaN upstream still
+    gives 0), made by `where` so that under create_graph they are a recorded Value, as every
+    other gradient is."""
+    return where(False, g, 0.0)
+
+
+_sign_op = Op("sign", _signum, _zero_vjp)
+_floor_op = Op("floor", _integral(math.floor, np.floor), _zero_vjp)
+_ceil_op = Op("ceil", _integral(math.ceil, np.ceil), _zero_vjp)
+_round_op = Op("round", _round, _zero_vjp)
+
+
+def sign(x: Any) -> Any:
+    """-1, 0 or 1 by the sign of each entry, and NaN at NaN (numpy's; PyTorch's sign gives 0).
+    The gradient is zero, as in PyTorch (sign is flat but at 0).
+
+    >>> x = Value([-2.0, 0.0, 3.0]); y = sign(x); y.sum().backward(); y.data, x.grad
+    (array([-1.,  0.,  1.]), array([0., 0., 0.]))
+    """
+    return _sign_op(x)
+
+
+def floor(x: Any) -> Any:
+    """The largest integer <= each entry, as a float. The gradient is zero, as in PyTorch
+    (floor is flat but at the integers).
+
+    >>> floor(Value([-1.5, 0.5, 2.0])).data
+    array([-2.,  0.,  2.])
+    """
+    return _floor_op(x)
+
+
+def ceil(x: Any) -> Any:
+    """The smallest integer >= each entry, as a float. The gradient is zero, as in PyTorch
+    (ceil is flat but at the integers).
+
+    >>> ceil(Value([-1.5, 0.5, 2.0])).data
+    array([-1.,  1.,  2.])
+    """
+    return _ceil_op(x)
+
+
+def round(x: Any, decimals: int = 0) -> Any:
+    """Each entry rounded to `decimals` decimal places (negative: to tens, hundreds, ...),
+    halves to even, as numpy's round and PyTorch's. The gradient is zero, as in PyTorch (round
+    is flat but at the halves). `round(v)`, Python's, still gives an int for a one-element
+    Value; `v.round()` gives a Value.
+
+    >>> round(Value([0.5, 1.5, 2.675]), 0).data, round(Value(2.675), decimals=2).data
+    (array([0., 2., 3.]), 2.68)
+    """
+    if not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"round: decimals must be an integer, got {decimals!r}")
+    return _round_op(x, decimals=int(decimals))
+
+
+Value.tan = unary_method(tan, "Tangent, elementwise")
+Value.arcsin = unary_method(arcsin, "Inverse sine, elementwise (NaN outside [-1, 1])")
+Value.arccos = unary_method(arccos, "Inverse cosine, elementwise (NaN outside [-1, 1])")
+Value.arctan = unary_method(arctan, "Inverse tangent, elementwise")
+Value.sinh = unary_method(sinh, "Hyperbolic sine, elementwise")
+Value.cosh = unary_method(cosh, "Hyperbolic cosine, elementwise")
+Value.arctanh = unary_method(arctanh, "Inverse hyperbolic tangent, elementwise (NaN outside "
+                                      "[-1, 1])")
+Value.log2 = unary_method(log2, "Base-2 logarithm, elementwise")
+Value.log10 = unary_method(log10, "Base-10 logarithm, elementwise")
+Value.exp2 = unary_method(exp2, "2 ** self, elementwise")
+Value.expm1 = unary_method(expm1, "e ** self - 1, elementwise (accurate for small self)")
+Value.erf = unary_method(erf, "The error function, elementwise")
+Value.sign = sign
+Value.floor = floor
+Value.ceil = ceil
+Value.round = round

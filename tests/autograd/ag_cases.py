@@ -518,4 +518,6 @@ CASES: List[Case] = [
          lambda t, x, w, b: (x @ w + b).tanh().mean(dim=0)),
 ]
 
+from cases_elementwise import CASES as _ELEMENTWISE; CASES += _ELEMENTWISE  # noqa: E402,E702
+
 CASE_IDS = [c.name for c in CASES]
