@@ -14,6 +14,8 @@ from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concaten
                           expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
                           min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
                           sub, sum, sum_to, tanh, transpose, where)
+from autograd.ops import (argmax, argmin, argsort, cumprod, cumsum, norm, prod, sort, std, topk,
+                          var)
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd.functional import grad, value_and_grad
@@ -30,5 +32,7 @@ __all__ = [
     "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
     "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
     "concatenate", "stack", "matmul", "affine",
+    "prod", "cumsum", "cumprod", "var", "std", "norm", "sort", "topk", "argsort", "argmax",
+    "argmin",
 ]
 __version__ = "0.1.0"

@@ -10,3 +10,6 @@ from autograd.ops.shape import (concatenate, expand_dims, getitem, reshape, stac
 from autograd.ops.reductions import broadcast_to, logsumexp, max, mean, min, sum, sum_to
 from autograd.ops.linalg import affine, matmul
 from autograd.ops.cast import astype
+from autograd.ops.reductions import norm, prod, std, var
+from autograd.ops.scans import cumprod, cumsum
+from autograd.ops.sorting import TopK, argmax, argmin, argsort, sort, topk

@@ -517,6 +517,7 @@ CASES: List[Case] = [
          lambda x, w, b: np.tanh(x @ w + b).mean(axis=0),
          lambda t, x, w, b: (x @ w + b).tanh().mean(dim=0)),
 ]
+from cases_reductions import CASES as _REDUCTIONS; CASES += _REDUCTIONS  # noqa: E402,E702
 
 from cases_elementwise import CASES as _ELEMENTWISE; CASES += _ELEMENTWISE  # noqa: E402,E702
 
