@@ -12,6 +12,8 @@ from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concaten
                           expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
                           min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
                           sub, sum, sum_to, tanh, transpose, where)
+from autograd.ops import (array_split, flip, index_add, moveaxis, pad, repeat, roll, split,
+                          squeeze, swapaxes, take, take_along_axis, tile)
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd.functional import grad, value_and_grad
@@ -26,5 +28,7 @@ __all__ = [
     "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
     "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
     "concatenate", "stack", "matmul", "affine",
+    "split", "array_split", "squeeze", "flip", "roll", "repeat", "tile", "pad", "moveaxis",
+    "swapaxes", "take", "take_along_axis", "index_add",
 ]
 __version__ = "0.1.0"

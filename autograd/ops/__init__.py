@@ -8,3 +8,6 @@ from autograd.ops.shape import (concatenate, expand_dims, getitem, reshape, stac
 from autograd.ops.reductions import broadcast_to, logsumexp, max, mean, min, sum, sum_to
 from autograd.ops.linalg import affine, matmul
 from autograd.ops.cast import astype
+from autograd.ops.gather import index_add, take, take_along_axis
+from autograd.ops.layout import (array_split, flip, moveaxis, pad, repeat, roll, split, squeeze,
+                                 swapaxes, tile)
