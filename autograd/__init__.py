@@ -16,6 +16,8 @@ from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concaten
                           sub, sum, sum_to, tanh, transpose, where)
 from autograd.ops import (argmax, argmin, argsort, cumprod, cumsum, norm, prod, sort, std, topk,
                           var)
+from autograd.ops import (array_split, flip, index_add, moveaxis, pad, repeat, roll, split,
+                          squeeze, swapaxes, take, take_along_axis, tile)
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd.functional import grad, value_and_grad
@@ -34,5 +36,7 @@ __all__ = [
     "concatenate", "stack", "matmul", "affine",
     "prod", "cumsum", "cumprod", "var", "std", "norm", "sort", "topk", "argsort", "argmax",
     "argmin",
+    "split", "array_split", "squeeze", "flip", "roll", "repeat", "tile", "pad", "moveaxis",
+    "swapaxes", "take", "take_along_axis", "index_add",
 ]
 __version__ = "0.1.0"

@@ -13,3 +13,6 @@ from autograd.ops.cast import astype
 from autograd.ops.reductions import norm, prod, std, var
 from autograd.ops.scans import cumprod, cumsum
 from autograd.ops.sorting import TopK, argmax, argmin, argsort, sort, topk
+from autograd.ops.gather import index_add, take, take_along_axis
+from autograd.ops.layout import (array_split, flip, moveaxis, pad, repeat, roll, split, squeeze,
+                                 swapaxes, tile)

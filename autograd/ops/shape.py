@@ -197,3 +197,18 @@ Value.__getitem__ = getitem
 Value.reshape = _reshape_method
 Value.transpose = _transpose_method
 Value.T = property(lambda self: transpose(self), doc="The axes reversed (x.transpose()).")
+
+
+# ----- one axis, for the ops that need it to exist (see autograd/ops/layout.py, gather.py) --
+def one_axis(axis: Any, shape: tuple, op: str, name: str = "axis") -> int:
+    """A single axis of a value of `shape` (negatives count from the end) as an index; a
+    ValueError naming the argument `name` when it is not an integer (as `normalize_axes`) or
+    not an axis of that value."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"{op}: {name} must be an integer, got {axis!r}")
+    ndim = len(shape)
+    if not -ndim <= axis < ndim:
+        valid = f"from {-ndim} to {ndim - 1}" if ndim else "none: reshape it to 1-d first"
+        raise ValueError(f"{op}: {name} {int(axis)} is out of range for a value of shape "
+                         f"{shape} (valid axes: {valid})")
+    return int(axis) % ndim
