@@ -12,6 +12,8 @@ from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concaten
                           expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
                           min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
                           sub, sum, sum_to, tanh, transpose, where)
+from autograd.ops import einsum, tensordot
+from autograd import linalg
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd.functional import grad, value_and_grad
@@ -26,5 +28,6 @@ __all__ = [
     "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
     "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
     "concatenate", "stack", "matmul", "affine",
+    "einsum", "tensordot", "linalg",
 ]
 __version__ = "0.1.0"
