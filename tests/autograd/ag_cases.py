@@ -518,4 +518,5 @@ CASES: List[Case] = [
          lambda t, x, w, b: (x @ w + b).tanh().mean(dim=0)),
 ]
 
+from cases_linalg import CASES as _LINALG; CASES += _LINALG  # noqa: E402,E702 (import cycle)
 CASE_IDS = [c.name for c in CASES]
