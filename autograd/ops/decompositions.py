@@ -21,8 +21,11 @@ Where a result or a gradient is not unique or does not exist, the choice is stat
   unaffected by those signs (eigenvalues, V f(w) V^T, U^2, U S Vh) needs. Where two values are
   equal to working precision, the vectors' gradient (through 1/(w_i - w_j)) does not exist and
   is refused, as is that of a non-square matrix's singular vectors at a zero singular value
-  (through 1/s); a loss of the values alone keeps its first-order gradient there. PyTorch
-  returns inf or nan instead.
+  (through 1/s); PyTorch returns inf or nan instead. A loss of the values alone keeps its
+  gradient there if it is symmetric in the equal values (their sum, say); one that weighs them
+  differently has none (their order flips there) and is refused. A singular value that is 0 is
+  not differentiable (as |x| at 0): it gets the subgradient 0, as |x| does, the least one
+  (sum(s) at a low-rank matrix gets U_r Vh_r, of its nonzero values' vectors only).
 - A matrix holding a NaN or an infinity gives NaN in every result and every gradient it feeds.
   LAPACK would raise on it (cholesky, svd) or return numbers unrelated to it (eigh).
 """
@@ -83,7 +86,8 @@ def _check_symmetric(name: str, a: Any) -> None:
     entry: `name` reads their lower triangle only, and its symmetric gradient would not be the
     gradient of what it computed."""
     x = _floats(a)
-    gap = np.abs(x - np.swapaxes(x, -1, -2)).max(axis=(-2, -1), initial=0.0)
+    with np.errstate(invalid="ignore"):         # inf - inf: a matrix _nan_where_nonfinite takes
+        gap = np.abs(x - np.swapaxes(x, -1, -2)).max(axis=(-2, -1), initial=0.0)
     scale = np.abs(x).max(axis=(-2, -1), initial=0.0)
     if np.any((gap > np.sqrt(np.finfo(x.dtype).eps) * scale) & np.isfinite(scale)):
         raise ValueError(f"{name}: the matrix is not symmetric (|a - a^T| reaches "
@@ -198,21 +202,44 @@ def _tiny(x: np.ndarray, scale: np.ndarray, n: int) -> np.ndarray:
     return np.abs(x) <= n * np.finfo(x.dtype).eps * scale
 
 
-def _inverse_gaps(name: str, w: Any, what: str, squares: bool = False) -> Any:
+def _equal_pairs(w: Any) -> np.ndarray:
+    """Which pairs (i, j), i != j, of the values w (..., n) of each matrix are equal to
+    working precision."""
+    raw = np.asarray(data_of(w))
+    n = raw.shape[-1]
+    scale = np.abs(raw).max(axis=-1, initial=0.0)[..., None, None]
+    return _tiny(raw[..., None, :] - raw[..., :, None], scale, n) & ~np.eye(n, dtype=bool)
+
+
+def _check_weights(name: str, what: str, equal: np.ndarray, g: Any) -> None:
+    """Refuse a loss that weighs equal values differently: one of them alone is not
+    differentiable where it meets another (their order flips), only functions symmetric in
+    them are. Weights equal to within sqrt(eps) of the largest count as equal."""
+    if not equal.any():
+        return
+    raw = np.asarray(data_of(g))
+    spread = np.abs(raw[..., None, :] - raw[..., :, None])
+    scale = np.abs(raw).max(axis=-1, initial=0.0)[..., None, None]
+    if np.any(equal & (spread > np.sqrt(np.finfo(raw.dtype).eps) * scale)):
+        raise ValueError(f"{name}: two {what} are equal (to working precision) and the loss "
+                         f"weighs them differently; each of them alone has no gradient there, "
+                         f"only functions symmetric in equal {what} (their sum, say) have one")
+
+
+def _inverse_gaps(name: str, w: Any, equal: np.ndarray, what: str,
+                  squares: bool = False) -> Any:
     """F[..., i, j] = 1 / (w_j - w_i) (1 / (w_j^2 - w_i^2) with `squares`) off the diagonal,
-    0 on it. Values equal to working precision make F infinite or noise (the vectors that
-    belong to them are not unique): refused."""
-    gaps = expand_dims(w, -2) - expand_dims(w, -1)
-    n = shape_of(w)[-1]
-    eye = np.eye(n, dtype=_dtype(w))
-    scale = np.abs(data_of(w)).max(axis=-1, initial=0.0)[..., None, None]
-    if np.any(_tiny(np.asarray(data_of(gaps)), scale, n) & (eye == 0)):
+    0 on it. Values equal to working precision (`equal`) make F infinite or noise: the vectors
+    that belong to them are not unique, and their gradient is refused."""
+    if equal.any():
         raise ValueError(f"{name}: two {what} are equal (to working precision), so the vectors "
                          "that belong to them are not unique and their gradient (through "
                          f"1/(w_i - w_j)) does not exist; only a loss of the {what} alone has a "
                          "gradient there")
+    gaps = expand_dims(w, -2) - expand_dims(w, -1)
     if squares:
         gaps = gaps * (expand_dims(w, -2) + expand_dims(w, -1))
+    eye = np.eye(shape_of(w)[-1], dtype=_dtype(w))
     return (1.0 - eye) / (gaps + eye)
 
 
@@ -286,9 +313,11 @@ def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
     """a = V diag(w) V^T: V (diag(g_w) + sym(F * V^T g_V)) V^T, F_ij = 1 / (w_j - w_i)."""
     w, v = ans[..., 0, :], ans[..., 1:, :]
     gw, gv = g[..., 0, :], g[..., 1:, :]
+    equal = _equal_pairs(w)
+    _check_weights("eigh", "eigenvalues", equal, gw)
     inner = _diag(gw)
     if _may_be_nonzero(gv):
-        x = _inverse_gaps("eigh", w, "eigenvalues") * (swap_last(v) @ gv)
+        x = _inverse_gaps("eigh", w, equal, "eigenvalues") * (swap_last(v) @ gv)
         inner = inner + (x + swap_last(x)) * 0.5
     return v @ inner @ swap_last(v)
 
@@ -296,15 +325,22 @@ def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
 def _svd_vjp(g: Any, ans: Any, a: Any) -> Any:
     """Townsend's formula for a = U diag(s) V^T (reduced), F_ij = 1 / (s_j^2 - s_i^2):
     U [(F * (U^T gU - gU^T U)) S + diag(gs) + S (F * (V^T gV - gV^T V))] V^T
-    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T) (the last two for non-square a)."""
+    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T) (the last two for non-square a).
+    A singular value that is 0 gets the subgradient 0, as |x| at 0 does (the least one)."""
     m, n = shape_of(a)[-2:]
     u, s, v = ans[..., :m, :], ans[..., m, :], ans[..., m + 1:, :]
     gu, gs, gv = g[..., :m, :], g[..., m, :], g[..., m + 1:, :]
+    raw = np.asarray(data_of(s))
+    zero = _tiny(raw, raw.max(axis=-1, keepdims=True, initial=0.0), max(m, n))
+    if zero.any():
+        gs = where(zero, 0.0, gs)
+    equal = _equal_pairs(s)
+    _check_weights("svd", "singular values", equal, gs)
     vt = swap_last(v)
     inner = _diag(gs)
     with_u, with_v = _may_be_nonzero(gu), _may_be_nonzero(gv)
     if with_u or with_v:
-        f = _inverse_gaps("svd", s, "singular values", squares=True)
+        f = _inverse_gaps("svd", s, equal, "singular values", squares=True)
         if with_u:
             j = swap_last(u) @ gu
             inner = inner + (f * (j - swap_last(j))) * expand_dims(s, -2)
@@ -315,8 +351,7 @@ def _svd_vjp(g: Any, ans: Any, a: Any) -> Any:
     outside_u, outside_v = with_u and m > n, with_v and n > m
     if not (outside_u or outside_v):
         return grad
-    raw = np.asarray(data_of(s))
-    if np.any(_tiny(raw, raw.max(axis=-1, keepdims=True, initial=0.0), max(m, n))):
+    if zero.any():
         raise ValueError("svd: a singular value is 0 (to working precision), where the "
                          "singular vectors of a non-square matrix have no gradient (through "
                          "1/s); only a loss of the singular values alone has a gradient there")
