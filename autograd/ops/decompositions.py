@@ -12,7 +12,8 @@ Where a result or a gradient is not unique or does not exist, the choice is stat
   condition number in the 1-norm is below the dtype's eps): no digit of the result would be
   right. `det` is right there (0, or nearly), and so is its gradient, the cofactor matrix
   (through the SVD where det is 0); a second derivative at a singular matrix is refused.
-  `slogdet`'s sign has no gradient, and log|det| has none at a singular matrix (-inf): refused.
+  `slogdet`'s sign has no gradient (it is a constant), and log|det| has none at a singular
+  matrix (-inf there): refused, as inv is.
 - `cholesky` and `eigh` read one triangle of a matrix taken to be symmetric. They refuse a
   matrix that is not symmetric (to within sqrt(eps) of its largest entry), and their gradient
   is symmetric, as PyTorch's: the derivative along symmetric changes of the input.
@@ -110,7 +111,8 @@ def _stand_in(x: np.ndarray) -> np.ndarray:
 def _nan_where_nonfinite(op: Op, a: Any, b: Optional[Any] = None) -> Any:
     """op(a) (or op(a, b)), where each matrix of `a` that holds a NaN or an infinity gives NaN
     in all its results and in the gradients of all it read (of `b` too): the op runs on a
-    stand-in for that matrix, and NaN * (the sum of its entries) is added to its results."""
+    stand-in for that matrix, and NaN times the sum of 0 * its entries is added to its
+    results (recorded, so the NaN reaches the gradients); the other matrices get 0 added."""
     args = (a,) if b is None else (a, b)
     bad = _nonfinite(a)
     if not bad.any():
@@ -122,11 +124,13 @@ def _nan_where_nonfinite(op: Op, a: Any, b: Optional[Any] = None) -> Any:
     batch = x.shape[:-2]
     core = len(shape_of(out)) - len(batch) if b is None else min(len(shape_of(b)), 2)
 
-    def per_matrix(y: Any, k: int) -> Any:      # the sum of each of y's k-D blocks
-        return reshape(total(y, axis=tuple(range(-k, 0))), shape_of(y)[:-k] + (1,) * core)
-    sums = per_matrix(a, 2) if b is None else per_matrix(a, 2) + per_matrix(b, core)
+    def zero_or_nan(y: Any, k: int) -> Any:     # per k-D block of y, recorded: 0 * its sum
+        with np.errstate(invalid="ignore"):     # (0 * inf)
+            return reshape(total(y * 0.0, axis=tuple(range(-k, 0))),
+                           shape_of(y)[:-k] + (1,) * core)
+    zeros = zero_or_nan(a, 2) if b is None else zero_or_nan(a, 2) + zero_or_nan(b, core)
     nan = np.where(bad, np.nan, 0.0).astype(x.dtype).reshape(batch + (1,) * core)
-    return out + nan * sums
+    return out + nan * zeros
 
 
 # ----- forwards on raw data: what LAPACK cannot do as a ValueError that says so ---------------
@@ -234,8 +238,8 @@ def _inverse_gaps(name: str, w: Any, equal: np.ndarray, what: str,
     if equal.any():
         raise ValueError(f"{name}: two {what} are equal (to working precision), so the vectors "
                          "that belong to them are not unique and their gradient (through "
-                         f"1/(w_i - w_j)) does not exist; only a loss of the {what} alone has a "
-                         "gradient there")
+                         f"1/(w_i - w_j)) does not exist; a loss of the {what} alone, "
+                         "symmetric in the equal ones, has one")
     gaps = expand_dims(w, -2) - expand_dims(w, -1)
     if squares:
         gaps = gaps * (expand_dims(w, -2) + expand_dims(w, -1))
@@ -293,10 +297,12 @@ def _det_vjp(g: Any, ans: Any, a: Any) -> Any:
 
 def _logabsdet_vjp(g: Any, ans: Any, a: Any) -> Any:
     """d log|det a| = tr(a^-1 da): g a^-T."""
-    if np.any(np.isneginf(data_of(ans))):
-        raise ValueError("slogdet: a matrix is singular (log|det| = -inf), where log|det| has "
-                         "no gradient")
-    return _as_matrix_scalars(g) * swap_last(inv(a))
+    try:
+        inverse = inv(a)
+    except ValueError:
+        raise ValueError("slogdet: a matrix is singular (to working precision), where log|det| "
+                         "has no gradient") from None
+    return _as_matrix_scalars(g) * swap_last(inverse)
 
 
 def _cholesky_vjp(g: Any, ans: Any, a: Any) -> Any:
@@ -354,7 +360,7 @@ def _svd_vjp(g: Any, ans: Any, a: Any) -> Any:
     if zero.any():
         raise ValueError("svd: a singular value is 0 (to working precision), where the "
                          "singular vectors of a non-square matrix have no gradient (through "
-                         "1/s); only a loss of the singular values alone has a gradient there")
+                         "1/s); a loss of the singular values alone has one")
     if outside_u:
         grad = grad + ((gu - u @ (swap_last(u) @ gu)) / expand_dims(s, -2)) @ vt
     if outside_v:
@@ -405,7 +411,8 @@ def solve(a: Any, b: Any) -> Any:
 
 def det(a: Any) -> Any:
     """The determinant of each matrix of a stack (..., n, n). Its gradient, the cofactor
-    matrix, is exact also at a singular matrix (through the SVD), to first order.
+    matrix, is right also at a singular matrix (through the SVD), where a second derivative
+    is refused. A 1x1 determinant is its entry (a reshape).
 
     >>> x = Value(np.array([[1.0, 2.0], [2.0, 4.0]])); d = det(x); d.backward(); x.grad
     array([[ 4., -2.],
