@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd.ops import swap_last
-from ag_cases import Case, arrays
 from autograd.testing import broadcastable_shapes
+from ag_cases import Case, arrays
 
 # ----- einsum and tensordot -------------------------------------------------------------------
 # (numpy subscripts, each operand's dimensions, the subscripts torch is given). In the
