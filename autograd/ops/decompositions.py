@@ -14,9 +14,11 @@ Where a result or a gradient is not unique or does not exist, the choice is stat
   (through the SVD where det is 0); a second derivative at a singular matrix is refused.
   `slogdet`'s sign has no gradient (it is a constant), and log|det| has none at a singular
   matrix (-inf there): refused, as inv is.
-- `cholesky` and `eigh` read one triangle of a matrix taken to be symmetric. They refuse a
-  matrix that is not symmetric (to within sqrt(eps) of its largest entry), and their gradient
-  is symmetric, as PyTorch's: the derivative along symmetric changes of the input.
+- `cholesky` and `eigh` are for symmetric matrices: they refuse one that is not (to within
+  sqrt(eps) of its largest entry) and factor the symmetric part (a + a^T) / 2, which is the
+  matrix itself or its rounding. Their gradient is symmetric, as PyTorch's (the derivative
+  along symmetric changes), and is the gradient of what they compute, also entry by entry
+  (numpy and PyTorch read one triangle, whose gradient is not symmetric).
 - Eigenvectors and singular vectors are unique only up to sign (and not at all where values
   repeat). The gradient is that of the vectors numpy returned, which is what every loss
   unaffected by those signs (eigenvalues, V f(w) V^T, U^2, U S Vh) needs. Where two values are
@@ -84,16 +86,15 @@ def _floats(a: Any) -> np.ndarray:
 
 def _check_symmetric(name: str, a: Any) -> None:
     """Refuse finite matrices that are not symmetric to within sqrt(eps) of their largest
-    entry: `name` reads their lower triangle only, and its symmetric gradient would not be the
-    gradient of what it computed."""
+    entry: `name` would factor their symmetric part, not what numpy factors (one triangle)."""
     x = _floats(a)
     with np.errstate(invalid="ignore"):         # inf - inf: a matrix _nan_where_nonfinite takes
         gap = np.abs(x - np.swapaxes(x, -1, -2)).max(axis=(-2, -1), initial=0.0)
     scale = np.abs(x).max(axis=(-2, -1), initial=0.0)
     if np.any((gap > np.sqrt(np.finfo(x.dtype).eps) * scale) & np.isfinite(scale)):
         raise ValueError(f"{name}: the matrix is not symmetric (|a - a^T| reaches "
-                         f"{float(np.nanmax(gap)):.3g}); {name} reads its lower triangle only "
-                         "and its gradient is that of a symmetric input: pass (a + a^T) / 2")
+                         f"{float(np.nanmax(gap)):.3g}); {name} is for symmetric matrices (numpy "
+                         "reads one triangle, PyTorch too): pass (a + a^T) / 2")
 
 
 def _nonfinite(a: Any) -> np.ndarray:
@@ -161,16 +162,22 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.linalg.solve(a, b)
 
 
+def _symmetric_part(a: np.ndarray) -> np.ndarray:
+    """(a + a^T) / 2: what cholesky and eigh factor, so that their symmetric gradient is the
+    gradient of what they compute (numpy reads one triangle, whose gradient is not symmetric)."""
+    return (a + a.swapaxes(-1, -2)) * 0.5
+
+
 def _cholesky(a: np.ndarray) -> np.ndarray:
     try:
-        return np.linalg.cholesky(a)
+        return np.linalg.cholesky(_symmetric_part(a))
     except LinAlgError:
         raise ValueError("a matrix is not positive definite, so it has no Cholesky factor; "
                          "check the input, or add a small multiple of the identity") from None
 
 
 def _eigh(a: np.ndarray) -> np.ndarray:
-    w, v = np.linalg.eigh(a)
+    w, v = np.linalg.eigh(_symmetric_part(a))
     return np.concatenate([w[..., None, :], v], axis=-2)       # packed: w on top of V
 
 
@@ -447,9 +454,8 @@ def cholesky(a: Any, upper: bool = False) -> Any:
     """The Cholesky factor of each symmetric positive definite matrix: lower triangular L
     with a = L @ L^T (or upper U = L^T with a = U^T @ U, as numpy's `upper=True`).
 
-    The input must be symmetric (to rounding): the factor reads the lower triangle only, and
-    the gradient is symmetric, as in PyTorch. A matrix that is not positive definite is
-    refused.
+    The input must be symmetric (to rounding; its symmetric part is factored) and positive
+    definite, else it is refused; the gradient is symmetric, as in PyTorch.
 
     >>> cholesky(Value(np.array([[4.0, 2.0], [2.0, 2.0]]))).data.tolist()
     [[2.0, 0.0], [1.0, 1.0]]
@@ -464,10 +470,11 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     """The eigenvalues (ascending) and eigenvectors (columns) of each symmetric matrix:
     a = V @ diag(w) @ V^T.
 
-    The input must be symmetric (to rounding), so numpy's `UPLO` (the triangle read) changes
-    nothing; the gradient is symmetric, as in PyTorch. Each eigenvector's sign is arbitrary,
-    and where eigenvalues repeat the eigenvectors are not unique: a loss that uses them then
-    has no gradient and is refused (see the module's notes).
+    The input must be symmetric (to rounding; its symmetric part is factored), so numpy's
+    `UPLO` (the triangle read) changes nothing; the gradient is symmetric, as in PyTorch. Each
+    eigenvector's sign is arbitrary, and where eigenvalues repeat the eigenvectors are not
+    unique: a loss that uses them, or weighs the equal eigenvalues differently, has no gradient
+    there and is refused (see the module's notes).
 
     >>> w, v = eigh(Value(np.array([[2.0, 1.0], [1.0, 2.0]]))); w.data.round(6).tolist()
     [1.0, 3.0]

@@ -4,9 +4,8 @@ Matrices are drawn well conditioned, so finite differences mean something: an in
 is diagonally dominant (rows of either sign, so determinants of both signs), a symmetric
 positive definite one is B B^T + n I, and those for eigh and svd are built from orthonormal
 vectors and eigen/singular values at least ~0.4 apart. cholesky and eigh get their input
-symmetrised first, so that finite differences (which perturb one entry) see what their
-symmetric gradient describes; functions of eigen- and singular vectors are ones the vectors'
-signs do not change.
+symmetrised first: finite differences move one entry, and they refuse a matrix that is not
+symmetric. Functions of eigen- and singular vectors are ones the vectors' signs do not change.
 
 A matrix holding NaN gives NaN results and gradients in autograd.linalg; torch's cholesky and
 svd raise on one and its eigh returns numbers unrelated to it, so those rows' torch column

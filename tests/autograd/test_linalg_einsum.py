@@ -175,3 +175,9 @@ def test_bad_tensordot_axes_are_refused_before_recording(sa, sb, axes, kind, mat
     a, b = Value(np.ones(sa)), Value(np.ones(sb))
     with raises_before_recording(kind, match=match):
         ag.tensordot(a, b, axes)
+
+
+def test_check_ops_finds_einsum_and_tensordot_right():
+    a, b = Value(np.arange(9.0).reshape(3, 3) / 4), Value(np.arange(6.0).reshape(3, 2) - 2)
+    loss = ag.einsum("ii,ij,jk->", a, a, b) + ag.tensordot(a, b, axes=([0], [0])).sum()
+    assert ag.check_ops(loss) == []
