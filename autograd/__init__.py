@@ -18,6 +18,8 @@ from autograd.ops import (argmax, argmin, argsort, cumprod, cumsum, norm, prod, 
                           var)
 from autograd.ops import (array_split, flip, index_add, moveaxis, pad, repeat, roll, split,
                           squeeze, swapaxes, take, take_along_axis, tile)
+from autograd.ops import einsum, tensordot
+from autograd import linalg
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd.functional import grad, value_and_grad
@@ -38,5 +40,6 @@ __all__ = [
     "argmin",
     "split", "array_split", "squeeze", "flip", "roll", "repeat", "tile", "pad", "moveaxis",
     "swapaxes", "take", "take_along_axis", "index_add",
+    "einsum", "tensordot", "linalg",
 ]
 __version__ = "0.1.0"

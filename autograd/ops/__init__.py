@@ -9,6 +9,7 @@ from autograd.ops.shape import (concatenate, expand_dims, getitem, reshape, stac
                                 transpose)
 from autograd.ops.reductions import broadcast_to, logsumexp, max, mean, min, sum, sum_to
 from autograd.ops.linalg import affine, matmul
+from autograd.ops.linalg import einsum, tensordot
 from autograd.ops.cast import astype
 from autograd.ops.reductions import norm, prod, std, var
 from autograd.ops.scans import cumprod, cumsum

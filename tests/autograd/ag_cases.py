@@ -522,4 +522,5 @@ from cases_reductions import CASES as _REDUCTIONS; CASES += _REDUCTIONS  # noqa:
 from cases_elementwise import CASES as _ELEMENTWISE; CASES += _ELEMENTWISE  # noqa: E402,E702
 
 from cases_shape import CASES as _SHAPE; CASES += _SHAPE  # noqa: E402,E702 (import cycle)
+from cases_linalg import CASES as _LINALG; CASES += _LINALG  # noqa: E402,E702 (import cycle)
 CASE_IDS = [c.name for c in CASES]
