@@ -62,6 +62,12 @@ def _clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
     return ops.clip(a, min if a_min is None else a_min, max if a_max is None else a_max)
 
 
+def _broadcast_arrays(*args: Any) -> tuple:
+    """np.broadcast_arrays: each argument broadcast to the shape of all of them."""
+    shape = np.broadcast_shapes(*map(shape_of, args))
+    return tuple(ops.broadcast_to(a, shape) for a in args)
+
+
 def _expand_dims(a: Any, axis: Any) -> Any:
     """np.expand_dims with one axis or a tuple of them."""
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -76,7 +82,7 @@ def _expand_dims(a: Any, axis: Any) -> Any:
 #   its `outer` method comes with it (ufuncs of two inputs);
 # - any other function's row (a ufunc method such as np.add.reduce included) takes numpy's
 #   names for the arguments it supports, with numpy's defaults; other arguments are refused
-#   unless given at numpy's default;
+#   unless given at numpy's default (a function of *args, as np.einsum, gets them as *args);
 # - ON_DATA runs numpy on the data, for results that have no gradient (booleans, indices).
 NUMPY: Dict[Any, Any] = {
     np.add: ops.add,
@@ -116,6 +122,7 @@ NUMPY: Dict[Any, Any] = {
     np.ravel: lambda a: ops.reshape(a, -1),
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
     np.broadcast_to: lambda array, shape: ops.broadcast_to(array, shape),
+    np.broadcast_arrays: _broadcast_arrays,
     np.expand_dims: _expand_dims,
     np.concatenate: _concatenate,
     np.stack: lambda arrays, axis=0: ops.stack(arrays, axis),
@@ -184,7 +191,9 @@ def _array_function(self: Value, func: Callable[..., Any], types: Tuple[type, ..
         raise _unsupported(name)
     if row is ON_DATA:
         return _on_data(name, func, args, kwargs)
-    numpys = _parameters(func)          # (numpy checked the arguments against them)
+    numpys, starred = _parameters(func)     # (numpy checked the arguments against them)
+    if starred:                 # np.einsum(*operands): the row takes the positional ones too
+        return _call(name, row, args, kwargs, numpys)
     named = dict(zip(numpys, args))
     named.update(kwargs)
     return _call(name, row, (), named, numpys)
@@ -194,7 +203,7 @@ def _call(name: str, row: Callable[..., Any], inputs: tuple, named: dict, defaul
     """Run `row` on the inputs and the named arguments it takes; refuse any other argument
     not given at its default (None for a ufunc's keywords, and for those of np.clip's
     **kwargs)."""
-    takes = _parameters(row)
+    takes = _parameters(row)[0]
     passed = {}
     for key, value in named.items():
         if key in takes:
@@ -252,12 +261,16 @@ def _is_default(value: Any, default: Any) -> bool:
 _REQUIRED = inspect.Parameter.empty
 
 
+_STARRED = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+
+
 @functools.lru_cache(maxsize=None)
-def _parameters(func: Callable[..., Any]) -> Dict[str, Any]:
+def _parameters(func: Callable[..., Any]) -> Tuple[Dict[str, Any], bool]:
     """The named parameters of a numpy function or a row, in order, with their defaults
-    (_REQUIRED for none)."""
-    return {name: p.default for name, p in inspect.signature(func).parameters.items()
-            if p.kind is not inspect.Parameter.VAR_KEYWORD}
+    (_REQUIRED for none), and whether it takes any number of positional arguments."""
+    parameters = inspect.signature(func).parameters.values()
+    return ({p.name: p.default for p in parameters if p.kind not in _STARRED},
+            any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters))
 
 
 def _ufunc_name(ufunc: np.ufunc, method: str) -> str:

@@ -16,6 +16,7 @@ from hypothesis import given, strategies as st
 import autograd as ag
 from autograd import Value, grad
 from autograd.numpy_dispatch import NUMPY, ON_DATA
+from autograd.testing import broadcastable_shapes
 from ag_cases import (arrays, axes_of, binary, draw_broadcast_to, draw_clip, draw_concatenate,
                       draw_matmul, draw_reshape, draw_stack, draw_transpose, draw_where,
                       reduction, shapes, spread, unary)
@@ -188,6 +189,17 @@ def torch_concatenate(t, *xs, axis):
     return t.cat([x.reshape(-1) for x in xs]) if axis is None else t.cat(xs, dim=axis)
 
 
+def draw_broadcast_arrays(data):
+    found = data.draw(broadcastable_shapes(data.draw(st.integers(1, 3), label="count")),
+                      label="shapes")
+    return [data.draw(arrays(s), label=f"x{i}") for i, s in enumerate(found)], {}
+
+
+def broadcast_each(*xs):
+    shape = np.broadcast_shapes(*(x.shape for x in xs))
+    return ag.stack([ag.broadcast_to(x, shape) for x in xs])
+
+
 def draw_transpose_or_none(data):
     xs, params = draw_transpose(data)
     return xs, {"axes": None if data.draw(st.booleans(), label="reverse") else params["axes"]}
@@ -250,6 +262,9 @@ ROWS = [
         lambda x, axes: ag.transpose(x, axes)),
     Row(np.broadcast_to, draw_broadcast_to, lambda x, shape: np.broadcast_to(x, shape),
         lambda x, shape: ag.broadcast_to(x, shape)),
+    Row(np.broadcast_arrays, draw_broadcast_arrays,
+        lambda *xs: np.stack(np.broadcast_arrays(*xs)), broadcast_each,
+        lambda t, *xs: t.stack(t.broadcast_tensors(*xs))),
     Row(np.expand_dims, draw_expand_dims, lambda x, axis: np.expand_dims(x, axis),
         expand_each, torch_expand_each),
     Row(np.concatenate, draw_concatenate_or_flat,
