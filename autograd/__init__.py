@@ -22,6 +22,7 @@ from autograd.ops import einsum, tensordot
 from autograd import linalg
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
+from autograd import numpy_dispatch  # noqa: F401  (attaches numpy's protocols to Value)
 from autograd.functional import grad, value_and_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.gradcheck import OpFinding, check_ops

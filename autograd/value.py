@@ -162,8 +162,8 @@ class Value:
     # its non-array arguments `_attrs`; `_order` is the creation order (see next_order).
     __slots__ = ("_data", "_grad", "requires_grad", "name", "_op", "_a", "_b", "_attrs",
                  "_order", "__weakref__")
-    # numpy defers to our reflected operators (np_array * value gives a Value).
-    __array_ufunc__ = None
+    # numpy's protocols (`np.exp(v)`, `np.sum(v)` and `np_array * v` give Values) are
+    # attached in autograd/numpy_dispatch.py.
 
     def __init__(self, data: Any, requires_grad: bool = True, name: Optional[str] = None) -> None:
         init_node(self, as_data(data), bool(requires_grad), name, None, None, None, None)
