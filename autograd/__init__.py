@@ -14,15 +14,16 @@ from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concaten
                           sub, sum, sum_to, tanh, transpose, where)
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
-from autograd.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from autograd.functional import grad, value_and_grad
+from autograd.functional import hessian, hvp, jacobian, jvp, vjp
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.gradcheck import OpFinding, check_ops
 
 __all__ = [
     "Value", "Op", "backward", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "grad", "value_and_grad", "jacobian", "hessian", "hvp", "vjp", "jvp",
-    "gradcheck", "GradcheckError",
+    "is_grad_enabled", "grad", "value_and_grad", "gradcheck", "GradcheckError",
     "check_ops", "OpFinding",
+    "jacobian", "hessian", "hvp", "vjp", "jvp",
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "log1p", "sqrt", "tanh",
     "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
     "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
