@@ -24,6 +24,7 @@ from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd import numpy_dispatch  # noqa: F401  (attaches numpy's protocols to Value)
 from autograd.functional import grad, value_and_grad
+from autograd.functional import hessian, hvp, jacobian, jvp, vjp
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.gradcheck import OpFinding, check_ops
 
@@ -31,6 +32,7 @@ __all__ = [
     "Value", "Op", "backward", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "grad", "value_and_grad", "gradcheck", "GradcheckError",
     "check_ops", "OpFinding",
+    "jacobian", "hessian", "hvp", "vjp", "jvp",
     "add", "sub", "mul", "div", "power", "neg", "exp", "log", "log1p", "sqrt", "tanh",
     "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arctanh", "log2", "log10", "exp2",
     "expm1", "erf", "sign", "floor", "ceil", "round",

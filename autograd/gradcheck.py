@@ -10,7 +10,7 @@ from typing import Any, Callable, List, Optional, Tuple
 import numpy as np
 
 from autograd import engine
-from autograd.grad_mode import no_grad
+from autograd.grad_mode import enable_grad, no_grad
 from autograd.ops import sum_to
 from autograd.value import Value, as_data
 
@@ -25,7 +25,7 @@ class GradcheckError(AssertionError):
 
 
 def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, gradient: Any = None, seed: int = 0) -> bool:
+              rtol: float = 1e-3, gradient: Any = None, seed: int = 0, order: int = 1) -> bool:
     """Check d f / d input for every input against central differences in float64.
 
     `f` takes the inputs (numbers, arrays or Values) and returns a Value of any shape; a
@@ -34,14 +34,24 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
     `GradcheckError` naming the input, the worst entry and both values, and the first op of
     the graph whose VJP disagrees with its own forward (found by `check_ops`).
 
+    `order=2` checks second derivatives too, as HIPS autograd's `check_grads` does: along a
+    random direction of each input in turn, the Hessian-vector product of the contracted
+    output against central differences of the analytic gradient, so every block of the
+    Hessian takes part. This finds VJPs that are right but wrong when differentiated again.
+
     >>> gradcheck(lambda x: (x * x).sum(), np.array([1.0, 2.0]))
     True
+    >>> gradcheck(lambda x: x.tanh().sum(), np.array([0.5, -1.0]), order=2)
+    True
     """
+    if not (type(order) is int and order in (1, 2)):
+        raise ValueError(f"gradcheck: order must be 1 (gradients) or 2 (gradients and "
+                         f"second derivatives), got {order!r}")
     raw = [np.array(as_data(x), dtype=np.float64) for x in inputs]
     if any(np.result_type(as_data(x)) == np.float32 for x in inputs):
         warnings.warn("gradcheck: float32 inputs are checked in float64; finite differences "
                       "in float32 are too coarse to be meaningful", stacklevel=2)
-    values = [Value(r if r.ndim else float(r)) for r in raw]
+    values = _values(raw)
     out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: the function must return a Value, got {type(out).__name__}")
@@ -52,7 +62,7 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
 
     def projected(args: list) -> float:
         with no_grad():
-            y = f(*[Value(a if a.ndim else float(a)) for a in args])
+            y = f(*_values(args))
         return float(np.sum(np.asarray(y.data, dtype=np.float64) * gradient))
 
     analytic = engine.gradients(out, values, gradient=gradient)
@@ -65,22 +75,91 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
             shifted[index][pos] = x[pos] - eps
             numeric[pos] = (up - projected(shifted)) / (2 * eps)
         a = np.broadcast_to(np.asarray(a, dtype=np.float64), x.shape)
-        error = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
-        if np.any(error > 0) or not np.all(np.isfinite(a) == np.isfinite(numeric)):
-            worst = np.unravel_index(np.nanargmax(np.where(np.isnan(error), np.inf, error)),
-                                     x.shape) if x.ndim else ()
+        worst = _worst(a, numeric, atol, rtol)
+        if worst is not None:
             findings = check_ops(out, eps=eps, atol=atol, rtol=rtol, seed=seed)
-            if findings:
-                culprit = f"; the first op whose VJP is wrong: {findings[0]}"
-            else:
-                culprit = ("; every recorded op's VJP agrees with its own forward, so look for "
-                           "a step outside the graph (data read through .data, or a "
-                           "non-differentiable point)")
             raise GradcheckError(
                 f"gradcheck: gradient of input {index} (shape {x.shape}) is wrong at index "
-                f"{tuple(int(i) for i in worst)}: analytic {float(a[worst])!r}, numeric "
-                f"{float(numeric[worst])!r} (atol={atol}, rtol={rtol}){culprit}", findings)
+                f"{worst}: analytic {float(a[worst])!r}, numeric {float(numeric[worst])!r} "
+                f"(atol={atol}, rtol={rtol}){_culprit(findings, _OUTSIDE)}", findings)
+    if order == 2:
+        _check_second_order(f, raw, gradient, eps, atol, rtol, seed)
     return True
+
+
+def _values(raw: List[np.ndarray]) -> List[Value]:
+    return [Value(r if r.ndim else float(r)) for r in raw]
+
+
+def _worst(analytic: np.ndarray, numeric: np.ndarray, atol: float,
+           rtol: float) -> Optional[tuple]:
+    """The index where `analytic` is furthest outside tolerance of `numeric` (or differs in
+    being finite); None when they agree everywhere."""
+    error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    if not np.any(error > 0) and np.all(np.isfinite(analytic) == np.isfinite(numeric)):
+        return None
+    if not analytic.ndim:
+        return ()
+    flat = np.nanargmax(np.where(np.isnan(error), np.inf, error))
+    return tuple(int(i) for i in np.unravel_index(flat, analytic.shape))
+
+
+def _culprit(findings: List["OpFinding"], outside: str) -> str:
+    """The end of a failure report: the first wrong op, or where else to look."""
+    if findings:
+        return f"; the first op whose VJP is wrong: {findings[0]}"
+    return (f"; every recorded op's VJP agrees with its own forward, so look for a step "
+            f"outside the graph ({outside})")
+
+
+_OUTSIDE = "data read through .data, or a non-differentiable point"
+_UNDIFFERENTIABLE = ("a VJP computing on raw data, through .data or numpy, gives right "
+                     "gradients that cannot be differentiated again: write it with operators "
+                     "and ops; or a non-differentiable point")
+
+
+def _check_second_order(f: Callable[..., Any], raw: List[np.ndarray], gradient: np.ndarray,
+                        eps: float, atol: float, rtol: float, seed: int) -> None:
+    """Check Hessian-vector products of sum(f(*raw) * gradient) against central differences
+    of its analytic gradient, along a random direction of each input in turn."""
+    def gradients(args: List[np.ndarray], create_graph: bool) -> Tuple[List[Value], List[Any]]:
+        values = _values(args)
+        return values, engine.gradients(f(*values), values, gradient=gradient,
+                                        create_graph=create_graph)
+
+    def wide(g: Any, x: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.asarray(as_data(g), dtype=np.float64), x.shape)
+
+    values, slopes = gradients(raw, create_graph=True)
+    rng = np.random.default_rng(seed)
+    for moved, x_moved in enumerate(raw):
+        direction = rng.standard_normal(x_moved.shape)
+        slope = slopes[moved]
+        if isinstance(slope, Value):        # else a constant: nothing reached it, or a VJP
+            with enable_grad():             # computed it outside the graph (found below)
+                root = (slope * direction).sum()
+            analytic = engine.gradients(root, values)
+        else:
+            root, analytic = None, [np.zeros(x.shape) for x in raw]
+        shifted = [list(raw), list(raw)]
+        shifted[0][moved] = x_moved + eps * direction
+        shifted[1][moved] = x_moved - eps * direction
+        up, down = (gradients(args, create_graph=False)[1] for args in shifted)
+        for index, x in enumerate(raw):
+            a = wide(analytic[index], x)
+            numeric = (wide(up[index], x) - wide(down[index], x)) / (2 * eps)
+            worst = _worst(a, numeric, atol, rtol)
+            if worst is not None:
+                findings = ([] if root is None else
+                            check_ops(root, eps=eps, atol=atol, rtol=rtol, seed=seed))
+                raise GradcheckError(
+                    f"gradcheck: second derivatives (order=2) by inputs {index} and {moved} "
+                    f"are wrong: the Hessian-vector product along a random direction of input "
+                    f"{moved} (seed={seed}), for input {index} (shape {x.shape}), differs at "
+                    f"index {worst}: analytic {float(a[worst])!r}, numeric "
+                    f"{float(numeric[worst])!r} from central differences of the gradient "
+                    f"(atol={atol}, rtol={rtol}){_culprit(findings, _UNDIFFERENTIABLE)}",
+                    findings)
 
 
 @dataclass(frozen=True)

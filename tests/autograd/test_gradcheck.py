@@ -105,3 +105,69 @@ def test_function_must_return_a_value():
 def test_constant_function_has_zero_gradient():
     assert gradcheck(lambda a: Value(1.0, requires_grad=False) * 2.0, np.ones(2))
     assert gradcheck(lambda a, b: (a * 2.0).sum(), np.ones(2), np.ones(3))
+
+
+# ----- order=2: second derivatives ----------------------------------------------------------
+# A cube whose VJP is right (3 x^2, computed by `cube_slope`) but whose second derivative is
+# wrong: cube_slope's own VJP gives 3 x instead of 6 x.
+cube_slope = Op("cube_slope", lambda x: 3.0 * x * x, lambda g, ans, x: g * 3.0 * x)
+cube = Op("cube", lambda x: x * x * x, lambda g, ans, x: g * cube_slope(x))
+# A cube whose VJP computes on raw data: right numbers with no history, so grad of grad is 0.
+raw_cube = Op("raw_cube", lambda x: x * x * x,
+              lambda g, ans, x: g * 3.0 * np.square(x.data if isinstance(x, Value) else x))
+
+
+@given(broadcastable_shapes(2, max_dims=2).flatmap(
+    lambda s: st.tuples(arrays(s[0], low=0.5, high=3.0), arrays(s[1]))))
+def test_order_2_passes_on_correct_functions(pair):
+    x, y = pair
+    assert gradcheck(lambda a, b: a.log() * b.tanh() + (a * b).sin(), x, y, order=2) is True
+    assert gradcheck(lambda a: (a.sqrt() * a).sum(), x, order=2) is True
+
+
+def test_order_2_passes_on_scalars_and_linear_or_constant_parts():
+    assert gradcheck(lambda a, b: a * a * b, 1.5, -0.5, order=2)
+    assert gradcheck(lambda a, b: a * 3.0 + b.exp(), np.ones(2), 0.5, order=2)
+    assert gradcheck(lambda a: Value(1.0, requires_grad=False) * 2.0, np.ones(2), order=2)
+
+
+def test_order_1_misses_what_order_2_catches():
+    x = np.array([0.5, -1.0, 2.0])
+    assert gradcheck(lambda a: cube(a).sum(), x) is True
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: cube(a).sum(), x, order=2)
+    message = str(info.value)
+    assert message.startswith("gradcheck: second derivatives (order=2) by inputs 0 and 0 "
+                              "are wrong"), message
+    assert [f.op for f in info.value.findings] == ["cube_slope"]
+    assert "the first op whose VJP is wrong: op 'cube_slope'" in message
+    # along a random direction d the Hessian is diag(6 x): ours gives 3 x d, half of it
+    analytic, numeric = _reported(message)
+    assert analytic == pytest.approx(numeric / 2, rel=1e-4)
+
+
+def test_order_2_names_the_input_whose_second_derivatives_are_wrong():
+    # f = b * a^3 with a the second input: d2f/da2 is wrong, d2f/dadb and d2f/db2 are right
+    f = lambda b, a: (b * cube(a)).sum()                                # noqa: E731
+    a, b = np.array([1.0, 2.0]), np.array([0.5, -1.5])
+    with pytest.raises(GradcheckError, match=r"^gradcheck: second derivatives \(order=2\) by "
+                                             r"inputs 1 and 1 are wrong: .* for input 1 "
+                                             r"\(shape \(2,\)\)"):
+        gradcheck(f, b, a, order=2)
+    assert gradcheck(lambda b, a: (b * a * a * a).sum(), b, a, order=2)
+
+
+def test_order_2_catches_a_vjp_computed_outside_the_graph():
+    x = np.array([0.5, 2.0])
+    assert gradcheck(lambda a: raw_cube(a).sum(), x) is True
+    with pytest.raises(GradcheckError, match="second derivatives") as info:
+        gradcheck(lambda a: raw_cube(a).sum(), x, order=2)
+    assert info.value.findings == []
+    assert "a VJP computing on raw data" in str(info.value)
+    assert _reported(str(info.value))[0] == 0.0          # the gradient had no history
+
+
+@pytest.mark.parametrize("order", [0, 3, 2.0, True, "2"])
+def test_order_must_be_1_or_2(order):
+    with pytest.raises(ValueError, match=r"^gradcheck: order must be 1 .* or 2 .*, got "):
+        gradcheck(lambda a: a * a, 1.0, order=order)
