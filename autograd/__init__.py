@@ -8,41 +8,42 @@ from autograd.value import Value
 from autograd.op import Op
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from autograd.anomaly import detect_anomaly
-from autograd.ops import (arccos, arcsin, arctan, arctanh, ceil, cosh, erf, exp2, expm1, floor,
-                          log2, log10, round, sign, sinh, tan)
-from autograd.ops import (abs, add, affine, astype, broadcast_to, clip, concatenate, cos, div, exp,
-                          expand_dims, getitem, log, log1p, logsumexp, matmul, max, maximum, mean,
-                          min, minimum, mul, neg, power, relu, reshape, sigmoid, sin, sqrt, stack,
-                          sub, sum, sum_to, tanh, transpose, where)
-from autograd.ops import (argmax, argmin, argsort, cumprod, cumsum, norm, prod, sort, std, topk,
-                          var)
-from autograd.ops import (array_split, flip, index_add, moveaxis, pad, repeat, roll, split,
-                          squeeze, swapaxes, take, take_along_axis, tile)
-from autograd.ops import einsum, tensordot
+from autograd.ops import (  # elementwise
+    abs, add, arccos, arcsin, arctan, arctanh, ceil, clip, cos, cosh, div, erf, exp, exp2, expm1,
+    floor, log, log1p, log2, log10, maximum, minimum, mul, neg, power, relu, round, sigmoid, sign,
+    sin, sinh, sqrt, sub, tan, tanh, where)
+from autograd.ops import (  # reductions, scans, sorting
+    argmax, argmin, argsort, cumprod, cumsum, logsumexp, max, mean, min, norm, prod, sort, std,
+    sum, topk, var)
+from autograd.ops import (  # shape, layout, gathers
+    array_split, broadcast_to, concatenate, expand_dims, flip, getitem, index_add, moveaxis, pad,
+    repeat, reshape, roll, split, squeeze, stack, sum_to, swapaxes, take, take_along_axis, tile,
+    transpose)
+from autograd.ops import affine, astype, einsum, matmul, tensordot
 from autograd import linalg
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
 from autograd import numpy_dispatch  # noqa: F401  (attaches numpy's protocols to Value)
-from autograd.functional import grad, value_and_grad
-from autograd.functional import hessian, hvp, jacobian, jvp, vjp
-from autograd.gradcheck import GradcheckError, gradcheck
-from autograd.gradcheck import OpFinding, check_ops
+from autograd.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from autograd.gradcheck import GradcheckError, OpFinding, check_ops, gradcheck
 
 __all__ = [
     "Value", "Op", "backward", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "grad", "value_and_grad", "gradcheck", "GradcheckError",
-    "check_ops", "OpFinding",
-    "jacobian", "hessian", "hvp", "vjp", "jvp",
-    "add", "sub", "mul", "div", "power", "neg", "exp", "log", "log1p", "sqrt", "tanh",
-    "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arctanh", "log2", "log10", "exp2",
-    "expm1", "erf", "sign", "floor", "ceil", "round",
-    "sigmoid", "relu", "sin", "cos", "clip", "maximum", "minimum", "where", "astype", "mean",
-    "logsumexp", "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "getitem",
-    "concatenate", "stack", "matmul", "affine",
-    "prod", "cumsum", "cumprod", "var", "std", "norm", "sort", "topk", "argsort", "argmax",
-    "argmin",
-    "split", "array_split", "squeeze", "flip", "roll", "repeat", "tile", "pad", "moveaxis",
-    "swapaxes", "take", "take_along_axis", "index_add",
-    "einsum", "tensordot", "linalg",
+    "is_grad_enabled", "grad", "value_and_grad", "jacobian", "hessian", "hvp", "vjp", "jvp",
+    "gradcheck", "GradcheckError", "check_ops", "OpFinding", "linalg",
+    # elementwise
+    "add", "sub", "mul", "div", "power", "neg", "abs", "exp", "exp2", "expm1", "log", "log1p",
+    "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
+    "tanh", "arctanh", "erf", "sigmoid", "relu", "clip", "maximum", "minimum", "where", "sign",
+    "floor", "ceil", "round",
+    # reductions, scans, sorting
+    "sum", "mean", "max", "min", "logsumexp", "prod", "var", "std", "norm", "cumsum", "cumprod",
+    "sort", "topk", "argsort", "argmax", "argmin",
+    # shape, layout, gathers
+    "reshape", "transpose", "broadcast_to", "sum_to", "expand_dims", "squeeze", "getitem",
+    "concatenate", "stack", "split", "array_split", "flip", "roll", "repeat", "tile", "pad",
+    "moveaxis", "swapaxes", "take", "take_along_axis", "index_add",
+    # products
+    "matmul", "affine", "einsum", "tensordot", "astype",
 ]
 __version__ = "0.1.0"

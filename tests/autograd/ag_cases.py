@@ -517,10 +517,10 @@ CASES: List[Case] = [
          lambda x, w, b: np.tanh(x @ w + b).mean(axis=0),
          lambda t, x, w, b: (x @ w + b).tanh().mean(dim=0)),
 ]
-from cases_reductions import CASES as _REDUCTIONS; CASES += _REDUCTIONS  # noqa: E402,E702
-
-from cases_elementwise import CASES as _ELEMENTWISE; CASES += _ELEMENTWISE  # noqa: E402,E702
-
-from cases_shape import CASES as _SHAPE; CASES += _SHAPE  # noqa: E402,E702 (import cycle)
-from cases_linalg import CASES as _LINALG; CASES += _LINALG  # noqa: E402,E702 (import cycle)
+# each family's rows live in their own file (they import Case and the draw helpers from here)
+from cases_elementwise import CASES as _ELEMENTWISE  # noqa: E402
+from cases_reductions import CASES as _REDUCTIONS  # noqa: E402
+from cases_shape import CASES as _SHAPE  # noqa: E402
+from cases_linalg import CASES as _LINALG  # noqa: E402
+CASES += _ELEMENTWISE + _REDUCTIONS + _SHAPE + _LINALG
 CASE_IDS = [c.name for c in CASES]
