@@ -23,10 +23,12 @@ GRAD = 1        # record operations for differentiation
 ANOMALY = 2     # check every op's numbers for NaN/Inf (autograd.detect_anomaly)
 
 _mode = contextvars.ContextVar("autograd_mode", default=GRAD)
-_mode.set(GRAD)         # a value set in this context, not the default, is what get() caches
 current_mode = _mode.get
 """This thread's switches: GRAD | ANOMALY bits (new threads start with GRAD alone)."""
-_saved = contextvars.ContextVar("autograd_saved_modes", default=())   # modes to restore
+_undo = contextvars.ContextVar("autograd_undo", default=None)
+"""How to leave the innermost block: the tokens that reset `_mode` and `_undo` to what they
+were before it. Resetting (not setting back) leaves the context as the block found it, empty
+outside any block, which keeps every context lookup cheap, numpy's own on each call included."""
 
 
 def is_grad_enabled() -> bool:
@@ -48,16 +50,14 @@ class Switch:
         self.flag, self.on = flag, bool(on)
 
     def __enter__(self) -> None:
-        self._push(current_mode())
-
-    def _push(self, restore: int) -> None:
-        _saved.set(_saved.get() + (restore,))
-        _mode.set(_switched(current_mode(), self.flag, self.on))
+        mode_token = _mode.set(_switched(current_mode(), self.flag, self.on))
+        undo_token = _undo.set(None)
+        _undo.set((mode_token, undo_token))
 
     def __exit__(self, *exc: object) -> None:
-        saved = _saved.get()
-        _mode.set(saved[-1])
-        _saved.set(saved[:-1])
+        mode_token, undo_token = _undo.get()
+        _mode.reset(mode_token)
+        _undo.reset(undo_token)
 
     def __call__(self, fn: F) -> F:
         if inspect.isgeneratorfunction(fn):
@@ -146,7 +146,9 @@ class set_grad_enabled(Switch):
         return own
 
     def __enter__(self) -> None:
-        self._push(self._found if self._undo_own_switch() else current_mode())
+        if self._undo_own_switch():     # the block, not the call, switches: exit restores
+            _mode.set(self._found)      # the mode found before the call
+        super().__enter__()
 
     def __call__(self, fn: F) -> F:
         if self._undo_own_switch():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
+from operator import attrgetter
 from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
@@ -103,7 +104,7 @@ def note_write(v: "Value", in_place: bool) -> None:
             _stamps[key] = (ref, stamp, 1)
         else:
             _stamps[key] = (entry[0], stamp, entry[2] + 1)
-        _latest[0] = max(_latest[0], stamp)
+        _latest[0] = stamp              # stamps taken under the lock only grow
 
 
 def _stamp_of(owner: Any) -> Tuple[int, int]:
@@ -169,20 +170,18 @@ class Value:
         init_node(self, as_data(data), bool(requires_grad), name, None, None, None, None)
 
     # ----- data and gradient --------------------------------------------------------------
-    @property
-    def data(self) -> Data:
-        """The number or array this value holds."""
-        return self._data
-
-    @data.setter
-    def data(self, new: Any) -> None:
-        """Replace the data, converted as the constructor converts it (integers become
-        floats). Graphs recorded before will refuse to backpropagate through this value."""
+    # `data` and `grad` are read through C getters (attrgetter): training loops read them for
+    # every parameter at every step, and a Python getter would cost a call each time.
+    def _set_data(self, new: Any) -> None:
         if new is self._data:           # `v.data -= x` hands back the array it changed
             note_write(self, in_place=True)
         else:
             self._data = as_data(new)
             note_write(self, in_place=False)
+
+    data = property(attrgetter("_data"), _set_data, doc="""The number or array this value holds.
+        Assigning converts as the constructor does (integers become floats); graphs recorded
+        before will refuse to backpropagate through this value.""")
 
     @property
     def version(self) -> int:
@@ -200,17 +199,14 @@ class Value:
         the escape hatch, as in PyTorch."""
         note_write(self, in_place=True)
 
-    @property
-    def grad(self) -> Any:
-        """The gradient accumulated by backward passes: a float or an array of this value's
-        shape and dtype (a Value under `create_graph=True`). None when no gradient is kept:
-        before any backward pass reaches this value, after `zero_grad()`, and for intermediate
-        values after `backward(retain_grads=False)` (as in PyTorch)."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: Any) -> None:
+    def _set_grad(self, value: Any) -> None:
         self._grad = None if value is None else grad_like(value, self)
+
+    grad = property(attrgetter("_grad"), _set_grad, doc="""The gradient accumulated by
+        backward passes: a float or an array of this value's shape and dtype (a Value under
+        `create_graph=True`). None when no gradient is kept: before any backward pass reaches
+        this value, after `zero_grad()`, and for intermediate values after
+        `backward(retain_grads=False)` (as in PyTorch).""")
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (`grad` reads None again, as in PyTorch's
