@@ -141,15 +141,6 @@ def draw_expand_dims(data):
     return [x], {"axis": axis[0] if k == 1 and data.draw(st.booleans(), label="int") else axis}
 
 
-def expand_each(x, axis):
-    """Our expand_dims one new axis at a time, in increasing position."""
-    axes = (axis,) if isinstance(axis, int) else axis
-    ndim = np.ndim(x.data) + len(axes)
-    for a in sorted(a % ndim for a in axes):
-        x = ag.expand_dims(x, a)
-    return x
-
-
 def torch_expand_each(t, x, axis):
     axes = (axis,) if isinstance(axis, int) else axis
     ndim = x.ndim + len(axes)
@@ -266,7 +257,7 @@ ROWS = [
         lambda *xs: np.stack(np.broadcast_arrays(*xs)), broadcast_each,
         lambda t, *xs: t.stack(t.broadcast_tensors(*xs))),
     Row(np.expand_dims, draw_expand_dims, lambda x, axis: np.expand_dims(x, axis),
-        expand_each, torch_expand_each),
+        lambda x, axis: ag.expand_dims(x, axis), torch_expand_each),
     Row(np.concatenate, draw_concatenate_or_flat,
         lambda *xs, axis: np.concatenate(xs, axis=axis), concatenate_ours, torch_concatenate),
     Row(np.stack, draw_stack, lambda *xs, axis: np.stack(xs, axis=axis),
