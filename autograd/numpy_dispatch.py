@@ -25,9 +25,8 @@ from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
 
-from autograd import ops
+from autograd import linalg, ops
 from autograd.op import shape_of
-from autograd.ops.shape import normalize_axes
 from autograd.value import Marker, Value
 
 ON_DATA = Marker("ON_DATA")
@@ -68,13 +67,46 @@ def _broadcast_arrays(*args: Any) -> tuple:
     return tuple(ops.broadcast_to(a, shape) for a in args)
 
 
-def _expand_dims(a: Any, axis: Any) -> Any:
-    """np.expand_dims with one axis or a tuple of them."""
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    shape = list(shape_of(a))
-    for at in normalize_axes(axes, len(shape) + len(axes), "numpy.expand_dims"):
-        shape.insert(at, 1)
-    return ops.reshape(a, shape)
+def _accumulate(name: str, op: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    """A ufunc's accumulate (np.add.accumulate: our cumsum), along one axis, 0 by default.
+    numpy refuses a 0-d value and axis=None there (where our op would flatten): so do we."""
+    def accumulate(array: Any, axis: Any = 0) -> Any:
+        if axis is None or not shape_of(array):
+            raise ValueError(f"numpy.{name}.accumulate: axis={axis!r} of a value of shape "
+                             f"{shape_of(array)}: accumulate runs along one axis of a value of "
+                             "1 or more dimensions, as numpy's; np.cumsum and np.cumprod with "
+                             "axis=None run along the flattened value")
+        return op(array, axis)
+    return accumulate
+
+
+def _flip_axis(name: str, axis: int) -> Callable[[Any], Any]:
+    """np.flipud (axis 0) or np.fliplr (axis 1): a flip that needs that axis to exist."""
+    def flip(m: Any) -> Any:
+        if len(shape_of(m)) <= axis:
+            raise ValueError(f"numpy.{name}: a value of shape {shape_of(m)} has no axis {axis} "
+                             f"to flip; {name} needs a value of {axis + 1} or more dimensions")
+        return ops.flip(m, axis)
+    return flip
+
+
+def _sort(a: Any, axis: Any = -1, kind: Any = None, *, stable: Any = None) -> Any:
+    """np.sort, a sorted copy. Every kind sorts to the same numbers (numpy may put equal ones,
+    as 0.0 and -0.0, either way round), and ours is stable: equal entries keep their order,
+    which decides where each one's gradient goes. So `kind` and `stable` choose nothing here;
+    numpy checks them, on an empty array."""
+    np.sort(np.empty(0), kind=kind, stable=stable)
+    return ops.sort(a, axis)
+
+
+def _einsum(*operands: Any, optimize: Any = False) -> Any:
+    """np.einsum with the subscripts as a string. `optimize` only chooses the order in which
+    numpy multiplies the operands; ours picks its own (numpy's greedy path), same result."""
+    if not operands or not isinstance(operands[0], str):
+        raise TypeError("numpy.einsum: on Values, give the subscripts as a string first, as "
+                        "in np.einsum('ij,jk->ik', a, b); the form with lists of axis numbers "
+                        "is not supported")
+    return ops.einsum(*operands)
 
 
 # numpy function -> what runs when a Value is among its arguments. One row per function:
@@ -102,18 +134,47 @@ NUMPY: Dict[Any, Any] = {
     np.tanh: ops.tanh,
     np.sin: ops.sin,
     np.cos: ops.cos,
+    np.tan: ops.tan,
+    np.arcsin: ops.arcsin,
+    np.arccos: ops.arccos,
+    np.arctan: ops.arctan,
+    np.sinh: ops.sinh,
+    np.cosh: ops.cosh,
+    np.arctanh: ops.arctanh,
+    np.log2: ops.log2,
+    np.log10: ops.log10,
+    np.exp2: ops.exp2,
+    np.expm1: ops.expm1,
+    np.sign: ops.sign,
+    np.floor: ops.floor,
+    np.ceil: ops.ceil,
+    np.rint: ops.round,
     np.maximum: ops.maximum,
     np.minimum: ops.minimum,
     np.matmul: ops.matmul,
     np.add.reduce: lambda array, axis=0, keepdims=False: ops.sum(array, axis, keepdims),
     np.maximum.reduce: lambda array, axis=0, keepdims=False: ops.max(array, axis, keepdims),
     np.minimum.reduce: lambda array, axis=0, keepdims=False: ops.min(array, axis, keepdims),
+    np.multiply.reduce: lambda array, axis=0, keepdims=False: ops.prod(array, axis, keepdims),
+    np.add.accumulate: _accumulate("add", ops.cumsum),
+    np.multiply.accumulate: _accumulate("multiply", ops.cumprod),
     np.sum: lambda a, axis=None, keepdims=False: ops.sum(a, axis, keepdims),
     np.mean: lambda a, axis=None, keepdims=False: ops.mean(a, axis, keepdims),
     np.max: lambda a, axis=None, keepdims=False: ops.max(a, axis, keepdims),
     np.amax: lambda a, axis=None, keepdims=False: ops.max(a, axis, keepdims),
     np.min: lambda a, axis=None, keepdims=False: ops.min(a, axis, keepdims),
     np.amin: lambda a, axis=None, keepdims=False: ops.min(a, axis, keepdims),
+    np.prod: lambda a, axis=None, keepdims=False: ops.prod(a, axis, keepdims),
+    np.var: lambda a, axis=None, ddof=0, keepdims=False: ops.var(a, axis, ddof=ddof,
+                                                                 keepdims=keepdims),
+    np.std: lambda a, axis=None, ddof=0, keepdims=False: ops.std(a, axis, ddof=ddof,
+                                                                 keepdims=keepdims),
+    np.cumsum: lambda a, axis=None: ops.cumsum(a, axis),
+    np.cumprod: lambda a, axis=None: ops.cumprod(a, axis),
+    np.round: lambda a, decimals=0: ops.round(a, decimals),
+    np.around: lambda a, decimals=0: ops.round(a, decimals),
+    np.sort: _sort,
+    np.linalg.norm: ops.norm,
     np.dot: _dot,
     np.outer: lambda a, b: ops.mul(ops.reshape(a, (-1, 1)), ops.reshape(b, (1, -1))),
     np.clip: _clip,
@@ -123,9 +184,36 @@ NUMPY: Dict[Any, Any] = {
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
     np.broadcast_to: lambda array, shape: ops.broadcast_to(array, shape),
     np.broadcast_arrays: _broadcast_arrays,
-    np.expand_dims: _expand_dims,
+    np.expand_dims: lambda a, axis: ops.expand_dims(a, axis),
     np.concatenate: _concatenate,
     np.stack: lambda arrays, axis=0: ops.stack(arrays, axis),
+    np.split: lambda ary, indices_or_sections, axis=0: ops.split(ary, indices_or_sections, axis),
+    np.array_split: lambda ary, indices_or_sections, axis=0: ops.array_split(
+        ary, indices_or_sections, axis),
+    np.squeeze: lambda a, axis=None: ops.squeeze(a, axis),
+    np.flip: lambda m, axis=None: ops.flip(m, axis),
+    np.flipud: _flip_axis("flipud", 0),
+    np.fliplr: _flip_axis("fliplr", 1),
+    np.roll: lambda a, shift, axis=None: ops.roll(a, shift, axis),
+    np.repeat: lambda a, repeats, axis=None: ops.repeat(a, repeats, axis),
+    np.tile: lambda A, reps: ops.tile(A, reps),
+    np.pad: lambda array, pad_width, mode="constant", constant_values=None: ops.pad(
+        array, pad_width, mode, constant_values),
+    np.moveaxis: lambda a, source, destination: ops.moveaxis(a, source, destination),
+    np.swapaxes: lambda a, axis1, axis2: ops.swapaxes(a, axis1, axis2),
+    np.take: lambda a, indices, axis=None: ops.take(a, indices, axis),
+    np.take_along_axis: lambda arr, indices, axis=-1: ops.take_along_axis(arr, indices, axis),
+    np.einsum: _einsum,
+    np.tensordot: ops.tensordot,
+    np.linalg.inv: linalg.inv,
+    np.linalg.solve: linalg.solve,
+    np.linalg.det: linalg.det,
+    np.linalg.slogdet: linalg.slogdet,
+    np.linalg.cholesky: linalg.cholesky,
+    np.linalg.eigh: linalg.eigh,
+    np.linalg.eigvalsh: lambda a, UPLO="L": linalg.eigh(a, UPLO).eigenvalues,
+    np.linalg.svd: linalg.svd,
+    np.linalg.svdvals: lambda x: linalg.svd(x, compute_uv=False),
     np.equal: ON_DATA,
     np.not_equal: ON_DATA,
     np.less: ON_DATA,
@@ -141,6 +229,7 @@ NUMPY: Dict[Any, Any] = {
     np.size: ON_DATA,
     np.argmax: ON_DATA,
     np.argmin: ON_DATA,
+    np.argsort: ON_DATA,
     np.isclose: ON_DATA,
     np.allclose: ON_DATA,
     np.array_equal: ON_DATA,
@@ -152,8 +241,11 @@ _INSTEAD = {
            "(a = a + v, not a += v)",
     "where": "choose the entries afterwards with np.where(mask, result, other)",
     "dtype": "a Value keeps its dtype; convert it first with v.astype(dtype)",
-    "initial": "combine the result with the initial value yourself, e.g. "
-               "np.maximum(np.max(v), initial)",
+    "initial": "combine the result with the initial value yourself, as in "
+               "np.maximum(np.max(v), initial) or np.prod(v) * initial",
+    "correction": "give the same number as ddof=",
+    "hermitian": "call it without hermitian=: the singular values are the same (the "
+                 "singular vectors may differ in sign)",
 }
 
 

@@ -124,10 +124,17 @@ def swap_last(x: Any) -> Any:
     return transpose(x, None if ndim == 2 else tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
 
 
-def expand_dims(x: Any, axis: int) -> Any:
-    """Insert a size-1 axis at `axis` (-1 appends one)."""
+def expand_dims(x: Any, axis: Any) -> Any:
+    """Insert size-1 axes, as numpy's expand_dims: `axis` (an int or a tuple) gives their
+    positions in the result, negatives counting from its end (-1 appends one).
+
+    >>> expand_dims(Value(np.ones(3)), (0, -1)).shape
+    (1, 3, 1)
+    """
     shape = list(shape_of(x))
-    shape.insert(normalize_axes(axis, len(shape) + 1, "expand_dims")[0], 1)
+    count = len(axis) if isinstance(axis, (tuple, list)) else 1
+    for at in normalize_axes(axis, len(shape) + count, "expand_dims"):
+        shape.insert(at, 1)
     return reshape(x, shape)
 
 

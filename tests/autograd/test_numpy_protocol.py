@@ -20,6 +20,14 @@ from autograd.testing import broadcastable_shapes
 from ag_cases import (arrays, axes_of, binary, draw_broadcast_to, draw_clip, draw_concatenate,
                       draw_matmul, draw_reshape, draw_stack, draw_transpose, draw_where,
                       reduction, shapes, spread, unary)
+from cases_elementwise import draw_round
+from cases_linalg import (draw_einsum, draw_invertible, draw_solve, draw_spd, draw_svd_input,
+                          draw_symmetric, draw_tensordot)
+from cases_reductions import (draw_cumulative, draw_norm, draw_prod, draw_sort,
+                              draw_spread_reduction)
+from cases_shape import (draw_flip, draw_moveaxis, draw_pad_constant, draw_pad_numpy,
+                         draw_repeat, draw_roll, draw_split, draw_squeeze, draw_swapaxes,
+                         draw_take, draw_take_along_axis, draw_tile)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -63,10 +71,23 @@ def operand(x: Any, form: str) -> Any:
     return x
 
 
-def with_form(draw: Callable[[Any], Any], forms=FORMS) -> Callable[[Any], Any]:
+def with_param(draw: Callable[[Any], Any], key: str, values: list) -> Callable[[Any], Any]:
+    """`draw`, and the parameter `key` drawn from `values`."""
     def drawn(data):
         xs, params = draw(data)
-        return xs, dict(params, form=data.draw(st.sampled_from(forms), label="form"))
+        return xs, dict(params, **{key: data.draw(st.sampled_from(values), label=key)})
+    return drawn
+
+
+def with_form(draw: Callable[[Any], Any], forms=FORMS) -> Callable[[Any], Any]:
+    return with_param(draw, "form", forms)
+
+
+def without(draw: Callable[[Any], Any], key: str) -> Callable[[Any], Any]:
+    """`draw` without its parameter `key` (one numpy's function does not have)."""
+    def drawn(data):
+        xs, params = draw(data)
+        return xs, {k: v for k, v in params.items() if k != key}
     return drawn
 
 
@@ -141,15 +162,6 @@ def draw_expand_dims(data):
     return [x], {"axis": axis[0] if k == 1 and data.draw(st.booleans(), label="int") else axis}
 
 
-def expand_each(x, axis):
-    """Our expand_dims one new axis at a time, in increasing position."""
-    axes = (axis,) if isinstance(axis, int) else axis
-    ndim = np.ndim(x.data) + len(axes)
-    for a in sorted(a % ndim for a in axes):
-        x = ag.expand_dims(x, a)
-    return x
-
-
 def torch_expand_each(t, x, axis):
     axes = (axis,) if isinstance(axis, int) else axis
     ndim = x.ndim + len(axes)
@@ -203,6 +215,73 @@ def broadcast_each(*xs):
 def draw_transpose_or_none(data):
     xs, params = draw_transpose(data)
     return xs, {"axes": None if data.draw(st.booleans(), label="reverse") else params["axes"]}
+
+
+def draw_accumulate(products: bool):
+    """x of at least one dimension (numpy cannot accumulate a scalar), and an int axis or
+    numpy's default 0 (accumulate refuses axis=None)."""
+    def draw(data):
+        xs, params = draw_cumulative(products=products)(data)
+        x = xs[0] if xs[0].ndim else xs[0].reshape(1)
+        axis = params["axis"]
+        if axis is None:
+            axis = NUMPY_DEFAULT if data.draw(st.booleans(), label="default") else 0
+        return [x], {"axis": axis}
+    return draw
+
+
+def accumulate_row(ufunc, op) -> Row:
+    def numpy_fn(x, axis):
+        return ufunc.accumulate(x) if axis is NUMPY_DEFAULT else ufunc.accumulate(x, axis=axis)
+
+    def ours(x, axis):
+        return op(x, 0 if axis is NUMPY_DEFAULT else axis)
+    return Row(ufunc.accumulate, draw_accumulate(products=op is ag.cumprod), numpy_fn, ours)
+
+
+def draw_at_least(ndim: int):
+    def draw(data):
+        return [data.draw(arrays(shapes(min_dims=ndim)), label="x")], {}
+    return draw
+
+
+def joined(pieces, axis, cat):
+    """Split pieces side by side again, piece i scaled by i + 1 (each gradient differs)."""
+    return cat([p * float(i + 1) for i, p in enumerate(pieces)], axis=axis)
+
+
+def draw_matrix(draw_one):
+    return lambda data: ([draw_one(data)], {})
+
+
+def draw_exactly_symmetric(draw_one):
+    """Matrices equal to their transpose bit for bit: numpy reads one triangle, ours the
+    symmetric part, which agree there only."""
+    def draw(data):
+        a = draw_one(data)
+        return [(a + np.swapaxes(a, -1, -2)) / 2], {}
+    return draw
+
+
+def eigh_parts(result, lib):
+    """A function of eigenvalues and eigenvectors that their signs do not change."""
+    w, v = result
+    return ((v * v) * lib.expand_dims(w, -2)
+            + v @ (lib.expand_dims(lib.tanh(w), -1) * lib.swapaxes(v, -1, -2)))
+
+
+def svd_parts(result, lib):
+    """A function of U, S and Vh that the signs of the singular vectors do not change."""
+    u, s, vh = result
+    weighted = lib.expand_dims(s, -1) * (vh * vh)
+    return (u * u) @ weighted + u @ (lib.expand_dims(lib.tanh(s), -1) * vh)
+
+
+def draw_svd(data):
+    """A matrix, and full_matrices (True only for square ones, where it changes nothing)."""
+    x = draw_svd_input(data)
+    square = x.shape[-1] == x.shape[-2]
+    return [x], {"full_matrices": square and data.draw(st.booleans(), label="full")}
 
 
 def subtract_outer(x, y, form):
@@ -266,11 +345,124 @@ ROWS = [
         lambda *xs: np.stack(np.broadcast_arrays(*xs)), broadcast_each,
         lambda t, *xs: t.stack(t.broadcast_tensors(*xs))),
     Row(np.expand_dims, draw_expand_dims, lambda x, axis: np.expand_dims(x, axis),
-        expand_each, torch_expand_each),
+        lambda x, axis: ag.expand_dims(x, axis), torch_expand_each),
     Row(np.concatenate, draw_concatenate_or_flat,
         lambda *xs, axis: np.concatenate(xs, axis=axis), concatenate_ours, torch_concatenate),
     Row(np.stack, draw_stack, lambda *xs, axis: np.stack(xs, axis=axis),
         lambda *xs, axis: ag.stack(xs, axis)),
+    # elementwise functions beyond the basics (sign, floor, ceil, rint, round: zero gradient)
+    unary_row(np.tan, ag.tan, low=-1.3, high=1.3),
+    unary_row(np.arcsin, ag.arcsin, low=-0.9, high=0.9),
+    unary_row(np.arccos, ag.arccos, low=-0.9, high=0.9),
+    unary_row(np.arctan, ag.arctan),
+    unary_row(np.sinh, ag.sinh),
+    unary_row(np.cosh, ag.cosh),
+    unary_row(np.arctanh, ag.arctanh, low=-0.9, high=0.9),
+    unary_row(np.log2, ag.log2, low=0.2),
+    unary_row(np.log10, ag.log10, low=0.2),
+    unary_row(np.exp2, ag.exp2),
+    unary_row(np.expm1, ag.expm1),
+    unary_row(np.sign, ag.sign),
+    unary_row(np.floor, ag.floor),
+    unary_row(np.ceil, ag.ceil),
+    unary_row(np.rint, ag.round),
+    Row(np.round, draw_round, lambda x, decimals: np.round(x, decimals),
+        lambda x, decimals: ag.round(x, decimals)),
+    Row(np.around, draw_round, lambda x, decimals: np.around(x, decimals=decimals),
+        lambda x, decimals: ag.round(x, decimals)),
+    # products, running sums and products, spread, norms, sorting
+    reduce_row(np.multiply.reduce, ag.prod),
+    accumulate_row(np.add, ag.cumsum),
+    accumulate_row(np.multiply, ag.cumprod),
+    Row(np.prod, draw_prod(zeros=False), lambda x, axis, keepdims: np.prod(
+        x, axis=axis, keepdims=keepdims), lambda x, axis, keepdims: ag.prod(x, axis, keepdims)),
+    Row(np.prod, draw_prod(zeros=True), lambda x, axis, keepdims: np.prod(
+        x, axis, keepdims=keepdims), lambda x, axis, keepdims: ag.prod(x, axis, keepdims),
+        label="np.prod (zeros)"),
+    Row(np.cumsum, draw_cumulative(), lambda x, axis: np.cumsum(x, axis=axis),
+        lambda x, axis: ag.cumsum(x, axis)),
+    Row(np.cumprod, draw_cumulative(products=True, zeros=True),
+        lambda x, axis: np.cumprod(x, axis), lambda x, axis: ag.cumprod(x, axis)),
+    Row(np.var, draw_spread_reduction(spread_out=False),
+        lambda x, axis, ddof, keepdims: np.var(x, axis, ddof=ddof, keepdims=keepdims),
+        lambda x, axis, ddof, keepdims: ag.var(x, axis, ddof=ddof, keepdims=keepdims)),
+    Row(np.std, draw_spread_reduction(spread_out=True),
+        lambda x, axis, ddof, keepdims: np.std(x, axis=axis, ddof=ddof, keepdims=keepdims),
+        lambda x, axis, ddof, keepdims: ag.std(x, axis, ddof=ddof, keepdims=keepdims)),
+    Row(np.linalg.norm, draw_norm,
+        lambda x, ord, axis, keepdims: np.linalg.norm(x, ord, axis, keepdims),
+        lambda x, ord, axis, keepdims: ag.norm(x, ord, axis, keepdims)),
+    Row(np.sort, with_param(without(draw_sort, "descending"), "kind",
+                            [None, "stable", "quicksort"]),
+        lambda x, axis, kind: np.sort(x, axis, kind), lambda x, axis, kind: ag.sort(x, axis)),
+    # layout and gathers
+    Row(np.split, draw_split("split"),
+        lambda x, cuts, axis: joined(np.split(x, cuts, axis=axis), axis, np.concatenate),
+        lambda x, cuts, axis: joined(ag.split(x, cuts, axis), axis, ag.concatenate)),
+    Row(np.array_split, draw_split("sections"),
+        lambda x, cuts, axis: joined(np.array_split(x, cuts, axis), axis, np.concatenate),
+        lambda x, cuts, axis: joined(ag.array_split(x, cuts, axis), axis, ag.concatenate)),
+    Row(np.array_split, draw_split("indices"),
+        lambda x, cuts, axis: joined(np.array_split(x, cuts, axis), axis, np.concatenate),
+        lambda x, cuts, axis: joined(ag.array_split(x, cuts, axis), axis, ag.concatenate),
+        label="np.array_split (indices)"),
+    Row(np.squeeze, draw_squeeze, lambda x, axis: np.squeeze(x, axis=axis),
+        lambda x, axis: ag.squeeze(x, axis)),
+    Row(np.flip, draw_flip, lambda x, axis: np.flip(x, axis), lambda x, axis: ag.flip(x, axis)),
+    Row(np.flipud, draw_at_least(1), np.flipud, lambda x: ag.flip(x, 0),
+        lambda t, x: t.flipud(x)),
+    Row(np.fliplr, draw_at_least(2), np.fliplr, lambda x: ag.flip(x, 1),
+        lambda t, x: t.fliplr(x)),
+    Row(np.roll, draw_roll, lambda x, shift, axis: np.roll(x, shift, axis=axis),
+        lambda x, shift, axis: ag.roll(x, shift, axis)),
+    Row(np.repeat, draw_repeat, lambda x, repeats, axis: np.repeat(x, repeats, axis),
+        lambda x, repeats, axis: ag.repeat(x, repeats, axis)),
+    Row(np.tile, draw_tile, lambda x, reps: np.tile(x, reps), lambda x, reps: ag.tile(x, reps)),
+    Row(np.pad, draw_pad_constant,
+        lambda x, pad_width, constant_values: np.pad(x, pad_width,
+                                                     constant_values=constant_values),
+        lambda x, pad_width, constant_values: ag.pad(x, pad_width,
+                                                     constant_values=constant_values)),
+    Row(np.pad, draw_pad_numpy, lambda x, pad_width, mode: np.pad(x, pad_width, mode),
+        lambda x, pad_width, mode: ag.pad(x, pad_width, mode), label="np.pad (other modes)"),
+    Row(np.moveaxis, draw_moveaxis,
+        lambda x, source, destination: np.moveaxis(x, source, destination),
+        lambda x, source, destination: ag.moveaxis(x, source, destination)),
+    Row(np.swapaxes, draw_swapaxes, lambda x, axis1, axis2: np.swapaxes(x, axis1, axis2),
+        lambda x, axis1, axis2: ag.swapaxes(x, axis1, axis2)),
+    Row(np.take, draw_take, lambda x, indices, axis: np.take(x, indices, axis=axis),
+        lambda x, indices, axis: ag.take(x, indices, axis)),
+    Row(np.take_along_axis, draw_take_along_axis,
+        lambda x, indices, axis: np.take_along_axis(x, indices, axis),
+        lambda x, indices, axis: ag.take_along_axis(x, indices, axis)),
+    # products and linear algebra
+    Row(np.einsum, with_param(draw_einsum, "optimize", [False, True, "greedy", "optimal"]),
+        lambda *xs, spec, torch_spec, optimize: np.einsum(spec, *xs, optimize=optimize),
+        lambda *xs, spec, torch_spec, optimize: ag.einsum(spec, *xs)),
+    Row(np.tensordot, draw_tensordot, lambda a, b, axes: np.tensordot(a, b, axes),
+        lambda a, b, axes: ag.tensordot(a, b, axes)),
+    Row(np.linalg.inv, draw_matrix(draw_invertible), np.linalg.inv, ag.linalg.inv),
+    Row(np.linalg.solve, draw_solve, np.linalg.solve, ag.linalg.solve),
+    Row(np.linalg.det, draw_matrix(draw_invertible), np.linalg.det, ag.linalg.det),
+    Row(np.linalg.slogdet, draw_matrix(draw_invertible),
+        lambda x: np.linalg.slogdet(x).sign * np.linalg.slogdet(x).logabsdet,
+        lambda x: ag.linalg.slogdet(x).sign * ag.linalg.slogdet(x).logabsdet),
+    Row(np.linalg.cholesky, with_param(draw_exactly_symmetric(draw_spd), "upper",
+                                       [False, True]),
+        lambda x, upper: np.linalg.cholesky(x, upper=upper),
+        lambda x, upper: ag.linalg.cholesky(x, upper)),
+    Row(np.linalg.eigh, with_param(draw_exactly_symmetric(draw_symmetric), "UPLO", ["L", "U"]),
+        lambda x, UPLO: eigh_parts(np.linalg.eigh(x, UPLO), np),
+        lambda x, UPLO: eigh_parts(ag.linalg.eigh(x, UPLO), ag)),
+    Row(np.linalg.eigvalsh, draw_exactly_symmetric(draw_symmetric), np.linalg.eigvalsh,
+        lambda x: ag.linalg.eigh(x).eigenvalues),
+    Row(np.linalg.svd, draw_svd,
+        lambda x, full_matrices: svd_parts(np.linalg.svd(x, full_matrices), np),
+        lambda x, full_matrices: svd_parts(ag.linalg.svd(x, full_matrices), ag)),
+    Row(np.linalg.svd, draw_matrix(draw_svd_input), lambda x: np.linalg.svd(x, compute_uv=False),
+        lambda x: ag.linalg.svd(x, compute_uv=False), label="np.linalg.svd (compute_uv=False)"),
+    Row(np.linalg.svdvals, draw_matrix(draw_svd_input), np.linalg.svdvals,
+        lambda x: ag.linalg.svd(x, compute_uv=False)),
 ]
 
 
@@ -334,6 +526,7 @@ ON_DATA_CALLS = {
     np.shape: lambda v, w: np.shape(v), np.ndim: lambda v, w: np.ndim(v),
     np.size: lambda v, w: np.size(v), np.argmax: lambda v, w: np.argmax(w, axis=0),
     np.argmin: lambda v, w: np.argmin(v, axis=1),
+    np.argsort: lambda v, w: np.argsort(w, axis=0),
     np.isclose: lambda v, w: np.isclose(v, w, equal_nan=True),
     np.allclose: lambda v, w: np.allclose(v, v), np.array_equal: lambda v, w: np.array_equal(v, w),
 }
@@ -458,8 +651,57 @@ def test_numpy_code_differentiates_twice():
     assert second(0.7) == pytest.approx(2 * np.cos(0.7) * np.exp(0.7), rel=1e-12)
 
 
+def ridge_objective(X, y, w):
+    """Written for numpy arrays: standardised features, a ridge fit's residual variance, the
+    log-determinant of its normal matrix and a penalty on running sums."""
+    Z = (X - np.mean(X, axis=0)) / np.std(X, axis=0, ddof=1)
+    A = Z.T @ Z + np.eye(Z.shape[1])
+    coef = np.linalg.solve(A, np.einsum("ij,i->j", Z, y))
+    residual = y - Z @ coef
+    return (np.var(residual) + np.linalg.slogdet(A)[1]
+            + np.linalg.norm(np.cumsum(np.flip(w) * coef)) ** 2)
+
+
+@given(data=st.data())
+def test_unmodified_numpy_code_with_statistics_and_linear_algebra_differentiates(data):
+    n, d = data.draw(st.integers(3, 5), label="n"), data.draw(st.integers(1, 3), label="d")
+    X = spread(data.draw(arrays((n, d)), label="X"))[0]      # no column of equal entries
+    args = [X, data.draw(arrays((n,)), label="y"), data.draw(arrays((d,)), label="w")]
+    grads = grad(ridge_objective, argnums=(0, 1, 2))(*args)
+    for argnum, got in enumerate(grads):
+        np.testing.assert_allclose(got, central_differences(ridge_objective, args, argnum),
+                                   rtol=1e-5, atol=1e-6, err_msg=f"argument {argnum}")
+
+
+def test_rounding_at_the_halves_is_numpys_to_the_bit():
+    """rint, round and around on Values: halves to even, signed zeros and dtypes as numpy's."""
+    x = np.array([-2.5, -1.5, -0.5, -0.4, 0.5, 1.5, 2.5, 15.0, 25.0, -25.0, 2.675, 0.0])
+    for dtype in (np.float64, np.float32):
+        a = x.astype(dtype)
+        for got, want in [(np.rint(Value(a)), np.rint(a)), (np.round(Value(a)), np.round(a)),
+                          (np.round(Value(a), -1), np.round(a, -1)),
+                          (np.around(Value(a), decimals=2), np.around(a, decimals=2))]:
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got.data, want)
+            np.testing.assert_array_equal(np.signbit(got.data), np.signbit(want))
+    for entry in x.tolist():        # one-entry Values hold Python floats
+        got, want = np.rint(Value(entry)).data, np.rint(entry)
+        assert got == want and np.signbit(got) == np.signbit(want)
+
+
+def test_sorting_keeps_equal_entries_in_order_for_their_gradients():
+    """np.sort gives numpy's numbers; among equal entries, the first keeps the first place."""
+    x = Value([2.0, 1.0, 2.0, 1.0])
+    y = np.sort(x, kind="stable")
+    np.testing.assert_array_equal(y.data, [1.0, 1.0, 2.0, 2.0])
+    np.sum(y * np.array([1.0, 10.0, 100.0, 1000.0])).backward()
+    np.testing.assert_array_equal(x.grad, [100.0, 1.0, 1000.0, 10.0])
+
+
 # ----- refusals ------------------------------------------------------------------------------
 v = Value(np.array([1.0, 2.0, 3.0]))
+m = Value(np.array([[2.0, 1.0], [1.0, 3.0]]))
+lower = Value(np.array([[2.0, 0.0], [1.0, 3.0]]))     # numpy's cholesky would read it as m
 
 
 @pytest.mark.parametrize("call, message", [
@@ -482,9 +724,52 @@ v = Value(np.array([1.0, 2.0, 3.0]))
     (lambda: np.where(v), r"numpy.where: this call is not supported on Values.*where\("
                           r"condition, x, y\)"),
     (lambda: np.dot(np.ones((2, 2, 3)), v), r"numpy.dot: operands of shapes \(2, 2, 3\)"),
+    (lambda: np.linalg.svd(m, hermitian=True),
+     r"numpy.linalg.svd: hermitian= is not supported.*singular values are the same"),
+    (lambda: np.var(v, correction=1), r"numpy.var: correction= is not supported.*as ddof="),
+    (lambda: np.std(v, mean=2.0), r"numpy.std: mean= is not supported"),
+    (lambda: np.prod(v, initial=2.0), r"numpy.prod: initial=.*np.prod\(v\) \* initial"),
+    (lambda: np.cumsum(v, dtype=np.float32), r"numpy.cumsum: dtype= is not supported"),
+    (lambda: np.multiply.accumulate(v, out=np.zeros(3)), r"numpy.multiply.accumulate: out="),
+    (lambda: np.take(v, [4], mode="wrap"), r"numpy.take: mode= is not supported"),
+    (lambda: np.pad(v, 1, mode="reflect", reflect_type="odd"), r"numpy.pad: reflect_type="),
+    (lambda: np.sort(v, order="f"), r"numpy.sort: order= is not supported"),
+    (lambda: np.einsum(v, [0], [0]), r"numpy.einsum: on Values, give the subscripts as a "
+                                     r"string"),
 ])
 def test_what_cannot_be_differentiated_is_refused_by_name(call, message):
     with pytest.raises(TypeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: np.add.accumulate(m, axis=None), ValueError,
+     r"numpy.add.accumulate: axis=None .*one axis"),
+    (lambda: np.multiply.accumulate(Value(2.0)), ValueError,
+     r"numpy.multiply.accumulate: axis=0 of a value of shape \(\)"),
+    (lambda: np.cumsum(Value(2.0), axis=0), ValueError,             # numpy gives [2.]
+     r"cumsum: axis 0 is not one axis of a value of shape \(\)"),
+    (lambda: np.var(Value([1.0]), ddof=1), ValueError,               # numpy gives NaN
+     r"var: ddof=1 leaves no degrees of freedom"),
+    (lambda: np.roll(m, (1, 2)), ValueError,             # numpy rolls the flattened m by 3
+     r"roll: with axis=None x is flattened and takes one shift"),
+    (lambda: np.fliplr(v), ValueError, r"numpy.fliplr: a value of shape \(3,\) has no axis 1"),
+    (lambda: np.flipud(Value(1.0)), ValueError, r"numpy.flipud: .* has no axis 0"),
+    (lambda: np.sort(v, kind="bogus"), ValueError, r"sort kind must be one of"),
+    (lambda: np.sort(v, kind="stable", stable=True), ValueError,
+     r"`kind` and keyword parameters can't be provided at the same time"),
+    (lambda: np.pad(v, 1, mode="mean"), ValueError, r"pad: mode 'mean' is not supported"),
+    (lambda: np.linalg.norm(m, 2), NotImplementedError,
+     r"norm: ord=2 of matrices is a function of the singular values"),
+    (lambda: np.linalg.svd(Value(np.ones((2, 3)))), ValueError,
+     r"svd: full_matrices=True on non-square matrices"),
+    (lambda: np.linalg.cholesky(lower), ValueError, r"cholesky: the matrix is not symmetric"),
+    (lambda: np.linalg.eigvalsh(lower), ValueError, r"eigh: the matrix is not symmetric"),
+])
+def test_what_would_differ_from_numpys_result_is_refused(call, error, message):
+    """Arguments numpy takes but where our op would give another result (or numpy's has no
+    gradient) raise instead of answering differently."""
+    with pytest.raises(error, match=message):
         call()
 
 
@@ -533,17 +818,30 @@ def test_every_row_of_the_table_is_tested_here():
 
 # The keywords numpy passes a ufunc method's override (its signature hides them in **kwargs).
 UFUNC_METHOD_KEYWORDS = {"array", "axis", "dtype", "out", "keepdims", "initial", "where"}
+# Keywords a numpy function documents but takes through **kwargs, with their defaults.
+THROUGH_KWARGS = {np.pad: {"constant_values": inspect.Parameter("constant_values",
+                                                                 inspect.Parameter.KEYWORD_ONLY,
+                                                                 default=None)}}
 
 
 @pytest.mark.parametrize("key", [k for k in NUMPY if NUMPY[k] is not ON_DATA
                                  and not isinstance(k, np.ufunc)], ids=numpy_name)
 def test_a_rows_parameters_are_numpys(key):
-    """A function's row takes numpy's names for its arguments (so keywords pass through)."""
-    ours = set(inspect.signature(NUMPY[key]).parameters)
+    """A function's row takes numpy's names for its arguments (so keywords pass through),
+    with numpy's defaults where both have one (a row may require what numpy need not have,
+    as np.where's x and y: leaving it out is then refused; numpy hides some defaults, as
+    keepdims=<no value>, and gave take_along_axis's axis its default -1 in 2.3 only)."""
+    ours = inspect.signature(NUMPY[key]).parameters
     owner = getattr(key, "__self__", None)
-    numpys = (UFUNC_METHOD_KEYWORDS if isinstance(owner, np.ufunc)
-              else set(inspect.signature(key).parameters))
-    assert ours and ours <= numpys, f"{numpy_name(key)}: {ours - numpys}"
+    if isinstance(owner, np.ufunc):
+        assert ours and set(ours) <= UFUNC_METHOD_KEYWORDS, numpy_name(key)
+        return
+    numpys = dict(inspect.signature(key).parameters, **THROUGH_KWARGS.get(key, {}))
+    assert ours and set(ours) <= set(numpys), f"{numpy_name(key)}: {set(ours) - set(numpys)}"
+    for name, p in ours.items():
+        theirs = numpys[name].default
+        if p.default is not p.empty and theirs is not p.empty and theirs is not np._NoValue:
+            assert p.default == theirs, f"{numpy_name(key)}: {name}"
 
 
 def test_the_readme_lists_every_numpy_function_that_works():
