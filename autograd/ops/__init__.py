@@ -9,8 +9,9 @@ from autograd.ops.shape import (concatenate, expand_dims, getitem, reshape, stac
 from autograd.ops.layout import (array_split, flip, moveaxis, pad, repeat, roll, split, squeeze,
                                  swapaxes, tile)
 from autograd.ops.gather import index_add, take, take_along_axis
-from autograd.ops.reductions import (broadcast_to, logsumexp, max, mean, min, norm, prod, std,
+from autograd.ops.reductions import (broadcast_to, logsumexp, max, mean, min, prod, std,
                                      sum, sum_to, var)
+from autograd.ops.norms import norm
 from autograd.ops.scans import cumprod, cumsum
 from autograd.ops.sorting import TopK, argmax, argmin, argsort, sort, topk
 from autograd.ops.linalg import affine, einsum, matmul, tensordot

@@ -4,7 +4,10 @@ prod and cumprod draw no zeros in their main rows: PyTorch's gradient at NaN cha
 whether the input holds a zero anywhere (it divides by x when none does), and those rows are
 compared with torch at NaN. Their "-zeros" rows plant zeros (one, several, whole slices) and
 check finite differences and second order there; tests/autograd/test_reductions_extra.py
-compares them with torch. norm, sort and topk draw no ties where the gradient is not unique.
+compares them with torch. norm, sort and topk draw no ties where the gradient is not unique:
+the matrix norms of singular values (ord 2, -2, 'nuc') draw their matrices as
+tests/autograd/cases_linalg.py draws svd inputs, with singular values ~0.4 apart and away
+from 0.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from ag_cases import Case, arrays, axes_of, dims_of, spread
+from cases_linalg import draw_svd_input
 from autograd.testing import shapes
 
 
@@ -107,6 +111,23 @@ def draw_norm(data):
                                  "keepdims": data.draw(st.booleans(), label="keepdims")}
 
 
+def draw_singular_value_norm(data):
+    """ord 2, -2 or 'nuc' of matrices with separated singular values (batched or not) whose two
+    axes are moved to random places and named by positive or negative numbers (or axis None
+    for a single matrix)."""
+    a = draw_svd_input(data)
+    ndim = a.ndim
+    rows, cols = data.draw(st.permutations(range(ndim)), label="axes")[:2]
+    x = np.moveaxis(a, (-2, -1), (rows, cols))
+    if ndim == 2 and data.draw(st.booleans(), label="axis None"):
+        axis = None
+    else:
+        axis = tuple(d - ndim if data.draw(st.booleans(), label="negative") else d
+                     for d in (rows, cols))
+    return [x], {"ord": data.draw(st.sampled_from([2, -2, "nuc"]), label="ord"), "axis": axis,
+                 "keepdims": data.draw(st.booleans(), label="keepdims")}
+
+
 def draw_sort(data):
     x = spread(data.draw(arrays(shapes(min_dims=1)), label="x"))[0]
     return [x], {"axis": _one_axis_or_none(data, x.ndim),
@@ -152,6 +173,16 @@ def torch_spread(name: str):
             return getattr(t, name)(x.unsqueeze(-1), dim=-1, correction=ddof)
         return getattr(t, name)(x, dim=dims, correction=ddof, keepdim=keepdims)
     return run
+
+
+def torch_singular_value_norm(t, x, ord, axis, keepdims):
+    """torch.linalg.matrix_norm, with autograd's convention for a matrix holding NaN (a NaN
+    norm and NaN gradients for all its entries), where torch's SVD raises."""
+    dims = (0, 1) if axis is None else axis
+    bad = x.isnan().any(dim=dims, keepdim=True)
+    nan = t.where(bad, float("nan"), 0.0).to(x.dtype) * x.sum(dim=dims, keepdim=True)
+    out = t.linalg.matrix_norm(t.where(bad, 0.0, x), ord, dim=dims, keepdim=True) + nan
+    return out if keepdims else out.squeeze(dims)
 
 
 def np_sort(x, axis, descending):
@@ -208,6 +239,10 @@ CASES: List[Case] = [
          lambda x, ord, axis, keepdims: ag.norm(x, ord, axis, keepdims),
          lambda x, ord, axis, keepdims: np.linalg.norm(x, ord, axis, keepdims),
          lambda t, x, ord, axis, keepdims: t.linalg.norm(x, ord, dim=axis, keepdim=keepdims)),
+    Case("norm-singular-values", draw_singular_value_norm,
+         lambda x, ord, axis, keepdims: ag.norm(x, ord, axis, keepdims),
+         lambda x, ord, axis, keepdims: np.linalg.norm(x, ord, axis, keepdims),
+         torch_singular_value_norm),
     Case("sort", draw_sort, lambda x, axis, descending: ag.sort(x, axis, descending=descending),
          np_sort, torch_sort),
     Case("topk", draw_topk,

@@ -3,7 +3,6 @@ the index functions: zeros against PyTorch (first and second order), documented 
 (subgradients, ties, NaN, infinities), exact results where division would fail, the errors,
 and the integer results of argmax, argmin and argsort."""
 import math
-import re
 
 import numpy as np
 import pytest
@@ -205,7 +204,7 @@ def test_norms_neither_overflow_nor_underflow():
 def test_norm_keeps_float32_and_numpys_shapes():
     x = RNG.standard_normal((2, 3, 4)).astype(np.float32)
     for ord, axis in [(None, None), (None, 1), (1, (2, 0)), (np.inf, (0, 1)), (0, -1),
-                      (0.5, 2), ("fro", (1, 2))]:
+                      (0.5, 2), ("fro", (1, 2)), (2, (0, 2)), (-2, (-1, 1)), ("nuc", (2, -3))]:
         for keepdims in (False, True):
             out = ag.norm(Value(x), ord, axis, keepdims)
             ref = np.linalg.norm(x, ord, axis, keepdims)
@@ -213,12 +212,104 @@ def test_norm_keeps_float32_and_numpys_shapes():
             np.testing.assert_allclose(out.data, ref, rtol=1e-5)
 
 
-@pytest.mark.parametrize("ord,pick", [(2, "[..., 0]"), (-2, "[..., -1]"),
-                                      ("nuc", ".sum(axis=-1)")])
-def test_matrix_norms_of_singular_values_point_to_svd(ord, pick):
-    with pytest.raises(NotImplementedError, match=re.escape(
-            f"autograd.linalg.svd(x, compute_uv=False){pick}")):
-        ag.norm(Value(np.eye(2)), ord)
+def _separated_matrices(batch, m, n):
+    """U diag(s) V^T (..., m, n) with singular values about 1, 2, 3, ... (well separated)."""
+    k = min(m, n)
+    u = np.linalg.qr(RNG.standard_normal(batch + (m, k)))[0]
+    v = np.linalg.qr(RNG.standard_normal(batch + (n, k)))[0]
+    s = np.arange(k, 0, -1) + RNG.uniform(-0.2, 0.2, batch + (k,))
+    return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("ord", [2, -2, "nuc"], ids=str)
+def test_singular_value_norms_match_torch_on_batches_over_any_two_axes(ord, dtype):
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype is np.float64 else dict(rtol=2e-5, atol=2e-6)
+    for m, n in [(3, 3), (4, 2), (2, 5)]:
+        a = _separated_matrices((2, 3), m, n)              # matrices on the last two axes
+        for where, axis in [((2, 3), (-2, -1)), ((0, 2), (0, 2)), ((3, 1), (-1, 1))]:
+            x = np.moveaxis(a, (2, 3), where).astype(dtype)
+            for keepdims in (False, True):
+                ref = np.linalg.norm(x, ord, axis, keepdims)
+                w = RNG.standard_normal(ref.shape).astype(dtype)
+                value = Value(x)
+                out = ag.norm(value, ord, axis, keepdims)
+                (out * w).sum().backward()
+                t = torch.tensor(x, requires_grad=True)
+                (torch.linalg.matrix_norm(t, ord, dim=axis, keepdim=keepdims)
+                 * torch.tensor(w)).sum().backward()
+                assert out.shape == ref.shape and out.dtype == dtype and value.grad.dtype == dtype
+                np.testing.assert_allclose(out.data, ref, **tol)
+                np.testing.assert_allclose(value.grad, t.grad.numpy(), **tol)
+    x = _separated_matrices((2,), 3, 4)                    # and the second order, in float64
+    _assert_like_torch(lambda v: (ag.norm(v, ord, (1, 2)) * WEIGHTS[:2]).sum(),
+                       lambda t: (torch.linalg.matrix_norm(t, ord) * torch.tensor(WEIGHTS[:2])
+                                  ).sum(), x)
+
+
+def test_a_repeated_largest_or_smallest_singular_value_has_no_gradient():
+    """The value is numpy's; the gradient is refused, in norm's words, where the singular value
+    the order picks is repeated, and not where another one is (or for 'nuc', their sum)."""
+    eye, tall = np.eye(3), np.diag([3.0, 1.0, 1.0])
+    for x, ord, which in [(eye, 2, "largest"), (eye, -2, "smallest"), (tall, -2, "smallest"),
+                          (eye.astype(np.float32), 2, "largest")]:
+        value = Value(x)
+        out = ag.norm(value, ord)
+        assert out.data == np.linalg.norm(x, ord)
+        with pytest.raises(ValueError, match=rf"norm: ord={ord} is the {which} singular value, "
+                           r"which is repeated \(to working precision\) in the matrix \("
+                           r"singular values \[.*\]\); the norm has a kink"):
+            out.backward()
+    for x, ord, expected in [(tall, 2, np.diag([1.0, 0.0, 0.0])), (eye, "nuc", eye)]:
+        value = Value(x)
+        ag.norm(value, ord).backward()
+        t = torch.tensor(x, requires_grad=True)
+        torch.linalg.matrix_norm(t, ord).backward()
+        np.testing.assert_allclose(value.grad, expected, atol=1e-15)
+        np.testing.assert_allclose(value.grad, t.grad.numpy(), atol=1e-15)
+
+
+def test_a_repeated_singular_value_is_refused_only_in_the_matrices_the_loss_uses():
+    stack = Value(np.stack([np.diag([3.0, 1.0]), np.eye(2), np.diag([2.0, 0.5])]))
+    with pytest.raises(ValueError, match=r"in the matrix at index \(1,\) of the batch"):
+        ag.norm(stack, 2, axis=(1, 2)).sum().backward()
+    (ag.norm(stack, 2, axis=(1, 2)) * np.array([1.0, 0.0, 2.0])).sum().backward()
+    np.testing.assert_array_equal(stack.grad, [[[1.0, 0.0], [0.0, 0.0]], np.zeros((2, 2)),
+                                               [[2.0, 0.0], [0.0, 0.0]]])
+
+
+def test_a_zero_singular_value_gets_the_subgradient_zero():
+    """As svd's: ord=-2 of a singular matrix and ord=2 and 'nuc' of a zero one have gradient 0
+    (torch picks other subgradients there), and 'nuc' of a low-rank matrix gets U_r V_r^T."""
+    for x, ord in [(np.diag([2.0, 0.0, 0.0]), -2), (np.diag([2.0, 1.0, 0.0]), -2),
+                   (np.zeros((2, 3)), 2), (np.zeros((2, 3)), "nuc")]:
+        value = Value(x)
+        out = ag.norm(value, ord)
+        out.backward()
+        assert out.data == 0.0 and np.array_equal(value.grad, np.zeros_like(x))
+    u, v = np.array([0.6, 0.8, 0.0]), np.array([0.0, 1.0])
+    value = Value(3.0 * np.outer(u, v))
+    ag.norm(value, "nuc").backward()
+    np.testing.assert_allclose(value.grad, np.outer(u, v), atol=1e-15)
+
+
+def test_singular_value_norms_of_empty_and_non_finite_matrices():
+    for ord in (2, "nuc"):                                 # numpy's 0 (no singular values)
+        value = Value(np.zeros((2, 0, 3)))
+        out = ag.norm(value, ord, axis=(1, 2))
+        out.sum().backward()
+        np.testing.assert_array_equal(out.data, np.linalg.norm(np.zeros((2, 0, 3)), ord, (1, 2)))
+        assert value.grad.shape == (2, 0, 3)
+    with pytest.raises(ValueError, match=r"norm: ord=-2 .* matrices of shape \(0, 3\) .* are "
+                                         "empty and have none"):
+        ag.norm(Value(np.zeros((0, 3))), -2)
+    x = np.stack([np.array([[1.0, np.inf], [2.0, 3.0]]), np.diag([1.0, 2.0])])
+    for ord in (2, -2, "nuc"):                             # an infinity: NaN, as numpy's
+        value = Value(x)
+        out = ag.norm(value, ord, axis=(1, 2))
+        out.sum().backward()
+        np.testing.assert_array_equal(out.data, np.linalg.norm(x, ord, (1, 2)))
+        assert np.isnan(value.grad[0]).all() and not np.isnan(value.grad[1]).any()
 
 
 def test_norm_refuses_orders_and_axes_numpy_refuses():
