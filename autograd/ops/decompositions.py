@@ -207,7 +207,7 @@ def _may_be_nonzero(g: Any) -> bool:
     return isinstance(g, Value) or bool(np.any(g))
 
 
-def _tiny(x: np.ndarray, scale: np.ndarray, n: int) -> np.ndarray:
+def negligible(x: np.ndarray, scale: np.ndarray, n: int) -> np.ndarray:
     """Where |x| is 0 to working precision next to `scale` (the largest of n numbers, such as
     eigen- or singular values, each known to about n eps times the largest)."""
     return np.abs(x) <= n * np.finfo(x.dtype).eps * scale
@@ -219,7 +219,7 @@ def _equal_pairs(w: Any) -> np.ndarray:
     raw = np.asarray(data_of(w))
     n = raw.shape[-1]
     scale = np.abs(raw).max(axis=-1, initial=0.0)[..., None, None]
-    return _tiny(raw[..., None, :] - raw[..., :, None], scale, n) & ~np.eye(n, dtype=bool)
+    return negligible(raw[..., None, :] - raw[..., :, None], scale, n) & ~np.eye(n, dtype=bool)
 
 
 def _check_weights(name: str, what: str, equal: np.ndarray, g: Any) -> None:
@@ -344,7 +344,7 @@ def _svd_vjp(g: Any, ans: Any, a: Any) -> Any:
     u, s, v = ans[..., :m, :], ans[..., m, :], ans[..., m + 1:, :]
     gu, gs, gv = g[..., :m, :], g[..., m, :], g[..., m + 1:, :]
     raw = np.asarray(data_of(s))
-    zero = _tiny(raw, raw.max(axis=-1, keepdims=True, initial=0.0), max(m, n))
+    zero = negligible(raw, raw.max(axis=-1, keepdims=True, initial=0.0), max(m, n))
     if zero.any():
         gs = where(zero, 0.0, gs)
     equal = _equal_pairs(s)

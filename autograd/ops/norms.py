@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from autograd.op import Op, data_of, shape_of
-from autograd.ops.decompositions import svd
+from autograd.ops.decompositions import negligible, svd
 from autograd.ops.elementwise import abs, power, where
 from autograd.ops.layout import moveaxis
 from autograd.ops.reductions import (check_keepdims, extreme_vjp, kept_shape, max, min, sum,
@@ -99,10 +99,10 @@ def _refuse_repeated(s: np.ndarray, index: int, ord: Any, g: Any) -> None:
     by svd's rule (within k eps of the largest of the k values, and not 0 itself, which gets
     the subgradient 0): svd would refuse it too, in its own words. Matrices the loss does not
     use (upstream 0) pass, as in svd."""
-    k = s.shape[-1]
-    tol = k * np.finfo(s.dtype).eps * s[..., 0]
+    k, largest = s.shape[-1], s[..., 0]
     picked, beside = s[..., index], s[..., 1 if index == 0 else -2]
-    repeated = (np.abs(picked - beside) <= tol) & (picked > tol) & (np.asarray(data_of(g)) != 0)
+    repeated = (negligible(picked - beside, largest, k) & ~negligible(picked, largest, k)
+                & (np.asarray(data_of(g)) != 0))
     if repeated.any():
         at = tuple(int(i) for i in np.argwhere(repeated)[0])
         which, kink = ("largest", "max") if index == 0 else ("smallest", "min")

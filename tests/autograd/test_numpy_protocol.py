@@ -759,8 +759,6 @@ def test_what_cannot_be_differentiated_is_refused_by_name(call, message):
     (lambda: np.sort(v, kind="stable", stable=True), ValueError,
      r"`kind` and keyword parameters can't be provided at the same time"),
     (lambda: np.pad(v, 1, mode="mean"), ValueError, r"pad: mode 'mean' is not supported"),
-    (lambda: np.linalg.norm(m, 2), NotImplementedError,
-     r"norm: ord=2 of matrices is a function of the singular values"),
     (lambda: np.linalg.svd(Value(np.ones((2, 3)))), ValueError,
      r"svd: full_matrices=True on non-square matrices"),
     (lambda: np.linalg.cholesky(lower), ValueError, r"cholesky: the matrix is not symmetric"),
@@ -850,3 +848,14 @@ def test_the_readme_lists_every_numpy_function_that_works():
     assert section, "README.md has no '## numpy code on Values' section"
     missing = [numpy_name(k) for k in NUMPY if f"`{numpy_name(k)}`" not in section.group(1)]
     assert missing == []
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_matrix_norms_of_the_singular_values_match_numpy_and_our_norm(ord):
+    a = np.array([[3.0, 1.0, 0.5], [-1.0, 2.0, 0.0]])
+    x, y = Value(a), Value(a)
+    out = np.linalg.norm(x, ord)
+    out.backward()
+    ag.norm(y, ord).backward()
+    assert out.data == pytest.approx(np.linalg.norm(a, ord), rel=1e-12)
+    np.testing.assert_array_equal(x.grad, y.grad)
