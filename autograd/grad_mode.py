@@ -37,20 +37,18 @@ def is_grad_enabled() -> bool:
     return bool(current_mode() & GRAD)
 
 
-def _switched(mode: int, flag: int, on: bool) -> int:
-    return mode | flag if on else mode & ~flag
-
-
 class Switch:
     """Turn one switch (`flag`) on or off for a block, restoring the mode after: a context
     manager and a decorator. The mode to restore is kept per thread and task, not on the
-    object, so one Switch may be entered anywhere at once."""
+    object, so one Switch may be entered anywhere at once (`no_grad()` hands out the same one
+    every time)."""
 
     def __init__(self, flag: int, on: bool) -> None:
         self.flag, self.on = flag, bool(on)
+        self._keep, self._add = (-1, flag) if self.on else (~flag, 0)   # mode & keep | add
 
     def __enter__(self) -> None:
-        mode_token = _mode.set(_switched(current_mode(), self.flag, self.on))
+        mode_token = _mode.set(current_mode() & self._keep | self._add)
         undo_token = _undo.set(None)
         _undo.set((mode_token, undo_token))
 
@@ -101,11 +99,14 @@ def _each_step(switch: Switch, fn: F) -> F:
 def switch(flag: int, on: bool, fn: Optional[Callable] = None) -> Any:
     """A Switch for `with ...():` and `@...()`, or `fn` decorated for `@...` alone."""
     if fn is None:
-        return Switch(flag, on)
+        return _SWITCHES[flag, on]
     if not callable(fn):
         raise TypeError(f"expected a function to decorate, got {fn!r}; use it as "
                         "`with no_grad():` or as a decorator")
-    return Switch(flag, on)(fn)
+    return _SWITCHES[flag, on](fn)
+
+
+_SWITCHES = {(flag, on): Switch(flag, on) for flag in (GRAD, ANOMALY) for on in (False, True)}
 
 
 def no_grad(fn: Optional[Callable] = None) -> Any:
@@ -137,7 +138,7 @@ class set_grad_enabled(Switch):
         self._found = current_mode()
         self._where = threading.get_ident()
         self._fresh = True              # its own switch is still on, where it was made
-        _mode.set(_switched(self._found, GRAD, self.on))
+        _mode.set(self._found & self._keep | self._add)
 
     def _undo_own_switch(self) -> bool:
         """Whether this object's call switched the current thread's mode and still owns it."""
