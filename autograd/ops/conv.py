@@ -90,19 +90,21 @@ def _columns(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation
     windows = sliding_window_view(_padded(x, padding, 0.0), extent, axis=spatial)
     windows = windows[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
                       + tuple(slice(None, None, dl) for dl in dilation)]  # (N, C, *P, *K)
-    count = x.shape[0] * math.prod(windows.shape[2:2 + d])
     order = (1, *range(2 + d, 2 + 2 * d), 0, *spatial)                    # (C, *K, N, *P)
-    return np.ascontiguousarray(windows.transpose(order)).reshape(groups, -1, count)
+    return np.ascontiguousarray(windows.transpose(order)).reshape(
+        groups, x.shape[1] // groups * math.prod(kernel), x.shape[0] * math.prod(
+            windows.shape[2:2 + d]))
 
 
 def _rows(g: np.ndarray, groups: int) -> np.ndarray:
     """An output-shaped g (N, C_out, *P) as (groups, C_out/groups, N * P)."""
-    return np.ascontiguousarray(np.swapaxes(g, 0, 1)).reshape(groups, g.shape[1] // groups, -1)
+    return np.ascontiguousarray(np.swapaxes(g, 0, 1)).reshape(
+        groups, g.shape[1] // groups, g.shape[0] * math.prod(g.shape[2:]))
 
 
 def _matrices(w: np.ndarray, groups: int) -> np.ndarray:
     """The weight (C_out, C_in/groups, *kernel) as (groups, C_out/groups, C_in/groups * K)."""
-    return w.reshape(groups, w.shape[0] // groups, -1)
+    return w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))
 
 
 def _conv(x: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs, dilation: Ints,
