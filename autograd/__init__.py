@@ -20,6 +20,9 @@ from autograd.ops import (  # shape, layout, gathers
     repeat, reshape, roll, split, squeeze, stack, sum_to, swapaxes, take, take_along_axis, tile,
     transpose)
 from autograd.ops import affine, astype, einsum, matmul, tensordot
+from autograd.ops import (  # convolution and pooling
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, avg_pool1d, avg_pool2d,
+    avg_pool3d, conv, conv1d, conv2d, conv3d, max_pool1d, max_pool2d, max_pool3d)
 from autograd import linalg
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
@@ -45,5 +48,9 @@ __all__ = [
     "moveaxis", "swapaxes", "take", "take_along_axis", "index_add",
     # products
     "matmul", "affine", "einsum", "tensordot", "astype",
+    # convolution and pooling
+    "conv", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d",
+    "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,538 @@
+"""Convolution and pooling over 1, 2 or 3 spatial dimensions, as PyTorch's functional API
+defines them: conv1d/2d/3d (and `conv` for any number of dimensions), max_pool1d/2d/3d,
+avg_pool1d/2d/3d and adaptive_avg_pool1d/2d/3d.
+
+Layouts are PyTorch's: x is (N, C, *spatial), or (C, *spatial) for one unbatched sample; a
+convolution's weight is (C_out, C_in // groups, *kernel) and its bias (C_out,). A convolution
+is a cross-correlation (the kernel is not flipped):
+    y[n, o, p] = bias[o] + sum over c, k of weight[o, c, k] * x_padded[n, g(o) C' + c, p s + k d]
+with stride s, dilation d, zero padding, and g(o) the group of output channel o.
+
+How it runs, on numpy alone: the windows of x are a strided view (no copy, no Python loop over
+output positions), laid out as one matrix per group (im2col), so the contraction with the
+weight is one matrix product. The three bilinear maps of the form <conv(x, w), g> are
+primitives: `conv`, its input gradient `conv_input_grad` (a transposed convolution: a matrix
+product, then a loop over the kernel's offsets adding strided slices) and its weight
+gradient `conv_weight_grad` (windows of x against g, one matrix product). The VJPs of each are
+the other two, so convolutions differentiate to any order. Pooling works the same way: each
+of max_pool, max_unpool, avg_pool and avg_unpool is the other's VJP.
+
+Max pooling, where a window's maximum is tied, gives the gradient to the first of the tied
+entries in the window's row-major order; where a window holds NaN its value is NaN and the
+last NaN gets the gradient; padding (-inf) is never chosen, and a window whose entries are
+all -inf gives its gradient to the first of them. This is PyTorch's rule on CPU.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Tuple
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from autograd.op import Op, shape_of
+from autograd.ops.reductions import mean
+from autograd.ops.shape import concatenate, expand_dims, getitem, reshape
+from autograd.value import as_data
+
+Ints = Tuple[int, ...]
+Pairs = Tuple[Tuple[int, int], ...]
+
+
+# ----- geometry: where each kernel offset meets the (padded) input ---------------------------
+def _out_size(size: Ints, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints) -> Ints:
+    """How many windows fit along each spatial axis."""
+    return tuple((n + b + a - d * (k - 1) - 1) // s + 1
+                 for n, k, s, (b, a), d in zip(size, kernel, stride, padding, dilation))
+
+
+def _padded(x: np.ndarray, padding: Pairs, fill: float) -> np.ndarray:
+    """x (..., *spatial) with `fill` before and after each spatial axis (x itself if none)."""
+    if not any(b or a for b, a in padding):
+        return x
+    d = len(padding)
+    shape = x.shape[:-d] + tuple(n + b + a for n, (b, a) in zip(x.shape[-d:], padding))
+    out = np.full(shape, fill, dtype=x.dtype)
+    out[_inside(x.shape[-d:], padding)] = x
+    return out
+
+
+def _inside(size: Ints, padding: Pairs) -> tuple:
+    """The index of the unpadded input within the padded one."""
+    return (Ellipsis,) + tuple(slice(b, b + n) for n, (b, _) in zip(size, padding))
+
+
+def _offset(k: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple:
+    """The index of the padded input's entries that kernel offset k meets, one per window."""
+    return (Ellipsis,) + tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
+                               for i, s, d, o in zip(k, stride, dilation, out))
+
+
+def _fold(parts: Any, lead: tuple, dtype: Any, size: Ints, kernel: Ints, stride: Ints,
+          padding: Pairs, dilation: Ints) -> np.ndarray:
+    """The adjoint of reading windows: `parts(i, k)` is what the i-th kernel offset k adds to
+    the entries it meets; the sums, padding cropped, as an array (*lead, *size)."""
+    out = _out_size(size, kernel, stride, padding, dilation)
+    total = np.zeros(lead + tuple(n + b + a for n, (b, a) in zip(size, padding)), dtype)
+    for i, k in enumerate(np.ndindex(*kernel)):
+        total[_offset(k, stride, dilation, out)] += parts(i, k)
+    return np.ascontiguousarray(total[_inside(size, padding)])
+
+
+# ----- convolution: three primitives, each the others' VJP ----------------------------------
+def _columns(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
+             groups: int) -> np.ndarray:
+    """im2col: the windows of x (N, C, *size) as (groups, C/groups * K, N * P), K the
+    kernel's entries and P the windows; one copy out of a strided view."""
+    d = len(kernel)
+    spatial = tuple(range(2, 2 + d))
+    extent = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
+    windows = sliding_window_view(_padded(x, padding, 0.0), extent, axis=spatial)
+    windows = windows[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
+                      + tuple(slice(None, None, dl) for dl in dilation)]  # (N, C, *P, *K)
+    order = (1, *range(2 + d, 2 + 2 * d), 0, *spatial)                    # (C, *K, N, *P)
+    return np.ascontiguousarray(windows.transpose(order)).reshape(
+        groups, x.shape[1] // groups * math.prod(kernel), x.shape[0] * math.prod(
+            windows.shape[2:2 + d]))
+
+
+def _rows(g: np.ndarray, groups: int) -> np.ndarray:
+    """An output-shaped g (N, C_out, *P) as (groups, C_out/groups, N * P)."""
+    return np.ascontiguousarray(np.swapaxes(g, 0, 1)).reshape(
+        groups, g.shape[1] // groups, g.shape[0] * math.prod(g.shape[2:]))
+
+
+def _matrices(w: np.ndarray, groups: int) -> np.ndarray:
+    """The weight (C_out, C_in/groups, *kernel) as (groups, C_out/groups, C_in/groups * K)."""
+    return w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))
+
+
+def _conv(x: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs, dilation: Ints,
+          groups: int) -> np.ndarray:
+    kernel = w.shape[2:]
+    out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
+    y = _matrices(w, groups) @ _columns(x, kernel, stride, padding, dilation, groups)
+    return np.ascontiguousarray(np.swapaxes(y.reshape((w.shape[0], x.shape[0]) + out), 0, 1))
+
+
+def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
+                     dilation: Ints, groups: int, size: Ints) -> np.ndarray:
+    """The transposed convolution: each window's share w^T g, added back where it was read."""
+    kernel, out = w.shape[2:], g.shape[2:]
+    shares = np.swapaxes(_matrices(w, groups), 1, 2) @ _rows(g, groups)    # (G, C'K, N P)
+    shares = shares.reshape((w.shape[1] * groups,) + kernel + (g.shape[0],) + out)
+    total = _fold(lambda i, k: shares[(slice(None),) + k], shares.shape[:1] + g.shape[:1],
+                  shares.dtype, size, kernel, stride, padding, dilation)    # (C, N, *size)
+    return np.ascontiguousarray(np.swapaxes(total, 0, 1))
+
+
+def _conv_weight_grad(x: np.ndarray, g: np.ndarray, stride: Ints, padding: Pairs,
+                      dilation: Ints, groups: int, kernel: Ints) -> np.ndarray:
+    """Each weight's gradient: the windows' entries it met, weighted by g and summed."""
+    cols = _columns(x, kernel, stride, padding, dilation, groups)          # (G, C'K, N P)
+    dw = _rows(g, groups) @ np.swapaxes(cols, 1, 2)                         # (G, O', C'K)
+    return dw.reshape((g.shape[1], x.shape[1] // groups) + kernel)
+
+
+# <conv(x, w), g> is linear in each of x, w and g: each op's VJPs are the other two.
+_conv_op = Op("conv", _conv,
+              lambda g, ans, x, w, **geo: _input_grad_op(g, w, **geo, size=shape_of(x)[2:]),
+              lambda g, ans, x, w, **geo: _weight_grad_op(x, g, **geo,
+                                                          kernel=shape_of(w)[2:]))
+_input_grad_op = Op("conv_input_grad", _conv_input_grad,
+                    lambda h, ans, g, w, size, **geo: _conv_op(h, w, **geo),
+                    lambda h, ans, g, w, size, **geo: _weight_grad_op(
+                        h, g, **geo, kernel=shape_of(w)[2:]))
+_weight_grad_op = Op("conv_weight_grad", _conv_weight_grad,
+                     lambda h, ans, x, g, kernel, **geo: _input_grad_op(
+                         g, h, **geo, size=shape_of(x)[2:]),
+                     lambda h, ans, x, g, kernel, **geo: _conv_op(x, h, **geo))
+
+
+# ----- max pooling: a gather at each window's maximum, and its scatter ------------------------
+def _first_inside(size: Ints, kernel: Ints, stride: Ints, padding: Pairs,
+                  dilation: Ints) -> np.ndarray:
+    """For each window (shape *P), the row-major position in the window of its first entry
+    inside the input, or -1 for a window that lies in the padding."""
+    out = _out_size(size, kernel, stride, padding, dilation)
+    firsts = []
+    for n, k, s, (b, _), d, o in zip(size, kernel, stride, padding, dilation, out):
+        at = np.arange(o)[:, None] * s - b + np.arange(k) * d       # (windows, offsets)
+        inside = (at >= 0) & (at < n)
+        firsts.append(np.where(inside.any(1), inside.argmax(1), -1))
+    grid = np.meshgrid(*firsts, indexing="ij")
+    index = np.ravel_multi_index(tuple(np.maximum(f, 0) for f in grid), kernel)
+    return np.where(np.all([f >= 0 for f in grid], axis=0), index, -1)
+
+
+def _window_argmax(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+                   dilation: Ints) -> np.ndarray:
+    """Which entry of each window is its maximum, by its row-major position in the window
+    (PyTorch's choice: see the module's notes)."""
+    out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
+    padded = _padded(x, padding, -np.inf)
+    best = np.full(x.shape[:2] + out, -np.inf, dtype=x.dtype)
+    index = np.broadcast_to(_first_inside(x.shape[2:], kernel, stride, padding, dilation),
+                            best.shape).copy()
+    for i, k in enumerate(np.ndindex(*kernel)):
+        entry = padded[_offset(k, stride, dilation, out)]
+        taken = (entry > best) | np.isnan(entry)
+        np.copyto(best, entry, where=taken)
+        np.copyto(index, i, where=taken)
+    return index
+
+
+def _max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
+              index: np.ndarray) -> np.ndarray:
+    """x's entry at `index` in each window (-inf where a window holds none)."""
+    out = np.full(index.shape, -np.inf, dtype=x.dtype)
+    padded = _padded(x, padding, 0.0)
+    for i, k in enumerate(np.ndindex(*kernel)):
+        np.copyto(out, padded[_offset(k, stride, dilation, index.shape[2:])], where=index == i)
+    return out
+
+
+def _max_unpool(g: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
+                index: np.ndarray, size: Ints) -> np.ndarray:
+    """Each window's g added at the entry `index` picked."""
+    zero = np.zeros((), g.dtype)
+    return _fold(lambda i, k: np.where(index == i, g, zero), g.shape[:2], g.dtype, size, kernel,
+                 stride, padding, dilation)
+
+
+_max_pool_op = Op("max_pool", _max_pool,                        # 1 at each window's maximum
+                  lambda g, ans, x, **geo: _max_unpool_op(g, **geo, size=shape_of(x)[2:]))
+_max_unpool_op = Op("max_unpool", _max_unpool,                  # linear: the gather back
+                    lambda h, ans, g, size, **geo: _max_pool_op(h, **geo))
+
+
+# ----- average pooling: window sums over a divisor, and their spread --------------------------
+def _divisor(size: Ints, kernel: Ints, stride: Ints, padding: Pairs,
+             count_include_pad: bool) -> Any:
+    """What each window's sum is divided by: the kernel's size, or (count_include_pad False)
+    the number of its entries inside the input."""
+    if count_include_pad:
+        return float(math.prod(kernel))
+    ones = (1,) * len(kernel)
+    out = _out_size(size, kernel, stride, padding, ones)
+    counts = [np.minimum(np.arange(o) * s - b + k, n) - np.maximum(np.arange(o) * s - b, 0)
+              for n, k, s, (b, _), o in zip(size, kernel, stride, padding, out)]
+    return math.prod(np.meshgrid(*counts, indexing="ij"))
+
+
+def _avg_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+              count_include_pad: bool) -> np.ndarray:
+    ones = (1,) * len(kernel)
+    out = _out_size(x.shape[2:], kernel, stride, padding, ones)
+    padded = _padded(x, padding, 0.0)
+    total = np.zeros(x.shape[:2] + out, x.dtype)
+    for k in np.ndindex(*kernel):
+        total += padded[_offset(k, stride, ones, out)]
+    divisor = _divisor(x.shape[2:], kernel, stride, padding, count_include_pad)
+    return total / (divisor if type(divisor) is float else divisor.astype(x.dtype))
+
+
+def _avg_unpool(g: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+                count_include_pad: bool, size: Ints) -> np.ndarray:
+    """Each window's g, over its divisor, added to every entry of the window."""
+    divisor = _divisor(size, kernel, stride, padding, count_include_pad)
+    share = g / (divisor if type(divisor) is float else divisor.astype(g.dtype))
+    return _fold(lambda i, k: share, g.shape[:2], share.dtype, size, kernel, stride, padding,
+                 (1,) * len(kernel))
+
+
+_avg_pool_op = Op("avg_pool", _avg_pool,                        # 1/divisor in each window
+                  lambda g, ans, x, **geo: _avg_unpool_op(g, **geo, size=shape_of(x)[2:]))
+_avg_unpool_op = Op("avg_unpool", _avg_unpool,                  # linear: the window means
+                    lambda h, ans, g, size, **geo: _avg_pool_op(h, **geo))
+
+
+# ----- arguments: checked before anything runs ----------------------------------------------
+def _ints(value: Any, d: int, op: str, name: str, low: int) -> Ints:
+    """An int, or a tuple of d ints, each at least `low`, as a tuple of d ints."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * d
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in items):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {d} ints, got {value!r}")
+    if len(items) != d:
+        raise ValueError(f"{op}: {name} {value!r} must be an int or {d} ints, one per "
+                         f"spatial dimension")
+    if any(v < low for v in items):
+        raise ValueError(f"{op}: {name} must be {'positive' if low else 'non-negative'}, got "
+                         f"{value!r}")
+    return tuple(int(v) for v in items)
+
+
+def _spatial(xs: Tuple[int, ...], d: int, op: str, what: str) -> bool:
+    """Whether x of shape xs, (N, C, *spatial) or (C, *spatial), is one unbatched sample."""
+    if len(xs) not in (d + 1, d + 2):
+        dims = f"{what}, " + {1: "L", 2: "H, W", 3: "D, H, W"}.get(d, "*spatial")
+        raise ValueError(f"{op}: x must be (N, {dims}), or ({dims}) for one sample; got shape "
+                         f"{xs}")
+    return len(xs) == d + 1
+
+
+def _fits(op: str, xs: tuple, size: Ints, kernel: Ints, padding: Pairs,
+          dilation: Ints) -> None:
+    """Every spatial axis holds at least one window."""
+    for n, k, (b, a), dl in zip(size, kernel, padding, dilation):
+        if dl * (k - 1) + 1 > n + b + a:
+            raise ValueError(f"{op}: the kernel {kernel} (dilation {dilation}) spans more "
+                             f"than the padded input: x of shape {xs}, spatial size {size}, "
+                             f"padding {padding}; use a smaller kernel or dilation, or more "
+                             "padding")
+
+
+def _conv_padding(padding: Any, kernel: Ints, stride: Ints, dilation: Ints, op: str) -> Pairs:
+    """'valid' (none), 'same' (the output keeps the input's size: PyTorch puts the odd one of
+    an uneven total on the right) or ints, as (before, after) pairs."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * len(kernel)
+        if padding != "same":
+            raise ValueError(f"{op}: padding {padding!r} is not 'same' or 'valid'; give one "
+                             "of those or ints")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got "
+                             f"stride {stride}; give the padding as ints")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    return tuple((p, p) for p in _ints(padding, len(kernel), op, "padding", 0))
+
+
+def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+         dilation: Any = 1, groups: int = 1) -> Any:
+    """The convolution (cross-correlation) of x with `weight`, over as many spatial dimensions
+    as the weight has after its first two: PyTorch's conv1d/conv2d/conv3d for any number.
+
+    x is (N, C_in, *spatial) or (C_in, *spatial); weight (C_out, C_in // groups, *kernel);
+    bias None or (C_out,). `stride` and `dilation` are positive, `padding` non-negative (ints,
+    one per spatial dimension, or one for all; zeros are padded), or 'valid' (none) or 'same'
+    (stride 1 only: the output keeps x's size, an odd total padding has its extra entry on the
+    right). `groups` splits the channels into that many independent convolutions.
+
+    >>> x = Value(np.arange(5.0).reshape(1, 1, 5))
+    >>> y = conv(x, np.array([[[1.0, 0.0, -1.0]]]), padding=1); y.data
+    array([[[-1., -2., -2., -2.,  3.]]])
+    >>> y.sum().backward(); x.grad
+    array([[[ 1.,  0.,  0.,  0., -1.]]])
+    """
+    return _convolve(x, weight, bias, stride, padding, dilation, groups, None, "conv")
+
+
+def _convolve(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
+              groups: Any, d: Optional[int], op: str) -> Any:
+    xs, ws = shape_of(x), shape_of(weight)
+    d = len(ws) - 2 if d is None else d
+    if d < 1 or len(ws) != d + 2:
+        kernel = "*kernel" if op == "conv" else ", ".join(f"k{i}" for i in range(1, d + 1))
+        raise ValueError(f"{op}: weight must be (C_out, C_in // groups, {kernel}), got shape "
+                         f"{ws}")
+    unbatched = _spatial(xs, d, op, "C_in")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{op}: groups must be an int, got {groups!r}")
+    c_in, c_out, kernel, size = xs[-d - 1], ws[0], ws[2:], xs[-d:]
+    if groups < 1 or c_in % groups or c_out % groups:
+        raise ValueError(f"{op}: groups={groups} must be positive and divide both the input's "
+                         f"{c_in} and the output's {c_out} channels (x of shape {xs}, weight "
+                         f"of shape {ws})")
+    if ws[1] * groups != c_in:
+        raise ValueError(f"{op}: x of shape {xs} has {c_in} channels, but the weight of shape "
+                         f"{ws} with groups={groups} takes {ws[1] * groups} (C_in // groups = "
+                         f"{ws[1]}); the weight is (C_out, C_in // groups, *kernel)")
+    if bias is not None and shape_of(bias) != (c_out,):
+        raise ValueError(f"{op}: bias must have shape ({c_out},), one per output channel of the "
+                         f"weight of shape {ws}; got {shape_of(bias)}")
+    if 0 in kernel:
+        raise ValueError(f"{op}: the weight of shape {ws} has an empty kernel {kernel}")
+    stride = _ints(stride, d, op, "stride", 1)
+    dilation = _ints(dilation, d, op, "dilation", 1)
+    pairs = _conv_padding(padding, kernel, stride, dilation, op)
+    _fits(op, xs, size, kernel, pairs, dilation)
+    if unbatched:
+        x = expand_dims(x, 0)
+    y = _conv_op(x, weight, stride=stride, padding=pairs, dilation=dilation, groups=int(groups))
+    if bias is not None:
+        y = y + reshape(bias, (c_out,) + (1,) * d)
+    return reshape(y, shape_of(y)[1:]) if unbatched else y
+
+
+def conv1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """`conv` over one spatial dimension: x (N, C_in, L) or (C_in, L), weight
+    (C_out, C_in // groups, k), as torch.nn.functional.conv1d.
+
+    >>> conv1d(np.ones((2, 4, 10)), np.ones((6, 2, 3)), groups=2, stride=2).shape
+    (2, 6, 4)
+    """
+    return _convolve(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """`conv` over two spatial dimensions: x (N, C_in, H, W) or (C_in, H, W), weight
+    (C_out, C_in // groups, kH, kW), as torch.nn.functional.conv2d.
+
+    >>> conv2d(np.ones((1, 3, 28, 28)), np.ones((8, 3, 3, 3)), padding="same").shape
+    (1, 8, 28, 28)
+    """
+    return _convolve(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """`conv` over three spatial dimensions, as torch.nn.functional.conv3d."""
+    return _convolve(x, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+# ----- pooling -------------------------------------------------------------------------------
+def _pool_geometry(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any, op: str) -> tuple:
+    """Checked pooling arguments: (unbatched?, kernel, stride, padding pairs, dilation). As in
+    PyTorch, the stride defaults to the kernel size and padding may be at most half of it."""
+    xs = shape_of(x)
+    unbatched = _spatial(xs, d, op, "C")
+    kernel = _ints(kernel_size, d, op, "kernel_size", 1)
+    stride = kernel if stride is None else _ints(stride, d, op, "stride", 1)
+    dilation = _ints(dilation, d, op, "dilation", 1)
+    pads = _ints(padding, d, op, "padding", 0)
+    if any(2 * p > k for p, k in zip(pads, kernel)):
+        raise ValueError(f"{op}: padding {padding!r} must be at most half of kernel_size "
+                         f"{kernel} along each dimension (PyTorch's rule), for x of shape {xs}")
+    pairs = tuple((p, p) for p in pads)
+    _fits(op, xs, xs[-d:], kernel, pairs, dilation)
+    return unbatched, kernel, stride, pairs, dilation
+
+
+def _pooled(op: Op, x: Any, unbatched: bool, **geometry: Any) -> Any:
+    """op on x, a batch of one made for an unbatched sample and taken away again."""
+    if not unbatched:
+        return op(x, **geometry)
+    y = op(expand_dims(x, 0), **geometry)
+    return reshape(y, shape_of(y)[1:])
+
+
+def _max_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                 op: str) -> Any:
+    unbatched, kernel, stride, pairs, dilation = _pool_geometry(x, d, kernel_size, stride,
+                                                                padding, dilation, op)
+    data = as_data(x)
+    index = _window_argmax(data[None] if unbatched else data, kernel, stride, pairs, dilation)
+    return _pooled(_max_pool_op, x, unbatched, kernel=kernel, stride=stride, padding=pairs,
+                   dilation=dilation, index=index)
+
+
+def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1) -> Any:
+    """The maximum of each window of x (N, C, L) or (C, L), as
+    torch.nn.functional.max_pool1d: the stride defaults to the kernel size, the padding (at
+    most half the kernel) is -inf. Ties and NaN: see the module's notes.
+
+    >>> x = Value(np.array([[[1.0, 3.0, 3.0, 2.0]]]))
+    >>> y = max_pool1d(x, 2, stride=1); y.data
+    array([[[3., 3., 3.]]])
+    >>> y.sum().backward(); x.grad
+    array([[[0., 2., 1., 0.]]])
+    """
+    return _max_pool_nd(x, 1, kernel_size, stride, padding, dilation, "max_pool1d")
+
+
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1) -> Any:
+    """max_pool1d over two spatial dimensions: x (N, C, H, W) or (C, H, W), as
+    torch.nn.functional.max_pool2d.
+
+    >>> max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+    array([[[[ 5.,  7.],
+             [13., 15.]]]])
+    """
+    return _max_pool_nd(x, 2, kernel_size, stride, padding, dilation, "max_pool2d")
+
+
+def max_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1) -> Any:
+    """max_pool1d over three spatial dimensions, as torch.nn.functional.max_pool3d."""
+    return _max_pool_nd(x, 3, kernel_size, stride, padding, dilation, "max_pool3d")
+
+
+def _avg_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any,
+                 count_include_pad: Any, op: str) -> Any:
+    unbatched, kernel, stride, pairs, _ = _pool_geometry(x, d, kernel_size, stride, padding,
+                                                         1, op)
+    if not isinstance(count_include_pad, (bool, np.bool_)):
+        raise TypeError(f"{op}: count_include_pad must be True or False, got "
+                        f"{count_include_pad!r}")
+    return _pooled(_avg_pool_op, x, unbatched, kernel=kernel, stride=stride, padding=pairs,
+                   count_include_pad=bool(count_include_pad))
+
+
+def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
+               count_include_pad: bool = True) -> Any:
+    """The mean of each window of x (N, C, L) or (C, L), as torch.nn.functional.avg_pool1d:
+    the stride defaults to the kernel size, the padding (at most half the kernel) is zeros,
+    counted in the mean unless count_include_pad is False.
+
+    >>> avg_pool1d(np.array([[[1.0, 2.0, 3.0, 4.0]]]), 2, padding=1)
+    array([[[0.5, 2.5, 2. ]]])
+    """
+    return _avg_pool_nd(x, 1, kernel_size, stride, padding, count_include_pad, "avg_pool1d")
+
+
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
+               count_include_pad: bool = True) -> Any:
+    """avg_pool1d over two spatial dimensions: x (N, C, H, W) or (C, H, W), as
+    torch.nn.functional.avg_pool2d."""
+    return _avg_pool_nd(x, 2, kernel_size, stride, padding, count_include_pad, "avg_pool2d")
+
+
+def avg_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
+               count_include_pad: bool = True) -> Any:
+    """avg_pool1d over three spatial dimensions, as torch.nn.functional.avg_pool3d."""
+    return _avg_pool_nd(x, 3, kernel_size, stride, padding, count_include_pad, "avg_pool3d")
+
+
+def _adaptive_avg_pool_nd(x: Any, d: int, output_size: Any, op: str) -> Any:
+    """Along each spatial axis of size n, output o of m is the mean of entries
+    floor(o n / m) to ceil((o + 1) n / m) (PyTorch's windows): a reshape and a mean where m
+    divides n, else the mean of each window, joined."""
+    xs = shape_of(x)
+    _spatial(xs, d, op, "C")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * d
+    if len(sizes) == d:                 # None keeps that axis's size, as in PyTorch
+        sizes = tuple(n if m is None else m for m, n in zip(sizes, xs[-d:]))
+    sizes = _ints(sizes, d, op, "output_size", 1)
+    for axis, (n, m) in enumerate(zip(xs[-d:], sizes), start=len(xs) - d):
+        shape = shape_of(x)
+        if n % m == 0:
+            x = mean(reshape(x, shape[:axis] + (m, n // m) + shape[axis + 1:]), axis=axis + 1)
+        else:
+            lead = (slice(None),) * axis
+            x = concatenate([mean(getitem(x, lead + (slice(o * n // m, -(-(o + 1) * n // m)),)),
+                                  axis=axis, keepdims=True) for o in range(m)], axis=axis)
+    return x
+
+
+def adaptive_avg_pool1d(x: Any, output_size: Any) -> Any:
+    """Average pooling of x (N, C, L) or (C, L) to `output_size` windows, as
+    torch.nn.functional.adaptive_avg_pool1d (1: the mean over L).
+
+    >>> adaptive_avg_pool1d(np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2)
+    array([[[2., 4.]]])
+    """
+    return _adaptive_avg_pool_nd(x, 1, output_size, "adaptive_avg_pool1d")
+
+
+def adaptive_avg_pool2d(x: Any, output_size: Any) -> Any:
+    """Average pooling of x (N, C, H, W) or (C, H, W) to an `output_size` grid (an int, or
+    (h, w) where None keeps that size), as torch.nn.functional.adaptive_avg_pool2d; 1 is the
+    global average pooling of a CNN's last layers.
+
+    >>> adaptive_avg_pool2d(np.ones((8, 16, 7, 7)), 1).shape
+    (8, 16, 1, 1)
+    """
+    return _adaptive_avg_pool_nd(x, 2, output_size, "adaptive_avg_pool2d")
+
+
+def adaptive_avg_pool3d(x: Any, output_size: Any) -> Any:
+    """adaptive_avg_pool2d over three spatial dimensions, as
+    torch.nn.functional.adaptive_avg_pool3d."""
+    return _adaptive_avg_pool_nd(x, 3, output_size, "adaptive_avg_pool3d")
