@@ -68,7 +68,7 @@ class _ConvNd(Module):
     """The convolution layers' common body; subclasses fix the number of spatial axes."""
 
     _d = 0
-    _conv: Callable[..., Any] = staticmethod(ag.conv)
+    _conv: Callable[..., Any]
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size = 1,
                  padding: Union[Size, str] = 0, dilation: Size = 1, groups: int = 1,
@@ -111,8 +111,8 @@ class _ConvNd(Module):
 
     def forward(self, x: Any) -> Value:
         with _named(self):
-            return type(self)._conv(as_input(x, self.weight.dtype), self.weight, self.bias,
-                                    self.stride, self.padding, self.dilation, self.groups)
+            return self._conv(as_input(x, self.weight.dtype), self.weight, self.bias,
+                              self.stride, self.padding, self.dilation, self.groups)
 
     def output_size(self, input_size: Shape) -> Optional[Tuple[int, ...]]:
         """(out_channels, *spatial) for one sample of shape (in_channels, *spatial)."""
@@ -200,7 +200,9 @@ class _PoolNd(Module):
 
 
 class _MaxPoolNd(_PoolNd):
-    _pool: Callable[..., Any] = staticmethod(ag.max_pool2d)
+    """Max pooling's arguments (PyTorch's, without ceil_mode and return_indices)."""
+
+    _pool: Callable[..., Any]
 
     def __init__(self, kernel_size: Size, stride: Optional[Size] = None, padding: Size = 0,
                  dilation: Size = 1) -> None:
@@ -209,8 +211,7 @@ class _MaxPoolNd(_PoolNd):
 
     def forward(self, x: Any) -> Any:
         with _named(self):
-            return type(self)._pool(x, self.kernel_size, self.stride, self.padding,
-                                    self.dilation)
+            return self._pool(x, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -238,7 +239,9 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class _AvgPoolNd(_PoolNd):
-    _pool: Callable[..., Any] = staticmethod(ag.avg_pool2d)
+    """Average pooling's arguments (PyTorch's, without ceil_mode and divisor_override)."""
+
+    _pool: Callable[..., Any]
 
     def __init__(self, kernel_size: Size, stride: Optional[Size] = None, padding: Size = 0, *,
                  count_include_pad: bool = True) -> None:
@@ -250,8 +253,8 @@ class _AvgPoolNd(_PoolNd):
 
     def forward(self, x: Any) -> Any:
         with _named(self):
-            return type(self)._pool(x, self.kernel_size, self.stride, self.padding,
-                                    count_include_pad=self.count_include_pad)
+            return self._pool(x, self.kernel_size, self.stride, self.padding,
+                              count_include_pad=self.count_include_pad)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -273,8 +276,11 @@ class AvgPool2d(_AvgPoolNd):
 
 
 class _AdaptiveAvgPoolNd(Module):
+    """Adaptive average pooling's target size: an int, or one per axis (None keeps it). The
+    `output_size` attribute of PyTorch's layer is `output_size()` here, summary's protocol."""
+
     _d = 0
-    _pool: Callable[..., Any] = staticmethod(ag.adaptive_avg_pool2d)
+    _pool: Callable[..., Any]
 
     def __init__(self, output_size: Union[Optional[int], Sequence[Optional[int]]]) -> None:
         super().__init__()
@@ -292,7 +298,7 @@ class _AdaptiveAvgPoolNd(Module):
 
     def forward(self, x: Any) -> Any:
         with _named(self):
-            return type(self)._pool(x, self._given)
+            return self._pool(x, self._given)
 
     def output_size(self, input_size: Shape) -> Optional[Tuple[int, ...]]:
         """(C, *output_size) for one sample of shape (C, *spatial)."""

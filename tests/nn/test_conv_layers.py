@@ -10,6 +10,7 @@ from autograd import Value
 import nn
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 
 DTYPES = [(np.float64, torch.float64, dict(rtol=1e-10, atol=1e-12)),
           (np.float32, torch.float32, dict(rtol=2e-4, atol=2e-5))]
