@@ -15,6 +15,8 @@ from nn.hooks import RemovableHandle
 from nn.containers import ModuleDict, ModuleList, Sequential
 from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
                        PReLU)
+from nn.conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
+                     Conv1d, Conv2d, Flatten, MaxPool1d, MaxPool2d)
 from nn.optim import clip_grad_norm
 from nn.callbacks import Callback, EarlyStopping, History, ModelCheckpoint
 from nn.metrics import accuracy, scores_to_classes
@@ -30,4 +32,6 @@ __all__ = [
     "clip_grad_norm", "fit", "train_step", "evaluate", "predict", "scores_to_classes",
     "accuracy", "History", "Callback", "EarlyStopping", "ModelCheckpoint", "gradient_report",
     "GradientReport", "GradientMonitor", "DeadReluWatch",
+    "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d", "Flatten", "BatchNorm2d",
 ]

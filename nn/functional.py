@@ -3,6 +3,9 @@
 Every function accepts a `Value` or raw data (a float or a numpy array) and returns the same
 kind. No exponential is ever taken of a large positive number, so values and gradients stay
 finite (no inf, no nan) for |x| up to 1e3 and beyond, in float32 and float64.
+
+conv1d/conv2d, max_pool1d/2d, avg_pool1d/2d and adaptive_avg_pool1d/2d are autograd's, with
+PyTorch's signatures, so `F.conv2d(x, weight, bias, stride, padding)` reads as in PyTorch.
 """
 from __future__ import annotations
 
@@ -13,6 +16,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Op, Value
+from autograd import (  # noqa: F401  convolution and pooling: PyTorch's functional API
+    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
+    max_pool1d, max_pool2d)
 from nn.lookup import by_name
 
 Activation = Union[str, Callable[[Any], Any], None]

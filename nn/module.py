@@ -438,8 +438,10 @@ class Module:
         return self
 
     # ----- display ------------------------------------------------------------------------
-    def output_size(self, input_size: Optional[int]) -> Optional[int]:
-        """The number of output features for `input_size` input features (None if unknown)."""
+    def output_size(self, input_size: Optional[Any]) -> Optional[Any]:
+        """The number of output features for `input_size` input features, or for convolutional
+        layers the shape of one output sample for one input sample's shape such as (C, H, W)
+        (None if unknown)."""
         size = input_size
         for child in self.children():
             size = child.output_size(size)
@@ -459,8 +461,9 @@ class Module:
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
 
-    def summary(self, input_size: Optional[int] = None) -> str:
-        """A table of the layers with output sizes and parameter counts, and the totals: a row
+    def summary(self, input_size: Optional[Any] = None) -> str:
+        """A table of the layers with output sizes and parameter counts, and the totals, for
+        `input_size` input features or, for convolutional models, one sample's shape: a row
         per module without sub-modules, and per module holding parameters of its own next to
         sub-modules (counting only those); pure containers (ModuleList, Sequential) give none.
 
@@ -479,7 +482,7 @@ class Module:
                 size = module.output_size(size)
             count = sum(p.size for p in (own if has_children else module.parameters()))
             label = f"{name} ({type(module).__name__})" if name else type(module).__name__
-            rows.append((label, "?" if size is None else f"(N, {size})", f"{count:,}"))
+            rows.append((label, _batch_shape(size), f"{count:,}"))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         rule = "-" * (sum(widths) + 4)
 
@@ -492,6 +495,13 @@ class Module:
         lines += [rule, f"Total params: {self.num_parameters():,}",
                   f"Non-trainable buffers: {buffers:,}", rule]
         return "\n".join(lines)
+
+
+def _batch_shape(size: Optional[Any]) -> str:
+    """'(N, 16)' or '(N, 8, 28, 28)': a batch of outputs of one sample's size or shape."""
+    if size is None:
+        return "?"
+    return f"(N, {', '.join(str(n) for n in (size if isinstance(size, tuple) else (size,)))})"
 
 
 def _refuse_unregistered(module: Module, name: str, value: Any) -> None:
