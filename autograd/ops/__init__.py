@@ -16,6 +16,6 @@ from autograd.ops.scans import cumprod, cumsum
 from autograd.ops.sorting import TopK, argmax, argmin, argsort, sort, topk
 from autograd.ops.linalg import affine, einsum, matmul, tensordot
 from autograd.ops.cast import astype
-from autograd.ops.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
+from autograd.ops.convolution import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
                                avg_pool1d, avg_pool2d, avg_pool3d, conv, conv1d, conv2d, conv3d,
                                max_pool1d, max_pool2d, max_pool3d)
