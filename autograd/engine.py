@@ -43,10 +43,7 @@ def backward_reference(root: Value, gradient: Any = None) -> None:
         for i, parent in enumerate(node.parents):
             if parent.requires_grad:
                 share = node._op.vjp(i, g, node.data, *args, **node.attrs)
-                try:
-                    share = fit(share, parent)
-                except (TypeError, ValueError) as why:
-                    raise wrong_vjp(node, i, share, why) from None
+                share = fit_share(node, i, share, parent)
                 grads[parent] = accumulate(grads[parent], share) if parent in grads else share
 
 
@@ -101,19 +98,22 @@ def fit(g: Any, p: Value) -> Any:
 GRADIENT_TYPES = (float, int, np.ndarray, np.generic, Value)
 
 
-def wrong_vjp(node: Value, i: int, share: Any, why: Exception) -> Exception:
-    """The error for what the VJP of `node` for input `i` returned instead of a gradient that
-    fits the input: naming the op, the input and what came back."""
-    p = inputs_of(node)[i]
-    shape = np.shape(p.data if isinstance(p, Value) else p)
-    if isinstance(why, TypeError):
-        got = "None" if share is None else f"a {type(share).__name__}"
-        return TypeError(f"backward: the VJP of op '{node.op}' for input {i} returned {got}, "
-                         f"not a gradient (a number or an array of shape {shape})")
-    got = np.shape(share.data if isinstance(share, Value) else share)
-    return ValueError(f"backward: the VJP of op '{node.op}' for input {i} returned shape {got}, "
-                      f"but input {i} has shape {shape}: a VJP returns the input's gradient, "
-                      f"of the input's shape or one the input broadcasts to ({why})")
+def fit_share(node: Value, i: int, share: Any, p: Value) -> Any:
+    """`fit` the gradient that input `i` of `node` (the Value `p`) receives from its VJP, or
+    raise naming the op, the input and what the VJP returned instead of a gradient that fits."""
+    try:
+        return fit(share, p)
+    except (TypeError, ValueError) as why:
+        shape = np.shape(p.data)
+        if isinstance(why, TypeError):
+            got = "None" if share is None else f"a {type(share).__name__}"
+            raise TypeError(f"backward: the VJP of op '{node.op}' for input {i} returned {got}, "
+                            f"not a gradient (a number or an array of shape {shape})") from None
+        got = np.shape(share.data if isinstance(share, Value) else share)
+        raise ValueError(f"backward: the VJP of op '{node.op}' for input {i} returned shape "
+                         f"{got}, but input {i} has shape {shape}: a VJP returns the input's "
+                         f"gradient, of the input's shape or one the input broadcasts to "
+                         f"({why})") from None
 
 
 # ----- the walk the library runs ----------------------------------------------------------
@@ -202,10 +202,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             else:
                 if type(share) is not np.ndarray or type(pd) is not np.ndarray or (
                         share.shape != pd.shape or share.dtype != pd.dtype):
-                    try:
-                        share = fit(share, p)
-                    except (TypeError, ValueError) as why:
-                        raise wrong_vjp(node, i, share, why) from None
+                    share = fit_share(node, i, share, p)
                 earlier = pending.get(p)
                 if earlier is not None:
                     pending[p] = accumulate(earlier, share)
