@@ -15,6 +15,7 @@ from nn.hooks import RemovableHandle
 from nn.containers import ModuleDict, ModuleList, Sequential
 from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
                        PReLU)
+from nn.linear import Embedding, Identity, Linear
 from nn.conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
                      Conv1d, Conv2d, Flatten, MaxPool1d, MaxPool2d)
 from nn.optim import clip_grad_norm
@@ -34,4 +35,5 @@ __all__ = [
     "GradientReport", "GradientMonitor", "DeadReluWatch",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "Flatten", "BatchNorm2d",
+    "Linear", "Identity", "Embedding",
 ]

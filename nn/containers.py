@@ -101,34 +101,30 @@ class ModuleDict(Module):
         return list(self._modules.items())
 
 
-class Sequential(Module):
-    """Modules applied one after the other; parameters are named `layers.<i>.<name>`.
+class Sequential(ModuleList):
+    """Modules applied one after the other, registered as `0`, `1`, ... as in PyTorch (so a
+    PyTorch Sequential's state_dict keys, `0.weight`, ..., are ours too).
 
     >>> import numpy as np
-    >>> from nn import Layer
-    >>> model = Sequential(Layer(2, 4, seed=0), Layer(4, 1, activation=None, seed=1))
-    >>> model(np.ones((3, 2))).shape
-    (3, 1)
+    >>> import nn
+    >>> model = Sequential(nn.Linear(2, 4, seed=0), nn.Activation('relu'), nn.Linear(4, 1, seed=1))
+    >>> model(np.ones((3, 2))).shape, [n for n, _ in model.named_parameters()][:2]
+    ((3, 1), ['0.weight', '0.bias'])
     """
 
     def __init__(self, *modules: Module) -> None:
-        super().__init__()
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a Module "
                                 "(wrap functions in nn.Activation)")
-        self.layers = ModuleList(modules)
+        super().__init__(modules)
 
     def forward(self, x: Any) -> Any:
-        for layer in self.layers:
+        for layer in self:
             x = layer(x)
         return x
 
     def __getitem__(self, index: Union[int, slice]) -> Any:
-        return self.layers[index]
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self.layers)
+        if isinstance(index, slice):
+            return Sequential(*list(self._modules.values())[index])
+        return super().__getitem__(index)

@@ -94,13 +94,13 @@ def test_dead_units_of_an_activation_module_count_for_the_layer_before_it():
     X, y = _data()
     model = nn.Sequential(nn.Layer(4, 8, activation=None, seed=0), nn.Activation("relu"),
                           nn.Layer(8, 2, activation=None, seed=1))
-    model.layers[0].b.data[:] = -50.0
+    model[0].b.data[:] = -50.0
     watch = _watched_backward(model, X, y)
     report = nn.gradient_report(model, watch=watch)
-    assert report["layers.0.W"].dead_units == (8, 8)
-    assert report["layers.0.b"].kind == "dead_relu"
-    assert report["layers.2.W"].dead_units is None
-    assert list(watch.targets) == ["layers.1"]              # the hook sits on the Activation
+    assert report["0.W"].dead_units == (8, 8)
+    assert report["0.b"].kind == "dead_relu"
+    assert report["2.W"].dead_units is None
+    assert list(watch.targets) == ["1"]                     # the hook sits on the Activation
 
 
 def test_a_relu_first_in_a_sequential_counts_for_no_parameter():

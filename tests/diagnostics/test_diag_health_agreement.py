@@ -71,15 +71,15 @@ def test_a_vanishing_deep_sigmoid_net_is_judged_the_same(lr):
 def test_a_relu_module_after_a_linear_layer_is_judged_the_same():
     model = nn.Sequential(nn.Layer(4, 8, activation=None, seed=0), nn.Activation("relu"),
                           nn.BatchNorm(8), nn.Layer(8, 2, activation=None, seed=1))
-    model.layers[0].b.data[:5] = -50.0
+    model[0].b.data[:5] = -50.0
     kinds = _assert_agree(*_both(model))
-    assert kinds["layers.0.W"] == kinds["layers.0.b"] == "dead_relu"
-    assert kinds["layers.2.gamma"] != "dead_relu"
+    assert kinds["0.W"] == kinds["0.b"] == "dead_relu"
+    assert kinds["2.gamma"] != "dead_relu"
 
 
 def test_neurons_with_their_weight_lists_are_judged_the_same():
     model = nn.Sequential(nn.Neuron(4, seed=0), nn.Activation("tanh"))
-    model.layers[0].b.data = -50.0
+    model[0].b.data = -50.0
 
     def loss_of(out):
         return ((out - 1.0) ** 2).mean()

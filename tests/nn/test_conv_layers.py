@@ -20,9 +20,9 @@ def _numpy_state(module):
     return {k: v.detach().numpy() for k, v in module.state_dict().items()}
 
 
-def _compare(ours, theirs, x, tol, prefix=""):
+def _compare(ours, theirs, x, tol):
     """Run both layers on x with the same upstream gradient; compare outputs and gradients of
-    the input and of every parameter, by PyTorch's names (ours are `prefix` + those)."""
+    the input and of every parameter, by PyTorch's names (ours are the same)."""
     xv = Value(x.copy())
     xt = torch.tensor(x, requires_grad=True)
     out, tout = ours(xv), theirs(xt)
@@ -33,9 +33,9 @@ def _compare(ours, theirs, x, tol, prefix=""):
     tout.backward(torch.tensor(upstream))
     np.testing.assert_allclose(xv.grad, xt.grad.numpy(), **tol)
     grads = {name: p.grad for name, p in ours.named_parameters()}
-    assert set(grads) == {prefix + name for name, _ in theirs.named_parameters()}
+    assert set(grads) == {name for name, _ in theirs.named_parameters()}
     for name, p in theirs.named_parameters():
-        np.testing.assert_allclose(grads[prefix + name], p.grad.numpy(), **tol)
+        np.testing.assert_allclose(grads[name], p.grad.numpy(), **tol)
 
 
 CONVS = [
@@ -142,21 +142,6 @@ def test_batchnorm2d_loads_torch_state_dict_unchanged_and_keeps_buffer_dtypes():
     assert ours.running_mean.dtype == np.float64 and ours.num_batches_tracked.dtype == np.int64
 
 
-class TorchLinear(nn.Module):
-    """torch.nn.Linear's layout for the test's classifier: weight (out, in), bias (out,)."""
-
-    def __init__(self, nin, nout):
-        super().__init__()
-        self.weight = nn.Parameter(np.zeros((nout, nin)))
-        self.bias = nn.Parameter(np.zeros(nout))
-
-    def forward(self, x):
-        return x @ self.weight.T + self.bias
-
-    def output_size(self, input_size):
-        return self.weight.shape[0]
-
-
 def _lenets():
     torch.manual_seed(0)
     theirs = torch.nn.Sequential(
@@ -166,18 +151,17 @@ def _lenets():
     ours = nn.Sequential(
         nn.Conv2d(1, 4, 3, seed=0), nn.Activation("relu"), nn.MaxPool2d(2),
         nn.Conv2d(4, 6, 3, padding=1, seed=1), nn.Activation("relu"), nn.MaxPool2d(2),
-        nn.Flatten(), TorchLinear(6 * 3 * 3, 10))
+        nn.Flatten(), nn.Linear(6 * 3 * 3, 10, seed=2))
     return ours, theirs
 
 
 def test_lenet_loads_a_torch_state_dict_and_gives_torch_outputs_and_gradients():
     ours, theirs = _lenets()
     state = _numpy_state(theirs)
-    # nn.Sequential keeps its layers under `layers`; otherwise the names are PyTorch's.
-    assert list(ours.state_dict()) == [f"layers.{k}" for k in state]
-    ours.load_state_dict({f"layers.{k}": v for k, v in state.items()})
+    assert list(ours.state_dict()) == list(state)          # PyTorch's names: 0.weight, ...
+    ours.load_state_dict(state)
     x = np.random.default_rng(6).normal(size=(5, 1, 14, 14))
-    _compare(ours, theirs, x, dict(rtol=1e-10, atol=1e-12), prefix="layers.")
+    _compare(ours, theirs, x, dict(rtol=1e-10, atol=1e-12))
 
 
 def test_a_model_named_like_torchs_loads_its_state_dict_unchanged():
@@ -186,7 +170,7 @@ def test_a_model_named_like_torchs_loads_its_state_dict_unchanged():
             super().__init__()
             self.conv = nn.Conv2d(2, 3, 3, seed=0)
             self.bn = nn.BatchNorm2d(3)
-            self.head = TorchLinear(3, 2)
+            self.head = nn.Linear(3, 2, seed=0)
 
         def forward(self, x):
             features = nn.AdaptiveAvgPool2d(1)(self.bn(self.conv(x)))
@@ -239,7 +223,7 @@ def test_initialisation_follows_torchs_rule(layer, fan_in, dtype):
 def test_summary_shows_conv_output_shapes():
     ours, _ = _lenets()
     text = ours.summary(input_size=(1, 14, 14))
-    shapes = [line.split()[2:-1] for line in text.splitlines() if line.startswith("layers.")]
+    shapes = [line.split()[2:-1] for line in text.splitlines() if line[:1].isdigit()]
     assert [" ".join(s) for s in shapes] == [
         "(N, 4, 12, 12)", "(N, 4, 12, 12)", "(N, 4, 6, 6)", "(N, 6, 6, 6)", "(N, 6, 6, 6)",
         "(N, 6, 3, 3)", "(N, 54)", "(N, 10)"]
@@ -254,7 +238,7 @@ def test_save_and_load_keep_the_conv_architecture(tmp_path):
     other = nn.Sequential(nn.Conv2d(1, 2, 3, padding="same", seed=1), nn.BatchNorm2d(2),
                           nn.Flatten())
     other.load(path)
-    np.testing.assert_array_equal(other.layers[0].weight.data, model.layers[0].weight.data)
+    np.testing.assert_array_equal(other[0].weight.data, model[0].weight.data)
     wider = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, seed=0), nn.BatchNorm2d(2),
                           nn.Flatten())
     with pytest.raises(ValueError, match="padding"):

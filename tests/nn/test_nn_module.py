@@ -27,14 +27,10 @@ def test_named_modules_follow_pytorch_semantics():
     shared = nn.Layer(2, 2, seed=0)
     model = nn.Sequential(nn.Sequential(shared, nn.Dropout(0.1)), shared, nn.BatchNorm(2))
     names = [(n, type(m).__name__) for n, m in model.named_modules()]
-    assert names == [("", "Sequential"), ("layers", "ModuleList"), ("layers.0", "Sequential"),
-                     ("layers.0.layers", "ModuleList"), ("layers.0.layers.0", "Layer"),
-                     ("layers.0.layers.1", "Dropout"),
-                     ("layers.2", "BatchNorm")]                 # the shared layer appears once
-    assert [n for n, _ in model.named_parameters()] == [
-        "layers.0.layers.0.W", "layers.0.layers.0.b", "layers.2.gamma", "layers.2.beta"]
-    assert [n for n, _ in model.named_buffers()] == ["layers.2.running_mean",
-                                                     "layers.2.running_var"]
+    assert names == [("", "Sequential"), ("0", "Sequential"), ("0.0", "Layer"),
+                     ("0.1", "Dropout"), ("2", "BatchNorm")]   # the shared layer appears once
+    assert [n for n, _ in model.named_parameters()] == ["0.0.W", "0.0.b", "2.gamma", "2.beta"]
+    assert [n for n, _ in model.named_buffers()] == ["2.running_mean", "2.running_var"]
 
 
 def test_neuron_builds_micrograds_scalar_graph():
@@ -116,7 +112,7 @@ def test_save_load_round_trip(tmp_path):
     for (k, v), (k2, v2) in zip(model.state_dict().items(), other.state_dict().items()):
         assert k == k2
         np.testing.assert_array_equal(v, v2)
-    assert type(other.layers[2].b.data) is float
+    assert type(other[2].b.data) is float
     assert os.listdir(tmp_path) == ["model.npz"]               # no temporary file left behind
 
 
@@ -230,11 +226,11 @@ def test_astype_converts_params_and_buffers():
     model = nn.Sequential(nn.Layer(2, 3, seed=0), nn.BatchNorm(3), nn.Neuron(3, seed=0))
     model.astype(np.float32)
     assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
-    assert model.layers[1].running_var.dtype == np.float32
+    assert model[1].running_var.dtype == np.float32
     out = model(np.ones((4, 2)))
     assert out.dtype == np.float32
     model.astype(np.float64)
-    assert type(model.layers[2].b.data) is float
+    assert type(model[2].b.data) is float
     with pytest.raises(TypeError, match="int64"):
         model.astype(np.int64)
 
@@ -261,10 +257,10 @@ def test_summary_table():
     text = model.summary(input_size=64)
     lines = text.splitlines()
     assert lines[0] == 'Model: "Sequential"'
-    row = next(line for line in lines if line.startswith("layers.0 (Layer)"))
+    row = next(line for line in lines if line.startswith("0 (Layer)"))
     assert "(N, 32)" in row and row.rstrip().endswith("2,080")
-    assert "(N, 10)" in next(line for line in lines if line.startswith("layers.3"))
-    assert "(N, 32)" in next(line for line in lines if line.startswith("layers.2 (Dropout)"))
+    assert "(N, 10)" in next(line for line in lines if line.startswith("3 (Layer)"))
+    assert "(N, 32)" in next(line for line in lines if line.startswith("2 (Dropout)"))
     assert "Total params: 2,474" in text                       # 2080 + 64 + 330
     assert "Non-trainable buffers: 64" in text
     assert model.num_parameters() == 2474

@@ -71,7 +71,7 @@ def test_assigning_none_or_another_type_to_a_registered_name():
 
 
 def test_reassigning_a_name_moves_it_between_kinds_and_deleting_unregisters():
-    model = nn.Sequential(nn.Layer(2, 2, seed=0))
+    model = nn.MLP(2, [2], seed=0)
     model.layers = nn.Parameter(1.0)                     # a module becomes a parameter
     assert [n for n, _ in model.named_parameters()] == ["layers"]
     assert list(model.children()) == []
