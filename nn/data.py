@@ -2,7 +2,8 @@
 
 Toy problems (`make_moons`, `make_circles`, `make_spirals`, `make_xor`, `make_blobs`) return
 `(X, y)` with float64 features and integer labels from 0. `load_digits()` returns the real
-8x8 handwritten digits shipped with this package; `load_mnist(path)` reads MNIST's IDX files.
+8x8 handwritten digits shipped with this package; `load_mnist(path)` reads MNIST's IDX files;
+`load_shakespeare()` returns the bundled text for character-level language models.
 
 The digits are the test part of "Optical Recognition of Handwritten Digits" from the UCI
 Machine Learning Repository (E. Alpaydin and C. Kaynak, 1998;
@@ -22,7 +23,9 @@ import numpy as np
 from nn.init import Rng, as_generator
 
 Dataset = Tuple[np.ndarray, np.ndarray]
-_DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "digits.npz")
+_BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+_DIGITS = os.path.join(_BUNDLED, "digits.npz")
+_SHAKESPEARE = os.path.join(_BUNDLED, "shakespeare.txt.gz")
 
 
 def _check_n(n_samples: int, name: str, minimum: int = 1) -> int:
@@ -198,6 +201,22 @@ def load_digits() -> Dataset:
     with np.load(_DIGITS, allow_pickle=False) as archive:
         images, labels = archive["images"], archive["labels"]
     return images.reshape(len(images), -1).astype(np.float64), labels.astype(np.int64)
+
+
+def load_shakespeare() -> str:
+    """About 400,000 characters of Shakespeare's plays (public domain), the first part of the
+    "tiny Shakespeare" text of Karpathy's char-rnn: 63 distinct characters, for character-level
+    language models.
+
+    >>> text = load_shakespeare(); len(text), text[:14]
+    (399862, 'First Citizen:')
+    """
+    if not os.path.exists(_SHAKESPEARE):
+        raise FileNotFoundError(f"load_shakespeare: the bundled data file {_SHAKESPEARE} is "
+                                "missing; reinstall the package (it ships "
+                                "nn/data/shakespeare.txt.gz)")
+    with gzip.open(_SHAKESPEARE, "rt", encoding="utf-8") as f:
+        return f.read()
 
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
