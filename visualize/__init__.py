@@ -16,10 +16,12 @@ from visualize.health import classify, reference
 from visualize.plots import (plot_decision_boundary, plot_gradient_flow, plot_history,
                              plot_predictions)
 from visualize.render import GraphvizNotFoundError, render
+from visualize.sequences import plot_attention, plot_gradient_through_time, plot_learning_curves
 from visualize.trace import Graph, trace
 
 hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
 __all__ = ["draw_dot", "dot_source", "render", "GraphvizNotFoundError", "backprop_frames",
            "plot_history", "plot_decision_boundary", "plot_predictions", "plot_gradient_flow",
-           "trace", "Graph", "classify", "reference"]
+           "trace", "Graph", "classify", "reference",
+           "plot_gradient_through_time", "plot_learning_curves", "plot_attention"]
