@@ -32,7 +32,7 @@ from benchmarks.workloads import CASES, OURS, Result
 
 ENGINE_PACKAGES = ("autograd", "nn", "visualize")
 DEEP = 6
-COMPARED = (*CASES, DEEP)
+COMPARED = tuple(sorted((*CASES, DEEP)))
 COLUMNS = ["variant", "base / step", "head / step", "head / base", "spread", "check"]
 RATIO_NOTE = ("head / base: the median over the rounds of the ratio within a round (below 1.00× "
               "the head is faster); spread: half the interquartile range of those ratios (half "

@@ -21,13 +21,14 @@ import tempfile
 import time
 from typing import Callable, Iterable, List, Optional
 
-from benchmarks import compare, fresh, machine, peers, workloads
+from benchmarks import arch_workloads, compare, fresh, machine, peers, workloads
 from benchmarks.report import Table
 from benchmarks.timing import Settings
 
-ALL_WORKLOADS = (1, 2, 3, 4, 5, 6, 7)
+ALL_WORKLOADS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 IN_ONE_PROCESS = {1: workloads.workload_1, 2: workloads.workload_2, 3: workloads.workload_3,
-                  4: workloads.workload_4, 5: workloads.workload_5}
+                  4: workloads.workload_4, 5: workloads.workload_5,
+                  **arch_workloads.ARCH_WORKLOADS}
 MLP_WORKLOADS = (1, 2, 3, 4)
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results.md")

@@ -9,7 +9,7 @@ relu's gradient stops those).
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -34,7 +34,7 @@ def conv_forward(cols: np.ndarray, w: np.ndarray, b: np.ndarray, size: int) -> n
 def conv_weight_grad(g: np.ndarray, cols: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
     """The weight's gradient for the output gradient g (N, C_out, H', W')."""
     g3 = g.reshape(g.shape[0], g.shape[1], -1)
-    return np.einsum("nop,nkp->ok", g3, cols, optimize=True).reshape(shape)
+    return (g3 @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(shape)
 
 
 def conv_input_grad(g: np.ndarray, w: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
@@ -49,24 +49,26 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, size: Tuple[int, int]) -> np.n
     return dx
 
 
-def pool_forward(a: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+CORNERS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def pool_forward(a: np.ndarray) -> Tuple[List[np.ndarray], np.ndarray]:
     """2x2 max pooling of a (N, C, H, W) (an odd last row and column are dropped, as PyTorch
-    does): (the windows as (N, C, H/2, 2, W/2, 2), their maxima)."""
-    n, c, h, w = a.shape
-    r = a[:, :, :h - h % 2, :w - w % 2].reshape(n, c, h // 2, 2, w // 2, 2)
-    return r, r.max(axis=(3, 5))
+    does): (the four corners of the windows as strided views, their maxima)."""
+    h, w = a.shape[2] // 2 * 2, a.shape[3] // 2 * 2
+    corners = [a[:, :, i:h:2, j:w:2] for i, j in CORNERS]
+    m = np.maximum(corners[0], corners[1])
+    np.maximum(m, np.maximum(corners[2], corners[3]), out=m)
+    return corners, m
 
 
-def pool_backward(gp: np.ndarray, r: np.ndarray, m: np.ndarray,
+def pool_backward(gp: np.ndarray, corners: List[np.ndarray], m: np.ndarray,
                   size: Tuple[int, int]) -> np.ndarray:
     """The gradient of pool_forward's input (N, C, *size) for the pooled gradient gp."""
-    n, c, hh, ww = gp.shape
-    g = np.where(r == m[:, :, :, None, :, None], gp[:, :, :, None, :, None],
-                 np.zeros((), gp.dtype)).reshape(n, c, 2 * hh, 2 * ww)
-    if size == (2 * hh, 2 * ww):
-        return g
-    out = np.zeros((n, c) + size, gp.dtype)
-    out[:, :, :2 * hh, :2 * ww] = g
+    h, w = 2 * gp.shape[2], 2 * gp.shape[3]
+    out = np.zeros(gp.shape[:2] + size, gp.dtype)
+    for (i, j), corner in zip(CORNERS, corners):
+        np.multiply(gp, corner == m, out=out[:, :, i:h:2, j:w:2])
     return out
 
 
