@@ -2,9 +2,9 @@
 (issue 15), 10 an LSTM (issue 16) and 11 a Transformer encoder (issue 17), each one training
 step (9: one convolution forward and backward), in float32.
 
-Like workloads 1-5 they are made of cases (`ARCH_CASES`), so each runs interleaved in one
-process and each contender alone in fresh processes (fresh.py), and ours before and after a
-change (compare.py).
+Like workloads 1-5 they are made of cases (added to `workloads.CASES`), so each runs
+interleaved in one process, each contender alone in fresh processes (fresh.py), and ours
+before and after a change (compare.py).
 """
 from __future__ import annotations
 

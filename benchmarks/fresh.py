@@ -1,4 +1,5 @@
-"""Workloads 1-5 with each contender alone in a fresh Python process, as a user runs one model.
+"""Workloads 1-5 and 8-11 with each contender alone in a fresh Python process, as a user runs
+one model.
 
     python -m benchmarks.fresh WORKLOAD KEY BLOCKS MIN_BLOCK   # one case; prints one JSON line
     python -m benchmarks.fresh 2 '["ours", "float32"]' 3 0.1

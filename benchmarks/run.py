@@ -7,7 +7,7 @@
     python -m benchmarks --threads 1     # single-threaded BLAS and torch
     python -m benchmarks --base main     # ours at a git revision against this working tree
 
-Workloads 1-5 run every peer interleaved in one process, then (unless --no-fresh) each
+Workloads 1-5 and 8-11 run every peer interleaved in one process, then (unless --no-fresh) each
 contender alone in fresh processes, as a user runs one model: in one process a heap warmed by
 the other peers hides allocation costs. Workload 6 always runs a process per peer and size.
 """
@@ -39,7 +39,7 @@ def run(which: Iterable[int], peer_names: Iterable[str], settings: Settings,
         show: Callable[[Table], None] = lambda table: None, fresh_too: bool = False
         ) -> List[Table]:
     """Run the chosen workloads on the chosen peers; `show` sees each table when it is done.
-    With `fresh_too`, each of workloads 1-5 is followed by its fresh-process table."""
+    With `fresh_too`, each of workloads 1-5 and 8-11 is followed by its fresh-process table."""
     which = sorted(set(which))
     unknown = [w for w in which if w not in ALL_WORKLOADS]
     if unknown:
@@ -100,18 +100,19 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a short run (a few minutes)")
     parser.add_argument("--workloads", type=_int_list, default=None,
-                        help="comma-separated workload numbers (default: all; 1-6 with --base)")
+                        help="comma-separated workload numbers (default: all; all but 7 with "
+                             "--base)")
     parser.add_argument("--peers", type=_name_list, default=None,
                         help=f"comma-separated peers (default: {','.join(peers.REGISTRY)})")
     parser.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time workloads 1-5 with each contender alone in fresh "
-                             "processes (default: on)")
+                        help="also time workloads 1-5 and 8-11 with each contender alone in "
+                             "fresh processes (default: on)")
     parser.add_argument("--rounds", type=int, default=None,
                         help="rounds of every kind of timing (default: 9 interleaved and 5 of "
                              "fresh processes; 3 and 2 with --quick; --base uses the first)")
     parser.add_argument("--base", metavar="REV", default=None,
                         help="instead: time ours at git revision REV (before) against this "
-                             "working tree (after), in fresh processes, on workloads 1-6")
+                             "working tree (after), in fresh processes, on workloads 1-6 and 8-11")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for BLAS and torch (sets OMP/OPENBLAS/MKL_NUM_THREADS; "
                              "default: the libraries' own). On a loaded machine multi-threaded "

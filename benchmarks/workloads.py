@@ -1,8 +1,8 @@
-"""The seven workloads of the suite, each building its markdown table; the timing, the peers
-and the formats live in their own modules.
+"""Workloads 1-7 of the suite (8-11 are in arch_workloads.py), each building its markdown
+table; the timing, the peers and the formats live in their own modules.
 
-Workloads 1-5 are made of cases: one step function per (peer, variant, ...) key, built by
-`CASES[workload](peers)` in whichever process measures it, so that the same cases run
+Workloads 1-5 and 8-11 are made of cases: one step function per (peer, variant, ...) key, built
+by `CASES[workload](peers)` in whichever process measures it, so that the same cases run
 interleaved in one process (`in_one_process`) or each alone in a fresh one (fresh.py).
 """
 from __future__ import annotations

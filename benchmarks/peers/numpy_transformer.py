@@ -47,7 +47,8 @@ def _layer(state: State, p: str, x: np.ndarray, shape: Tuple[int, int, int],
     probs = np.exp(scores, out=scores)
     probs /= probs.sum(axis=-1, keepdims=True)
     mixed = (probs @ v).transpose(2, 0, 1, 3).reshape(steps * n, e)
-    attended = mixed @ state[p + "self_attn.out_proj.weight"].T + state[p + "self_attn.out_proj.bias"]
+    attended = (mixed @ state[p + "self_attn.out_proj.weight"].T
+                + state[p + "self_attn.out_proj.bias"])
     x1, norm1 = _norm(x + attended, state[p + "norm1.weight"], state[p + "norm1.bias"])
     hidden = np.maximum(x1 @ state[p + "linear1.weight"].T + state[p + "linear1.bias"], 0)
     ff = hidden @ state[p + "linear2.weight"].T + state[p + "linear2.bias"]
