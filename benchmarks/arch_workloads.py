@@ -94,11 +94,32 @@ def cases_9(peers: Dict[str, Peer]) -> Dict[tuple, Case]:
     return cases
 
 
+def _rates(results: Dict[tuple, Result]) -> Dict[tuple, float]:
+    """GFLOP/s of each timed case of workload 9."""
+    problem = arch_problems.conv_layer()
+    m, k, p = problem.gemm()
+    flops = {GEMM: 2.0 * m * k * p, SQUARE: 2.0 * _square(problem) ** 3}
+    return {key: flops.get(key[0], problem.flops()) / r.median / 1e9
+            for key, r in results.items() if r.median}
+
+
+def with_rates(table: Table, results: Dict[tuple, Result]) -> Table:
+    """Workload 9's fresh-process table (rows in the order of `results`) with GFLOP/s and the
+    share of numpy's square matmul."""
+    rates = _rates(results)
+    peak = rates.get((SQUARE, FLOAT32))
+    table.columns += ["GFLOP/s", "% of numpy matmul"]
+    for row, key in zip(table.rows, results):
+        rate = rates.get(key)
+        row += ["–", "–"] if rate is None or not peak else [f"{rate:.1f}",
+                                                             f"{100 * rate / peak:.0f}%"]
+    return table
+
+
 def workload_9(peers: Dict[str, Peer], settings: Settings):
     problem = arch_problems.conv_layer()
     m, k, p = problem.gemm()
     n = _square(problem)
-    flops = {GEMM: 2.0 * m * k * p, SQUARE: 2.0 * n ** 3}
     results = in_one_process(9, peers, settings)
     table = Table(
         "Workload 9: convolution forward and backward, x (64, 16, 28, 28), 32 filters 3×3, "
@@ -114,8 +135,7 @@ def workload_9(peers: Dict[str, Peer], settings: Settings):
                "|dW|²: the squared norm of the weight's gradient after the first step.",
                "Target: ours at least 50% of numpy's matmul throughput.",
                SPREAD_NOTE, paired_note("× ours")])
-    rates = {key: flops.get(key[0], problem.flops()) / r.median / 1e9
-             for key, r in results.items() if r.median}
+    rates = _rates(results)
     peak = rates.get((SQUARE, FLOAT32))
     for key, r in results.items():
         if r.status:
@@ -123,7 +143,7 @@ def workload_9(peers: Dict[str, Peer], settings: Settings):
             continue
         rate = rates[key]
         share = f"{100 * rate / peak:.0f}%" if peak else "–"
-        if key[0] in flops:
+        if key[0] in (GEMM, SQUARE):
             table.add(r.peer, seconds(r.median), percent(r.timing.spread), "–", f"{rate:.1f}",
                       share, "", "")
             continue
@@ -174,4 +194,6 @@ def workload_11(peers: Dict[str, Peer], settings: Settings):
 
 
 ARCH_WORKLOADS = {8: workload_8, 9: workload_9, 10: workload_10, 11: workload_11}
+# Columns a workload adds to its fresh-process table: workload -> f(table, fresh results).
+FRESH_EXTRAS = {9: with_rates}
 CASES.update({8: cases_8, 9: cases_9, 10: cases_10, 11: cases_11})

@@ -58,7 +58,9 @@ def run(which: Iterable[int], peer_names: Iterable[str], settings: Settings,
             done(table)
             if fresh_too:
                 fresh_results = fresh.in_fresh_processes(w, loaded, settings)
-                done(fresh.table(w, fresh_results, results, settings))
+                fresh_table = fresh.table(w, fresh_results, results, settings)
+                extend = arch_workloads.FRESH_EXTRAS.get(w)
+                done(extend(fresh_table, fresh_results) if extend else fresh_table)
             if w in MLP_WORKLOADS:
                 mlp_results[f"Workload {w}"] = results
                 if fresh_too:

@@ -188,3 +188,15 @@ def test_a_new_workload_runs_in_a_fresh_process_like_in_one():
     out = fresh.sample(8, key, Settings.tiny())
     assert out["seconds"] > 0
     assert math.isclose(out["first"], one.first, rel_tol=1e-12)
+
+
+def test_the_conv_fresh_table_gives_throughput_too():
+    found = run.run([9], ["numpy"], Settings.tiny(), fresh_too=True)
+    assert [t.title.split(":")[0] for t in found] == [
+        "Workload 9", "Workload 9 in fresh processes (one per contender and variant)"]
+    fresh_table = found[1]
+    assert fresh_table.columns == fresh.COLUMNS + ["GFLOP/s", "% of numpy matmul"]
+    rows = {r["peer"]: r for r in _rows(fresh_table)}
+    assert set(rows) == {GEMM, SQUARE}                  # the floor has no convolution case
+    assert rows[SQUARE]["% of numpy matmul"] == "100%"
+    assert float(rows[GEMM]["GFLOP/s"]) > 0
