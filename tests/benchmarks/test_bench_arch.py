@@ -113,6 +113,13 @@ def tables():
     return {int(t.title.split(":")[0].split()[-1]): t for t in found}
 
 
+def test_every_architecture_workload_has_a_table(tables):
+    assert sorted(tables) == [8, 9, 10, 11]
+    assert set(run.ALL_WORKLOADS) >= {8, 9, 10, 11}
+    for table in tables.values():
+        assert table.rows and all(len(row) == len(table.columns) for row in table.rows)
+
+
 @pytest.mark.parametrize("workload, layer", [(8, None), (10, "LSTM"),
                                              (11, "TransformerEncoderLayer")])
 def test_training_workloads_agree_on_the_first_loss(tables, workload, layer):

@@ -21,7 +21,7 @@ PEERS = ["ours", "numpy"]
 
 @pytest.fixture(scope="module")
 def tables():
-    found = run.run(run.ALL_WORKLOADS, PEERS, Settings.tiny())
+    found = run.run(range(1, 8), PEERS, Settings.tiny())     # 8-11: test_bench_arch.py
     return {int(t.title.split(":")[0].split()[-1]): t for t in found}
 
 
@@ -36,7 +36,7 @@ def _close(a, b, rtol=1e-9):
 
 
 def test_every_workload_has_a_table(tables):
-    assert sorted(tables) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert sorted(tables) == [1, 2, 3, 4, 5, 6, 7]
     for table in tables.values():
         assert table.rows, table.title
         assert all(len(row) == len(table.columns) for row in table.rows)
