@@ -1,6 +1,6 @@
 """Before and after: our engine at a git revision (base) against this working tree (head).
 
-    python -m benchmarks --base main                     # workloads 1-6
+    python -m benchmarks --base main                     # workloads 1-6 and 8-11
     python -m benchmarks --base 4426977 --workloads 2,5 --quick
 
 Both sides run this tree's benchmark code against different engines. Every measurement is a
@@ -32,7 +32,7 @@ from benchmarks.workloads import CASES, OURS, Result
 
 ENGINE_PACKAGES = ("autograd", "nn", "visualize")
 DEEP = 6
-COMPARED = (*CASES, DEEP)
+COMPARED = tuple(sorted((*CASES, DEEP)))
 COLUMNS = ["variant", "base / step", "head / step", "head / base", "spread", "check"]
 RATIO_NOTE = ("head / base: the median over the rounds of the ratio within a round (below 1.00× "
               "the head is faster); spread: half the interquartile range of those ratios (half "
@@ -155,7 +155,7 @@ def _row(key: tuple, results: Dict[Tuple[tuple, str], Result],
 
 def _steps_table(workload: int, commit: str, settings: Settings,
                  roots: Tuple[str, str]) -> Table:
-    """Workloads 1-5: ours's cases, each in fresh processes as fresh.py runs them."""
+    """Workloads 1-5 and 8-11: ours's cases, each in fresh processes as fresh.py runs them."""
     cases = CASES[workload]({OURS: peers.load(OURS)})
     dtypes = {key: case.dtype for key, case in cases.items() if key[0] == OURS}
     results = in_rounds(dtypes, settings.rounds,

@@ -1,4 +1,5 @@
-"""Workloads 1-5 with each contender alone in a fresh Python process, as a user runs one model.
+"""Workloads 1-5 and 8-11 with each contender alone in a fresh Python process, as a user runs
+one model.
 
     python -m benchmarks.fresh WORKLOAD KEY BLOCKS MIN_BLOCK   # one case; prints one JSON line
     python -m benchmarks.fresh 2 '["ours", "float32"]' 3 0.1
@@ -23,8 +24,8 @@ from benchmarks.peers import Missing
 from benchmarks.peers.base import Peer
 from benchmarks.report import Table, agreement, number, percent, seconds
 from benchmarks.timing import Settings, Timing, alone, rotated
-from benchmarks.workloads import (CASES, CHAIN_OPS, OURS, SPREAD_NOTE, Result, first_value,
-                                  ours_of, paired, paired_note, workload_limits)
+from benchmarks.workloads import (CASES, CHAIN_OPS, OURS, SPREAD_NOTE, Result, built,
+                                  first_value, ours_of, paired, paired_note, workload_limits)
 
 # Seconds one child may take: micrograd's scalar steps (about 1 s each) take 10 s at full settings.
 TIMEOUT = 600.0
@@ -45,9 +46,9 @@ def child(workload: int, key: tuple, blocks: int, min_block: float) -> Dict[str,
         raise ValueError(f"fresh.child: workload {workload} has no case {list(key)}; its cases "
                          f"are {[list(k) for k in cases]}")
     with workload_limits(workload):
-        step = cases[key].make()
+        step, status = built(cases[key])
         if step is None:
-            return {"status": "n/a"}
+            return {"status": status or "n/a"}
         first, estimate, status = first_value(step)
         if status:
             return {"status": status}

@@ -7,7 +7,7 @@
     python -m benchmarks --threads 1     # single-threaded BLAS and torch
     python -m benchmarks --base main     # ours at a git revision against this working tree
 
-Workloads 1-5 run every peer interleaved in one process, then (unless --no-fresh) each
+Workloads 1-5 and 8-11 run every peer interleaved in one process, then (unless --no-fresh) each
 contender alone in fresh processes, as a user runs one model: in one process a heap warmed by
 the other peers hides allocation costs. Workload 6 always runs a process per peer and size.
 """
@@ -21,13 +21,14 @@ import tempfile
 import time
 from typing import Callable, Iterable, List, Optional
 
-from benchmarks import compare, fresh, machine, peers, workloads
+from benchmarks import arch_workloads, compare, fresh, machine, peers, workloads
 from benchmarks.report import Table
 from benchmarks.timing import Settings
 
-ALL_WORKLOADS = (1, 2, 3, 4, 5, 6, 7)
+ALL_WORKLOADS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 IN_ONE_PROCESS = {1: workloads.workload_1, 2: workloads.workload_2, 3: workloads.workload_3,
-                  4: workloads.workload_4, 5: workloads.workload_5}
+                  4: workloads.workload_4, 5: workloads.workload_5,
+                  **arch_workloads.ARCH_WORKLOADS}
 MLP_WORKLOADS = (1, 2, 3, 4)
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results.md")
@@ -38,7 +39,7 @@ def run(which: Iterable[int], peer_names: Iterable[str], settings: Settings,
         show: Callable[[Table], None] = lambda table: None, fresh_too: bool = False
         ) -> List[Table]:
     """Run the chosen workloads on the chosen peers; `show` sees each table when it is done.
-    With `fresh_too`, each of workloads 1-5 is followed by its fresh-process table."""
+    With `fresh_too`, each of workloads 1-5 and 8-11 is followed by its fresh-process table."""
     which = sorted(set(which))
     unknown = [w for w in which if w not in ALL_WORKLOADS]
     if unknown:
@@ -57,7 +58,9 @@ def run(which: Iterable[int], peer_names: Iterable[str], settings: Settings,
             done(table)
             if fresh_too:
                 fresh_results = fresh.in_fresh_processes(w, loaded, settings)
-                done(fresh.table(w, fresh_results, results, settings))
+                fresh_table = fresh.table(w, fresh_results, results, settings)
+                extend = arch_workloads.FRESH_EXTRAS.get(w)
+                done(extend(fresh_table, fresh_results) if extend else fresh_table)
             if w in MLP_WORKLOADS:
                 mlp_results[f"Workload {w}"] = results
                 if fresh_too:
@@ -99,18 +102,19 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a short run (a few minutes)")
     parser.add_argument("--workloads", type=_int_list, default=None,
-                        help="comma-separated workload numbers (default: all; 1-6 with --base)")
+                        help="comma-separated workload numbers (default: all; all but 7 with "
+                             "--base)")
     parser.add_argument("--peers", type=_name_list, default=None,
                         help=f"comma-separated peers (default: {','.join(peers.REGISTRY)})")
     parser.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time workloads 1-5 with each contender alone in fresh "
-                             "processes (default: on)")
+                        help="also time workloads 1-5 and 8-11 with each contender alone in "
+                             "fresh processes (default: on)")
     parser.add_argument("--rounds", type=int, default=None,
                         help="rounds of every kind of timing (default: 9 interleaved and 5 of "
                              "fresh processes; 3 and 2 with --quick; --base uses the first)")
     parser.add_argument("--base", metavar="REV", default=None,
                         help="instead: time ours at git revision REV (before) against this "
-                             "working tree (after), in fresh processes, on workloads 1-6")
+                             "working tree (after), in fresh processes, on workloads 1-6 and 8-11")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for BLAS and torch (sets OMP/OPENBLAS/MKL_NUM_THREADS; "
                              "default: the libraries' own). On a loaded machine multi-threaded "

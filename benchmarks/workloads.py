@@ -1,8 +1,8 @@
-"""The seven workloads of the suite, each building its markdown table; the timing, the peers
-and the formats live in their own modules.
+"""Workloads 1-7 of the suite (8-11 are in arch_workloads.py), each building its markdown
+table; the timing, the peers and the formats live in their own modules.
 
-Workloads 1-5 are made of cases: one step function per (peer, variant, ...) key, built by
-`CASES[workload](peers)` in whichever process measures it, so that the same cases run
+Workloads 1-5 and 8-11 are made of cases: one step function per (peer, variant, ...) key, built
+by `CASES[workload](peers)` in whichever process measures it, so that the same cases run
 interleaved in one process (`in_one_process`) or each alone in a fresh one (fresh.py).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from benchmarks import deep, problems
 from benchmarks.peers import Missing
-from benchmarks.peers.base import Peer, Step
+from benchmarks.peers.base import Peer, Step, Unavailable
 from benchmarks.report import (Table, agreement, count, micro, number, percent, ratio,
                                seconds)
 from benchmarks.timing import Settings, Timing, first_call, interleaved, paired_ratio
@@ -57,6 +57,17 @@ class Result:
         return self.timing.median if self.timing else None
 
 
+def built(case: Case) -> Tuple[Optional[Step], str]:
+    """(the case's step, "") or (None, why it could not be built); (None, "") when the peer
+    does not do this kind of workload."""
+    try:
+        return case.make(), ""
+    except Unavailable as why:              # what this tree of the peer lacks, e.g. a layer
+        return None, f"unavailable: {why}"
+    except Exception as exc:                 # a failing peer is reported, not fatal
+        return None, f"fails: {type(exc).__name__}: {str(exc)[:60]}"
+
+
 def first_value(step: Step) -> Tuple[Optional[float], Optional[float], str]:
     """Run a step once: (its value, seconds, "") or (None, None, why it failed)."""
     try:
@@ -80,10 +91,12 @@ def in_one_process(workload: int, peers: Dict[str, Peer],
                 result.status = "not installed"
                 results[key] = result
                 continue
-            step = case.make()
-            if step is None:                     # this peer does not do this kind of workload
+            step, result.status = built(case)
+            if step is None and not result.status:  # the peer does not do this kind of workload
                 continue
             results[key] = result
+            if result.status:
+                continue
             result.first, estimates[key], result.status = first_value(step)
             if not result.status:
                 steps[key] = step
@@ -414,3 +427,6 @@ def workload_6(peers, settings):
     for name, why in stopped.items():
         table.notes.append(f"{name}: {why}")
     return table
+
+
+import benchmarks.arch_workloads  # noqa: E402,F401  (adds workloads 8-11 to CASES)

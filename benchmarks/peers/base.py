@@ -5,9 +5,15 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from benchmarks.arch_problems import CNNProblem, ConvProblem, SequenceProblem
 from benchmarks.problems import ChainProblem, MLPProblem, run_chain
 
 Step = Callable[[], float]
+
+
+class Unavailable(Exception):
+    """Raised by a peer method when this installation of the peer lacks what the workload
+    needs (such as a layer not written yet): the tables report why, and nothing stops."""
 
 
 class Peer:
@@ -21,6 +27,9 @@ class Peer:
     - `fused_scalar_mlp(problem)`: scalar mode with each neuron's weighted sum as one node
       (our `autograd.affine`).
     - `chain(problem)`: a `Chain` that builds the op chain and differentiates it.
+    - `cnn`, `lstm`, `transformer`: one SGD step of workload 8's LeNet, 10's LSTM or 11's
+      encoder, returning the loss before the update; `conv`: workload 9's convolution forward
+      and backward, returning the squared norm of the weight's gradient.
     """
 
     name = ""
@@ -37,6 +46,18 @@ class Peer:
         return None
 
     def chain(self, problem: ChainProblem) -> Optional["Chain"]:
+        return None
+
+    def cnn(self, problem: CNNProblem) -> Optional[Step]:
+        return None
+
+    def conv(self, problem: ConvProblem) -> Optional[Step]:
+        return None
+
+    def lstm(self, problem: SequenceProblem) -> Optional[Step]:
+        return None
+
+    def transformer(self, problem: SequenceProblem) -> Optional[Step]:
         return None
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import mygrad as mg
 from mygrad.nnet.activations import relu
+from mygrad.nnet.layers import conv_nd, max_pool
 from mygrad.nnet.losses import softmax_crossentropy
 
+from benchmarks.arch_problems import CNNProblem, CONV1, CONV2, FC, ConvProblem
 from benchmarks.peers.base import AutogradChain, Peer
 from benchmarks.problems import ChainProblem, MLPProblem
 
@@ -37,6 +39,34 @@ class MyGrad(Peer):
             for p in params:
                 p.data -= problem.lr * p.grad
             return loss.item()
+        return step
+
+    def cnn(self, problem: CNNProblem):
+        params = {k: mg.tensor(v.copy()) for k, v in problem.state.items()}
+        x, y = problem.x, problem.y
+
+        def conv_relu_pool(h, name):
+            h = conv_nd(h, params[f"{name}.weight"], stride=1)
+            h = relu(h + params[f"{name}.bias"].reshape(1, -1, 1, 1))
+            size = h.shape[-1] - h.shape[-1] % 2        # max_pool needs windows that tile
+            return max_pool(h[..., :size, :size], (2, 2), 2)
+
+        def step() -> float:
+            h = conv_relu_pool(conv_relu_pool(x, CONV1), CONV2).reshape(len(x), -1)
+            loss = softmax_crossentropy(mg.matmul(h, params[f"{FC}.weight"].T)
+                                        + params[f"{FC}.bias"], y)
+            loss.backward()
+            for p in params.values():
+                p.data -= problem.lr * p.grad
+            return loss.item()
+        return step
+
+    def conv(self, problem: ConvProblem):
+        x, w = mg.tensor(problem.x), mg.tensor(problem.w)
+
+        def step() -> float:
+            conv_nd(x, w, stride=1, padding=problem.padding).backward(problem.g)
+            return float((w.grad * w.grad).sum())
         return step
 
     def chain(self, problem: ChainProblem):

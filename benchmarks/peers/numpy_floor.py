@@ -7,6 +7,7 @@ from typing import Any, List
 
 import numpy as np
 
+from benchmarks.peers import numpy_cnn, numpy_lstm, numpy_transformer
 from benchmarks.peers.base import Chain, Peer
 from benchmarks.problems import ADD, MUL, ChainProblem, MLPProblem
 
@@ -68,6 +69,15 @@ class NumpyFloor(Peer):
 
     def chain(self, problem: ChainProblem):
         return _TapeChain(problem)
+
+    def cnn(self, problem):
+        return numpy_cnn.sgd_step(problem)
+
+    def lstm(self, problem):
+        return numpy_lstm.sgd_step(problem)
+
+    def transformer(self, problem):
+        return numpy_transformer.sgd_step(problem)
 
 
 class _TapeChain(Chain):

@@ -6,7 +6,8 @@ from typing import Any, Callable, List
 import autograd
 import nn
 from autograd import Value
-from benchmarks.peers.base import AutogradChain, Peer
+from benchmarks.arch_problems import CNNProblem, ConvProblem, SequenceProblem, State
+from benchmarks.peers.base import AutogradChain, Peer, Step, Unavailable
 from benchmarks.problems import ChainProblem, MLPProblem
 
 
@@ -111,6 +112,71 @@ class Ours(Peer):
         return AutogradChain(problem, leaf=Value, tanh=Value.tanh, reduce=Value.sum,
                              backward=backward, grad=lambda x0: x0.grad,
                              item=lambda y: float(y.data))
+
+    def cnn(self, problem: CNNProblem):
+        dt = problem.dtype
+        model = _loaded(nn.Sequential(
+            nn.Conv2d(1, 8, 3, dtype=dt), nn.Activation("relu"), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, dtype=dt), nn.Activation("relu"), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(400, 10, dtype=dt)), problem.state)
+        opt = nn.optim.SGD(model.parameters(), lr=problem.lr)
+        x = Value(problem.x, requires_grad=False)
+        return lambda: nn.train_step(model, x, problem.y, nn.losses.cross_entropy, opt)[0]
+
+    def conv(self, problem: ConvProblem):
+        x, w = Value(problem.x.copy()), Value(problem.w.copy())
+
+        def step() -> float:
+            y = autograd.conv2d(x, w, padding=problem.padding)
+            y.backward(problem.g, retain_grads=False, retain_graph=False)
+            grad = w.grad
+            x.zero_grad()
+            w.zero_grad()
+            return float((grad * grad).sum())
+        return step
+
+    def lstm(self, problem: SequenceProblem):
+        s = problem.sizes
+        model = _loaded(_layer("LSTM", "recurrent")(s["input"], s["hidden"], dtype=problem.dtype),
+                        problem.state)
+        return _train(model, problem,
+                      lambda out: nn.losses.mse_loss(out[0][-1], problem.target))
+
+    def transformer(self, problem: SequenceProblem):
+        s = problem.sizes
+        layer = _layer("TransformerEncoderLayer", "attention")(
+            s["d_model"], s["heads"], s["ff"], dropout=0.0, dtype=problem.dtype)
+        model = _loaded(_layer("TransformerEncoder", "attention")(layer, s["layers"]),
+                        problem.state)
+        return _train(model, problem, lambda out: nn.losses.mse_loss(out, problem.target))
+
+
+def _layer(name: str, branch: str) -> Callable[..., nn.Module]:
+    """nn.<name>, or Unavailable when this tree does not have it yet."""
+    layer = getattr(nn, name, None)
+    if layer is None:
+        raise Unavailable(f"nn.{name} is not in this tree (being written on branch {branch})")
+    return layer
+
+
+def _loaded(model: nn.Module, state: State) -> nn.Module:
+    """`model` with the problem's weights, copied (load_state_dict takes PyTorch's keys)."""
+    model.load_state_dict({k: v.copy() for k, v in state.items()})
+    return model
+
+
+def _train(model: nn.Module, problem: SequenceProblem, loss_of: Callable[[Any], Value]) -> Step:
+    """One SGD step of a model whose output the loss unpacks itself (nn.train_step takes
+    a single output array)."""
+    opt = nn.optim.SGD(model.parameters(), lr=problem.lr)
+
+    def step() -> float:
+        opt.zero_grad()
+        loss = loss_of(model(problem.x))
+        loss.backward(retain_grads=False, retain_graph=False)
+        opt.step()
+        return loss.item()
+    return step
 
 
 PEER = Ours()

@@ -168,7 +168,8 @@ def test_deep_chains_compare_time_and_memory_per_link():
 
 @pytest.mark.parametrize("args, message", [
     (["--base", "no-such-revision"], "--base 'no-such-revision' names no commit"),
-    (["--base", "HEAD", "--workloads", "7"], "--base compares workloads 1, 2, 3, 4, 5, 6, not 7"),
+    (["--base", "HEAD", "--workloads", "7"],
+     "--base compares workloads 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, not 7"),
 ])
 def test_base_errors_are_one_clear_line(capsys, args, message):
     with pytest.raises(SystemExit) as exit:
