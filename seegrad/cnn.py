@@ -68,8 +68,8 @@ def describe_cnn(args: argparse.Namespace, data: Data, model: nn.Sequential) -> 
     held_out = int(round(len(data.X_train) * VALIDATION_SPLIT))     # fit's validation_split
     return (f"CNN {' -> '.join(shapes)} (conv 3x3, batchnorm, {args.activation} and maxpool 2 "
             f"per block; linear) on {data.name}: {len(data.X_train)} train "
-            f"({held_out} of them for validation) / {len(data.X_test)} test; {args.loss}, {args.optimizer} lr={args.lr:g} (cosine "
-            f"to 0), {plural(args.epochs, 'epoch')} of batch {args.batch_size}, {args.dtype}")
+            f"({held_out} of them held out for validation) / {len(data.X_test)} test; {args.loss}, "
+            f"{args.optimizer} lr={args.lr:g} (cosine to 0), {plural(args.epochs, 'epoch')} of batch {args.batch_size}, {args.dtype}")
 
 
 def cnn_step(model: nn.Sequential, data: Data, args: argparse.Namespace) -> Value:

@@ -19,23 +19,41 @@ from visualize.plots import _figure, _save
 COLUMNS = 8                 # images per row of a grid
 
 
-def _grid(fig: Any, images: np.ndarray, titles: List[str], cols: int) -> None:
-    """Draw `images` (n, h, w) into `fig` (a Figure or SubFigure), `cols` to a row, on one
-    diverging colour scale centred on zero (red positive, blue negative)."""
-    rows = -(-len(images) // cols)
+def montage(images: np.ndarray, cols: int = COLUMNS) -> np.ndarray:
+    """Images (n, h, w) tiled `cols` to a row, in order, with a NaN line between neighbours
+    (drawn blank): one array, so a grid of many small images is one picture to draw.
+
+    >>> montage(np.ones((3, 1, 2)), cols=2)
+    array([[ 1.,  1., nan,  1.,  1.],
+           [nan, nan, nan, nan, nan],
+           [ 1.,  1., nan, nan, nan]])
+    """
+    n, h, w = images.shape
+    cols = min(cols, n)
+    rows = -(-n // cols)
+    canvas = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = image
+    return canvas
+
+
+def _draw(ax: Any, images: np.ndarray, title: str) -> None:
+    """The montage of `images` on `ax`, on one diverging colour scale centred on zero (red
+    positive, blue negative, white zero), titled."""
+    from matplotlib import colormaps
     limit = float(np.max(np.abs(images), initial=0.0)) or 1.0
-    for i, (image, title) in enumerate(zip(images, titles)):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-        ax.set_title(title, fontsize=7)
-        ax.axis("off")
+    ax.imshow(montage(images), cmap=colormaps["RdBu_r"].with_extremes(bad="white"),
+              vmin=-limit, vmax=limit, interpolation="nearest")
+    ax.set_title(title, fontsize=8)
+    ax.axis("off")
 
 
 def plot_filters(layer: Any, path: Union[str, os.PathLike]) -> Path:
-    """Draw every kernel of an `nn.Conv2d` layer as a small image to `path`: one cell per
-    (output channel, input channel) pair, titled 'o' (one input channel) or 'o,i', on one
-    diverging colour scale centred on zero (red positive, blue negative), so the filters'
-    strengths compare across the grid.
+    """Draw every kernel of an `nn.Conv2d` layer as a small image to `path`, COLUMNS to a
+    row: output channel by output channel, and within one, input channel by input channel.
+    One diverging colour scale centred on zero (red positive, blue negative) for all, so the
+    filters' strengths compare across the grid.
 
     >>> import nn
     >>> plot_filters(nn.Conv2d(1, 8, 3, seed=0), 'filters.png')   # doctest: +SKIP
@@ -47,15 +65,11 @@ def plot_filters(layer: Any, path: Union[str, os.PathLike]) -> Path:
     weight = np.asarray(layer.weight.data, dtype=np.float64)
     finite_array(weight, "the layer's weight", "plot_filters",
                  fix="its training diverged; plot the filters of a finite model")
-    out_channels, in_channels = weight.shape[:2]
     kernels = weight.reshape((-1,) + weight.shape[2:])
-    titles = [str(o) if in_channels == 1 else f"{o},{i}"
-              for o in range(out_channels) for i in range(in_channels)]
     cols = min(COLUMNS, len(kernels))
     rows = -(-len(kernels) // cols)
-    fig = _figure("plot_filters", figsize=(1.1 * cols, 1.2 * rows + 0.5))
-    _grid(fig, kernels, titles, cols)
-    fig.suptitle(f"Conv2d filters {tuple(weight.shape)}", fontsize=9)
+    fig = _figure("plot_filters", figsize=(0.8 * cols + 0.4, 0.8 * rows + 0.6))
+    _draw(fig.add_subplot(1, 1, 1), kernels, f"Conv2d filters {tuple(weight.shape)}")
     return _save(fig, path)
 
 
@@ -107,11 +121,9 @@ def plot_feature_maps(model: Any, x: Any, path: Union[str, os.PathLike]) -> Path
                      fix="its training diverged; plot the feature maps of a finite model")
     blocks = [("input", image)] + [(f"layer {name}: Conv2d", out) for name, out in maps]
     heights = [-(-len(images) // COLUMNS) for _, images in blocks]
-    cols = min(COLUMNS, max(len(images) for _, images in blocks))
-    fig = _figure("plot_feature_maps",
-                  figsize=(1.1 * cols, 1.3 * sum(heights) + 0.4 * len(blocks)))
-    subfigures = np.atleast_1d(fig.subfigures(len(blocks), 1, height_ratios=heights))
-    for sub, (title, images) in zip(subfigures, blocks):
-        _grid(sub, images.astype(np.float64), [str(c) for c in range(len(images))], cols)
-        sub.suptitle(f"{title} {tuple(images.shape)}", fontsize=8)
+    fig = _figure("plot_feature_maps", figsize=(7, 0.9 * sum(heights) + 0.5 * len(blocks)))
+    grid = fig.add_gridspec(len(blocks), 1, height_ratios=heights)
+    for n, (title, images) in enumerate(blocks):
+        _draw(fig.add_subplot(grid[n]), images.astype(np.float64),
+              f"{title} {tuple(images.shape)}")
     return _save(fig, path)
