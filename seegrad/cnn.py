@@ -16,9 +16,9 @@ import numpy as np
 import nn
 import visualize
 from autograd import Value
-from seegrad.job import (Data, JobError, Recipe, Written, load_data, n_outputs, plural,
-                         VALIDATION_SPLIT,
-                         run as run_recipe, targets_for)
+from seegrad.job import (VALIDATION_SPLIT, Data, JobError, Recipe, Written, load_data,
+                         n_outputs, plural, targets_for)
+from seegrad.job import run as run_recipe
 
 CHANNELS = (16, 32)        # output channels of the two convolution blocks
 STEP_BATCH = 4             # test images in the drawn CNN step
@@ -67,9 +67,10 @@ def describe_cnn(args: argparse.Namespace, data: Data, model: nn.Sequential) -> 
     shapes.append(str(model[-1].out_features))
     held_out = int(round(len(data.X_train) * VALIDATION_SPLIT))     # fit's validation_split
     return (f"CNN {' -> '.join(shapes)} (conv 3x3, batchnorm, {args.activation} and maxpool 2 "
-            f"per block; linear) on {data.name}: {len(data.X_train)} train "
-            f"({held_out} of them held out for validation) / {len(data.X_test)} test; {args.loss}, "
-            f"{args.optimizer} lr={args.lr:g} (cosine to 0), {plural(args.epochs, 'epoch')} of batch {args.batch_size}, {args.dtype}")
+            f"per block; linear) on {data.name}: {len(data.X_train)} train samples "
+            f"({held_out} of them held out for validation) / {len(data.X_test)} test; "
+            f"{args.loss}, {args.optimizer} lr={args.lr:g} (cosine to 0), "
+            f"{plural(args.epochs, 'epoch')} of batch {args.batch_size}, {args.dtype}")
 
 
 def cnn_step(model: nn.Sequential, data: Data, args: argparse.Namespace) -> Value:
@@ -85,7 +86,9 @@ def cnn_step(model: nn.Sequential, data: Data, args: argparse.Namespace) -> Valu
 
 def draw_cnn_graph(model: nn.Sequential, data: Data, args: argparse.Namespace,
                    out: Path) -> Written:
-    """The computation graph of one CNN step, one box per layer, coloured by gradient health."""
+    """The computation graph of one CNN step, coloured by gradient health: about a hundred
+    nodes (batch normalisation is a dozen ops), few enough to draw node by node, each
+    parameter named by the model (0.weight, ...)."""
     loss = cnn_step(model, data, args)
     path = visualize.render(loss, out / "cnn_step.svg", model=model, rankdir=STEP_RANKDIR)
     model.zero_grad()

@@ -53,7 +53,8 @@ def test_cnn_job_prints_its_shapes_and_writes_its_pictures(tmp_path, capsys, few
     assert status == 0, err
     first = out.splitlines()[0]
     assert first.startswith("CNN 1x8x8 -> 16x4x4 -> 32x2x2 -> 10 (conv 3x3, batchnorm, relu")
-    assert f"on digits: {FEW} train" in first and "/ 360 test" in first
+    assert f"on digits: {FEW} train samples ({round(FEW * 0.1)} of them held out" in first
+    assert "/ 360 test" in first
     assert "1 epoch of batch 32, float32" in first and "(cosine to 0)" in first
     assert 0.0 <= accuracy_of(out) <= 1.0 and ACCURACY.search(out).group(2) == "360"
     for name in ("filters.png", "feature_maps.png", "predictions.png", "history.png"):
