@@ -77,7 +77,8 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
                    help="hidden layer sizes of the mlp, e.g. --hidden 64 32 (default: 64 32 for "
                         "digits, 128 64 for mnist, 64 64 for spirals, else 16 16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", metavar="NAME",
-                   help="activation of the hidden layers: " + ", ".join(sorted(ACTIVATIONS))
+                   help="activation of the hidden layers (of each conv block for the cnn): "
+                        + ", ".join(sorted(ACTIVATIONS))
                         + " (default: relu)")
     p.add_argument("--loss", choices=LOSS_CHOICES, default="cross_entropy", metavar="NAME",
                    help="training loss: cross_entropy on class scores, mse/l1/huber on one-hot "
