@@ -11,8 +11,8 @@ each is loaded when a function needs it.
 from autograd.anomaly import hide_frames_of
 
 from visualize.dot import dot_source, draw_dot
-from visualize.frames import backprop_frames
 from visualize.features import plot_feature_maps, plot_filters
+from visualize.frames import backprop_frames
 from visualize.health import classify, reference
 from visualize.plots import (plot_decision_boundary, plot_gradient_flow, plot_history,
                              plot_predictions)
