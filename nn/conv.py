@@ -42,10 +42,16 @@ def _per_axis(value: Any, d: int, name: str, layer: str, minimum: int) -> Tuple[
 
 
 def _windows(size: Tuple[int, ...], kernel: Tuple[int, ...], stride: Tuple[int, ...],
-             padding: Tuple[int, ...], dilation: Tuple[int, ...]) -> Tuple[int, ...]:
-    """How many windows fit along each spatial axis (PyTorch's output-size rule)."""
-    return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
-                 for n, k, s, p, d in zip(size, kernel, stride, padding, dilation))
+             padding: Tuple[int, ...], dilation: Tuple[int, ...],
+             ceil_mode: bool = False) -> Tuple[int, ...]:
+    """How many windows fit along each spatial axis (PyTorch's output-size rule): with
+    ceil_mode rounded up, but the last window starts inside the input or its padding before."""
+    counts = []
+    for n, k, s, p, d in zip(size, kernel, stride, padding, dilation):
+        span = n + 2 * p - d * (k - 1) - 1
+        count = (-(-span // s) if ceil_mode else span // s) + 1
+        counts.append(count - 1 if ceil_mode and (count - 1) * s >= n + p else count)
+    return tuple(counts)
 
 
 @contextmanager
@@ -177,9 +183,11 @@ class _PoolNd(Module):
     _d = 0
 
     def __init__(self, kernel_size: Size, stride: Optional[Size], padding: Size,
-                 dilation: Size) -> None:
+                 dilation: Size, ceil_mode: bool) -> None:
         super().__init__()
         name, d = type(self).__name__, self._d
+        if not isinstance(ceil_mode, (bool, np.bool_)):
+            raise TypeError(f"{name}: ceil_mode must be True or False, got {ceil_mode!r}")
         kernel = _per_axis(kernel_size, d, "kernel_size", name, 1)
         pads = _per_axis(padding, d, "padding", name, 0)
         if any(2 * p > k for p, k in zip(pads, kernel)):
@@ -190,32 +198,40 @@ class _PoolNd(Module):
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
+        self.ceil_mode = bool(ceil_mode)
 
     def output_size(self, input_size: Shape) -> Optional[Tuple[int, ...]]:
         """(C, *spatial) of the output for one sample of shape (C, *spatial)."""
         sample = _sample_shape(input_size, self._d)
         if sample is None:
             return None
-        return sample[:1] + _windows(sample[1:], *self._geometry)
+        return sample[:1] + _windows(sample[1:], *self._geometry, self.ceil_mode)
 
 
 class _MaxPoolNd(_PoolNd):
-    """Max pooling's arguments (PyTorch's, without ceil_mode and return_indices)."""
+    """Max pooling's arguments, PyTorch's: with return_indices the layer returns (output,
+    indices), the indices into each input plane flattened (see autograd's max_pool1d)."""
 
     _pool: Callable[..., Any]
 
     def __init__(self, kernel_size: Size, stride: Optional[Size] = None, padding: Size = 0,
-                 dilation: Size = 1) -> None:
-        super().__init__(kernel_size, stride, padding, dilation)
+                 dilation: Size = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size, stride, padding, dilation, ceil_mode)
+        if not isinstance(return_indices, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}: return_indices must be True or False, got "
+                            f"{return_indices!r}")
         self.dilation = dilation
+        self.return_indices = bool(return_indices)
 
     def forward(self, x: Any) -> Any:
         with _named(self):
-            return self._pool(x, self.kernel_size, self.stride, self.padding, self.dilation)
+            return self._pool(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                              ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}")
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -239,13 +255,13 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class _AvgPoolNd(_PoolNd):
-    """Average pooling's arguments (PyTorch's, without ceil_mode and divisor_override)."""
+    """Average pooling's arguments (PyTorch's, without divisor_override)."""
 
     _pool: Callable[..., Any]
 
-    def __init__(self, kernel_size: Size, stride: Optional[Size] = None, padding: Size = 0, *,
-                 count_include_pad: bool = True) -> None:
-        super().__init__(kernel_size, stride, padding, 1)
+    def __init__(self, kernel_size: Size, stride: Optional[Size] = None, padding: Size = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__(kernel_size, stride, padding, 1, ceil_mode)
         if not isinstance(count_include_pad, (bool, np.bool_)):
             raise TypeError(f"{type(self).__name__}: count_include_pad must be True or False, "
                             f"got {count_include_pad!r}")
@@ -254,10 +270,11 @@ class _AvgPoolNd(_PoolNd):
     def forward(self, x: Any) -> Any:
         with _named(self):
             return self._pool(x, self.kernel_size, self.stride, self.padding,
-                              count_include_pad=self.count_include_pad)
+                              ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"ceil_mode={self.ceil_mode}")
 
 
 class AvgPool1d(_AvgPoolNd):

@@ -11,8 +11,12 @@ from typing import Any, Callable, NoReturn, Optional, Sequence
 
 from nn import checks
 from nn.functional import ACTIVATIONS
+from seegrad import cnn, job
 from seegrad.job import (DATASETS, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LR, LOSS_CHOICES,
-                         OPTIMIZERS, TOY_EPOCHS, TOY_HIDDEN, JobError, run)
+                         OPTIMIZERS, TOY_EPOCHS, TOY_HIDDEN, JobError)
+
+MODELS = {"mlp": job.run, "cnn": cnn.run}
+IMAGE_DATASETS = ("digits", "mnist")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,13 +49,20 @@ def _finite_positive(value: float, name: str, caller: str) -> float:
 def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     """The argument parser; every option is documented in `--help`."""
     p = _Parser(prog=prog, description=(
-        "Train a multi-layer perceptron with the seegrad autograd engine, print its\n"
-        "held-out test accuracy, and draw backpropagation. Without options: the demo\n"
-        "on the real 8x8 handwritten digits, with pictures in out/."), epilog=(
-        f"examples:\n  {prog}\n  {prog} --dataset moons --hidden 16 16 --activation tanh\n"
+        "Train a multi-layer perceptron (or a convolutional network) with the seegrad\n"
+        "autograd engine, print its held-out test accuracy, and draw backpropagation.\n"
+        "Without options: the demo on the real 8x8 handwritten digits, with pictures in out/."),
+        epilog=(
+        f"examples:\n  {prog}\n  {prog} --model cnn\n"
+        f"  {prog} --dataset moons --hidden 16 16 --activation tanh\n"
         f"  {prog} --dataset mnist --data-dir ~/mnist --epochs 3 --save mnist.npz\n"
         f"  {prog} --load mnist.npz --dataset mnist --data-dir ~/mnist --epochs 0"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=sorted(MODELS), default="mlp",
+                   help="what to train: mlp (a multi-layer perceptron, sized by --hidden) or cnn "
+                        "(two blocks of 3x3 convolution, batchnorm and 2x2 max pooling, then a "
+                        "linear layer; images only: digits or mnist; also draws its filters and "
+                        "feature maps) (default: mlp)")
     p.add_argument("--dataset", choices=DATASETS, default="digits",
                    help="what to learn: digits (real 8x8 handwritten digits, bundled), the 2-D "
                         "toy problems moons, circles, spirals, xor, or mnist (needs --data-dir)"
@@ -63,10 +74,11 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     size = "(a whole number >= 1)"
     p.add_argument("--hidden", nargs="+", metavar="N",
                    type=_number(int, checks.positive_int, f"a positive layer size {size}"),
-                   help="hidden layer sizes, e.g. --hidden 64 32 (default: 64 32 for digits, "
-                        "128 64 for mnist, 64 64 for spirals, else 16 16)")
+                   help="hidden layer sizes of the mlp, e.g. --hidden 64 32 (default: 64 32 for "
+                        "digits, 128 64 for mnist, 64 64 for spirals, else 16 16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", metavar="NAME",
-                   help="activation of the hidden layers: " + ", ".join(sorted(ACTIVATIONS))
+                   help="activation of the hidden layers (of each conv block for the cnn): "
+                        + ", ".join(sorted(ACTIVATIONS))
                         + " (default: relu)")
     p.add_argument("--loss", choices=LOSS_CHOICES, default="cross_entropy", metavar="NAME",
                    help="training loss: cross_entropy on class scores, mse/l1/huber on one-hot "
@@ -88,8 +100,9 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_number(int, checks.non_negative_int, "a whole number >= 0"),
                    default=0,
                    help="seed of the data split, initial weights and shuffling (default: 0)")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float64",
-                   help="floating-point type of the model and data (default: float64)")
+    p.add_argument("--dtype", choices=("float32", "float64"),
+                   help="floating-point type of the model and data (default: float64 for the "
+                        "mlp, float32 for the cnn)")
     p.add_argument("--out", default="out", metavar="DIR",
                    help="folder for the pictures and history.json (default: out)")
     p.add_argument("--no-graphs", action="store_true",
@@ -114,6 +127,13 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
                      "IDX files (train-images-idx3-ubyte[.gz] and the other three)")
     if args.data_dir and args.dataset != "mnist":
         parser.error(f"--data-dir is only for --dataset mnist (got --dataset {args.dataset})")
+    if args.model == "cnn" and args.dataset not in IMAGE_DATASETS:
+        parser.error(f"--model cnn needs images: --dataset digits or mnist (got --dataset "
+                     f"{args.dataset}, points in the plane)")
+    if args.model == "cnn" and args.hidden:
+        parser.error("--hidden sizes the mlp's layers; the cnn's are fixed (leave --hidden out "
+                     "or use --model mlp)")
+    args.dtype = args.dtype or ("float32" if args.model == "cnn" else "float64")
     args.hidden = args.hidden or DEFAULT_HIDDEN.get(args.dataset, TOY_HIDDEN)
     args.epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS.get(
         args.dataset, TOY_EPOCHS)
@@ -125,7 +145,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> int:
     """Entry point of `seegrad` and `python -m seegrad`; returns the exit status."""
     args = parse_args(argv, prog)
     try:
-        return run(args)
+        return MODELS[args.model](args)
     except JobError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1

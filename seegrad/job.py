@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -126,8 +126,22 @@ def build_model(args: argparse.Namespace, data: Data) -> nn.MLP:
     return model
 
 
-def train(model: nn.MLP, data: Data, args: argparse.Namespace) -> Tuple[nn.History, bool]:
-    """Fit the model; returns the history and whether Ctrl-C stopped training early.
+class _Anneal(nn.Callback):
+    """Step a learning-rate schedule at the end of every epoch."""
+
+    writes_logs = False
+
+    def __init__(self, schedule: nn.optim.LRScheduler) -> None:
+        self.schedule = schedule
+
+    def on_epoch_end(self, epoch: int, logs: Dict[str, float]) -> None:
+        self.schedule.step()
+
+
+def train(model: nn.Module, data: Data, args: argparse.Namespace,
+          anneal: bool = False) -> Tuple[nn.History, bool]:
+    """Fit the model; returns the history and whether Ctrl-C stopped training early. With
+    `anneal` the learning rate follows a cosine from --lr down to 0 over the epochs.
 
     Ctrl-C is caught here rather than inside `nn.fit`, which lets KeyboardInterrupt through
     like every Python library (a script calling fit does not run on after Ctrl-C); the History
@@ -135,12 +149,15 @@ def train(model: nn.MLP, data: Data, args: argparse.Namespace) -> Tuple[nn.Histo
     """
     history = nn.History()
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), lr=args.lr)
+    callbacks: List[nn.Callback] = [history]
+    if anneal and args.epochs:
+        callbacks.append(_Anneal(nn.optim.CosineAnnealingLR(optimizer, args.epochs)))
     targets = targets_for(args.loss, data.y_train, data.n_classes, model.dtype)
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # fit stops at NaN
             nn.fit(model, data.X_train, targets, args.loss, optimizer, epochs=args.epochs,
                    batch_size=args.batch_size, validation_split=VALIDATION_SPLIT,
-                   seed=args.seed, callbacks=[history], verbose=not args.quiet)
+                   seed=args.seed, callbacks=callbacks, verbose=not args.quiet)
     except KeyboardInterrupt:
         print(f"\ninterrupted: training stopped after {len(history.epoch)} complete "
               "epoch(s)", flush=True)
@@ -284,14 +301,30 @@ def report(written: Written, out: Path) -> None:
     print(f"pictures and history are in {out}")
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class Recipe:
+    """What makes one job differ from another; `run` does the rest (training, evaluation,
+    history, curves, predictions, report) the same way for each."""
+
+    load: Callable[[str, Optional[str], int], Data]
+    build: Callable[[argparse.Namespace, Data], nn.Module]
+    describe: Callable[[argparse.Namespace, Data, Any], str]
+    graphs: Callable[[Any, Data, argparse.Namespace, Path], Written]      # Graphviz
+    plots: Callable[[Any, Data, Path], Written] = field(default=lambda model, data, out: [])
+    anneal: bool = False
+
+
+MLP = Recipe(load_data, build_model, describe, draw_graphs)
+
+
+def run(args: argparse.Namespace, recipe: Recipe = MLP) -> int:
     """Train, evaluate and draw as the options say; returns the exit status."""
     start = time.perf_counter()
     out = prepare_paths(args)
-    data = load_data(args.dataset, args.data_dir, args.seed)
-    model = build_model(args, data)
-    print(describe(args, data, model), flush=True)
-    history, interrupted = train(model, data, args)
+    data = recipe.load(args.dataset, args.data_dir, args.seed)
+    model = recipe.build(args, data)
+    print(recipe.describe(args, data, model), flush=True)
+    history, interrupted = train(model, data, args, recipe.anneal)
     train_seconds = time.perf_counter() - start
     written: Written = [(write_history(history, interrupted, out / "history.json"),
                          "the numbers per epoch")]
@@ -309,8 +342,9 @@ def run(args: argparse.Namespace) -> int:
     accuracy = float(np.mean(classes == data.y_test))
     print(f"test accuracy: {100 * accuracy:.2f}% on {len(data.y_test)} held-out samples")
     if not args.no_graphs:
-        written += _attempt("the graph drawings", lambda: draw_graphs(model, data, args, out))
+        written += _attempt("the graph drawings", lambda: recipe.graphs(model, data, args, out))
     written += _attempt("the training curves", lambda: plot_curves(history, out))
+    written += _attempt("the pictures of the model", lambda: recipe.plots(model, data, out))
     written += _attempt("the results plot", lambda: plot_results(model, data, classes, out))
     total = time.perf_counter() - start
     print(f"time taken: {total:.1f}s (loading and training {train_seconds:.1f}s, "

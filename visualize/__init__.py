@@ -11,6 +11,7 @@ each is loaded when a function needs it.
 from autograd.anomaly import hide_frames_of
 
 from visualize.dot import dot_source, draw_dot
+from visualize.features import plot_feature_maps, plot_filters
 from visualize.frames import backprop_frames
 from visualize.health import classify, reference
 from visualize.plots import (plot_decision_boundary, plot_gradient_flow, plot_history,

@@ -209,14 +209,18 @@ _max_unpool_op = Op("max_unpool", _max_unpool,                  # linear: the ga
 # ----- average pooling: window sums over a divisor, and their spread --------------------------
 def _divisor(size: Ints, kernel: Ints, stride: Ints, padding: Pairs,
              count_include_pad: bool) -> Any:
-    """What each window's sum is divided by: the kernel's size, or (count_include_pad False)
-    the number of its entries inside the input."""
-    if count_include_pad:
+    """What each window's sum is divided by: the number of its entries inside the input, with
+    count_include_pad those inside the input or its padding (the kernel's size, except for a
+    window that ceil_mode lets hang over the padding's end: PyTorch's rule). The padding
+    before an axis is its padding; what is after it beyond that is ceil_mode's overhang."""
+    if count_include_pad and all(a == b for b, a in padding):
         return float(math.prod(kernel))
     ones = (1,) * len(kernel)
     out = _out_size(size, kernel, stride, padding, ones)
-    counts = [np.minimum(np.arange(o) * s - b + k, n) - np.maximum(np.arange(o) * s - b, 0)
-              for n, k, s, (b, _), o in zip(size, kernel, stride, padding, out)]
+    counts = []
+    for n, k, s, (b, _), o in zip(size, kernel, stride, padding, out):
+        start, edge = np.arange(o) * s - b, b if count_include_pad else 0
+        counts.append(np.minimum(start + k, n + edge) - np.maximum(start, -edge))
     return math.prod(np.meshgrid(*counts, indexing="ij"))
 
 
@@ -385,10 +389,26 @@ def conv3d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
 
 
 # ----- pooling -------------------------------------------------------------------------------
+def _ceil_overhang(size: Ints, kernel: Ints, stride: Ints, pads: Ints, dilation: Ints) -> Ints:
+    """How far past the padding's end ceil_mode's last window reaches, per axis. As in
+    PyTorch, ceil_mode rounds the number of windows up, except that a window must start
+    inside the input or the padding before it."""
+    overhang = []
+    for n, k, s, p, d in zip(size, kernel, stride, pads, dilation):
+        extent = d * (k - 1) + 1
+        windows = -(-(n + 2 * p - extent) // s) + 1
+        if (windows - 1) * s >= n + p:
+            windows -= 1
+        overhang.append(max((windows - 1) * s + extent - (n + 2 * p), 0))
+    return tuple(overhang)
+
+
 def _pool_geometry(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any,
-                   dilation: Any, op: str) -> tuple:
+                   dilation: Any, ceil_mode: Any, op: str) -> tuple:
     """Checked pooling arguments: (unbatched?, kernel, stride, padding pairs, dilation). As in
-    PyTorch, the stride defaults to the kernel size and padding may be at most half of it."""
+    PyTorch, the stride defaults to the kernel size and padding may be at most half of it;
+    ceil_mode's windows that hang over the end are padding after the axis (see
+    _ceil_overhang)."""
     xs = shape_of(x)
     unbatched = _spatial(xs, d, op, "C")
     kernel = _ints(kernel_size, d, op, "kernel_size", 1)
@@ -398,8 +418,13 @@ def _pool_geometry(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any,
     if any(2 * p > k for p, k in zip(pads, kernel)):
         raise ValueError(f"{op}: padding {padding!r} must be at most half of kernel_size "
                          f"{kernel} along each dimension (PyTorch's rule), for x of shape {xs}")
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"{op}: ceil_mode must be True or False, got {ceil_mode!r}")
     pairs = tuple((p, p) for p in pads)
     _fits(op, xs, xs[-d:], kernel, pairs, dilation)
+    if ceil_mode:
+        overhang = _ceil_overhang(xs[-d:], kernel, stride, pads, dilation)
+        pairs = tuple((p, p + extra) for p, extra in zip(pads, overhang))
     return unbatched, kernel, stride, pairs, dilation
 
 
@@ -411,33 +436,63 @@ def _pooled(op: Op, x: Any, unbatched: bool, **geometry: Any) -> Any:
     return reshape(y, shape_of(y)[1:])
 
 
+def _flat_indices(index: np.ndarray, size: Ints, kernel: Ints, stride: Ints, padding: Pairs,
+                  dilation: Ints) -> np.ndarray:
+    """Each window's chosen entry (its position in the window, -1 for none) as the row-major
+    index into its input plane, as PyTorch's return_indices gives it; -1 where a window lies
+    wholly in the padding."""
+    offsets = np.unravel_index(np.maximum(index, 0), kernel)
+    grid = np.meshgrid(*(np.arange(o) for o in index.shape[2:]), indexing="ij")
+    at = [g * s - b + k * dl for g, k, s, (b, _), dl in zip(grid, offsets, stride, padding,
+                                                              dilation)]
+    return np.where(index >= 0, np.ravel_multi_index(at, size, mode="clip"), -1)
+
+
 def _max_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                 op: str) -> Any:
+                 ceil_mode: Any, return_indices: Any, op: str) -> Any:
     unbatched, kernel, stride, pairs, dilation = _pool_geometry(x, d, kernel_size, stride,
-                                                                padding, dilation, op)
+                                                                padding, dilation, ceil_mode, op)
+    if not isinstance(return_indices, (bool, np.bool_)):
+        raise TypeError(f"{op}: return_indices must be True or False, got {return_indices!r}")
     data = as_data(x)
-    index = _window_argmax(data[None] if unbatched else data, kernel, stride, pairs, dilation)
-    return _pooled(_max_pool_op, x, unbatched, kernel=kernel, stride=stride, padding=pairs,
-                   dilation=dilation, index=index)
+    data = data[None] if unbatched else data
+    index = _window_argmax(data, kernel, stride, pairs, dilation)
+    y = _pooled(_max_pool_op, x, unbatched, kernel=kernel, stride=stride, padding=pairs,
+                dilation=dilation, index=index)
+    if not return_indices:
+        return y
+    flat = _flat_indices(index, data.shape[2:], kernel, stride, pairs, dilation)
+    return y, flat[0] if unbatched else flat
 
 
 def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1) -> Any:
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     """The maximum of each window of x (N, C, L) or (C, L), as
     torch.nn.functional.max_pool1d: the stride defaults to the kernel size, the padding (at
-    most half the kernel) is -inf. Ties and NaN: see the module's notes.
+    most half the kernel) is -inf. Ties and NaN: see the module's notes. With ceil_mode the
+    number of windows is rounded up (a last window may hang over the end, but starts inside
+    the input or the padding before it); with return_indices the result is (y, indices),
+    indices an int64 array of y's shape holding where in x's row-major flattened (L) each
+    maximum is (-1 for a window wholly in the padding, whose maximum is -inf).
 
     >>> x = Value(np.array([[[1.0, 3.0, 3.0, 2.0]]]))
     >>> y = max_pool1d(x, 2, stride=1); y.data
     array([[[3., 3., 3.]]])
     >>> y.sum().backward(); x.grad
     array([[[0., 2., 1., 0.]]])
+    >>> y, indices = max_pool1d(np.array([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2, ceil_mode=True,
+    ...                         return_indices=True)
+    >>> y, indices
+    (array([[[3., 5., 4.]]]), array([[[1, 3, 4]]]))
     """
-    return _max_pool_nd(x, 1, kernel_size, stride, padding, dilation, "max_pool1d")
+    return _max_pool_nd(x, 1, kernel_size, stride, padding, dilation, ceil_mode,
+                        return_indices, "max_pool1d")
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1) -> Any:
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     """max_pool1d over two spatial dimensions: x (N, C, H, W) or (C, H, W), as
     torch.nn.functional.max_pool2d.
 
@@ -445,19 +500,22 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     array([[[[ 5.,  7.],
              [13., 15.]]]])
     """
-    return _max_pool_nd(x, 2, kernel_size, stride, padding, dilation, "max_pool2d")
+    return _max_pool_nd(x, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                        return_indices, "max_pool2d")
 
 
 def max_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1) -> Any:
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     """max_pool1d over three spatial dimensions, as torch.nn.functional.max_pool3d."""
-    return _max_pool_nd(x, 3, kernel_size, stride, padding, dilation, "max_pool3d")
+    return _max_pool_nd(x, 3, kernel_size, stride, padding, dilation, ceil_mode,
+                        return_indices, "max_pool3d")
 
 
-def _avg_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any,
+def _avg_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any,
                  count_include_pad: Any, op: str) -> Any:
     unbatched, kernel, stride, pairs, _ = _pool_geometry(x, d, kernel_size, stride, padding,
-                                                         1, op)
+                                                         1, ceil_mode, op)
     if not isinstance(count_include_pad, (bool, np.bool_)):
         raise TypeError(f"{op}: count_include_pad must be True or False, got "
                         f"{count_include_pad!r}")
@@ -465,29 +523,34 @@ def _avg_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any,
                    count_include_pad=bool(count_include_pad))
 
 
-def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
-               count_include_pad: bool = True) -> Any:
+def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
     """The mean of each window of x (N, C, L) or (C, L), as torch.nn.functional.avg_pool1d:
     the stride defaults to the kernel size, the padding (at most half the kernel) is zeros,
-    counted in the mean unless count_include_pad is False.
+    counted in the mean unless count_include_pad is False. With ceil_mode the number of
+    windows is rounded up, as in max_pool1d; the part of a last window past the padding
+    counts in no mean.
 
     >>> avg_pool1d(np.array([[[1.0, 2.0, 3.0, 4.0]]]), 2, padding=1)
     array([[[0.5, 2.5, 2. ]]])
     """
-    return _avg_pool_nd(x, 1, kernel_size, stride, padding, count_include_pad, "avg_pool1d")
+    return _avg_pool_nd(x, 1, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        "avg_pool1d")
 
 
-def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
-               count_include_pad: bool = True) -> Any:
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
     """avg_pool1d over two spatial dimensions: x (N, C, H, W) or (C, H, W), as
     torch.nn.functional.avg_pool2d."""
-    return _avg_pool_nd(x, 2, kernel_size, stride, padding, count_include_pad, "avg_pool2d")
+    return _avg_pool_nd(x, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        "avg_pool2d")
 
 
-def avg_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
-               count_include_pad: bool = True) -> Any:
+def avg_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
     """avg_pool1d over three spatial dimensions, as torch.nn.functional.avg_pool3d."""
-    return _avg_pool_nd(x, 3, kernel_size, stride, padding, count_include_pad, "avg_pool3d")
+    return _avg_pool_nd(x, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        "avg_pool3d")
 
 
 def _adaptive_avg_pool_nd(x: Any, d: int, output_size: Any, op: str) -> Any:

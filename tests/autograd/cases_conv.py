@@ -7,8 +7,9 @@ even and odd extent, 'valid'), dilations, groups, bias or none, unbatched sample
 the windows do not tile evenly. Sizes stay small (finite differences and the NaN rows run the
 op once per entry). Max pooling gets distinct entries (no ties, where finite differences
 mislead; test_conv checks ties) and, with dilation, inputs at least a window long (PyTorch
-misbehaves on a window that lies wholly in the padding). avg_pool3d's inputs are at least a
-kernel long: PyTorch refuses shorter ones though padding would make them fit.
+misbehaves on a window that lies wholly in the padding). Pooling draws ceil_mode too, so a
+last window may hang over the end. avg_pool3d's inputs are at least a kernel long: PyTorch
+refuses shorter ones though padding would make them fit.
 
 The forward's oracles below are written out by output position, independently of the library's
 strided views and matrix products.
@@ -88,7 +89,8 @@ def _draw_pool(data, avg):
                 for k, dl, p in zip(ks, dilation, padding)]
     size = tuple(_side(data, d, n, f"L{i}") for i, n in enumerate(smallest))
     x = _sample(data, data.draw(st.integers(1, 2), label="C"), size)
-    params = {"d": d, "kernel_size": kernel, "stride": stride, "padding": padding}
+    params = {"d": d, "kernel_size": kernel, "stride": stride, "padding": padding,
+              "ceil_mode": data.draw(st.booleans(), label="ceil_mode")}
     if avg:
         params["count_include_pad"] = data.draw(st.booleans(), label="count_include_pad")
     else:
@@ -137,33 +139,47 @@ def np_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return y[0] if unbatched else y
 
 
-def _np_pool(x, d, kernel_size, stride, padding, dilation, fill, reduce):
+def _np_pool(x, d, kernel_size, stride, padding, dilation, ceil_mode, fill, reduce):
+    """reduce(window, inside, real) at each output position: `inside` marks the window's
+    entries in x, `real` those in x or its padding (not past it, where ceil_mode's last
+    window may reach)."""
     x, unbatched = _batched(x, d)
     kernel = _dims(kernel_size, d)
     stride = kernel if stride is None else _dims(stride, d)
     dilation, padding = _dims(dilation, d), _dims(padding, d)
-    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
-    inside = np.pad(np.ones(x.shape[2:]), [(p, p) for p in padding])
     extents = [dl * (k - 1) + 1 for k, dl in zip(kernel, dilation)]
-    out = [(n - e) // s + 1 for n, e, s in zip(xp.shape[2:], extents, stride)]
+    out = []
+    for n, e, s, p in zip(x.shape[2:], extents, stride, padding):
+        count = (n + 2 * p - e) // s + 1
+        if ceil_mode and (n + 2 * p - e) % s and count * s < n + p:   # one more, starting in x
+            count += 1
+        out.append(count)
+    past = [max((o - 1) * s + e - (n + 2 * p), 0)
+            for o, s, e, n, p in zip(out, stride, extents, x.shape[2:], padding)]
+    sides = [(p, p + extra) for p, extra in zip(padding, past)]
+    xp = np.pad(x, [(0, 0), (0, 0)] + sides, constant_values=fill)
+    inside = np.pad(np.ones(x.shape[2:]), sides)
+    real = np.pad(np.ones(tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))),
+                  [(0, extra) for extra in past])
     y = np.zeros(x.shape[:2] + tuple(out), dtype=x.dtype)
     for pos in np.ndindex(*out):
         index = tuple(slice(p * s, p * s + e, dl) for p, s, e, dl
                       in zip(pos, stride, extents, dilation))
-        y[(Ellipsis,) + pos] = reduce(xp[(Ellipsis,) + index], inside[index])
+        y[(Ellipsis,) + pos] = reduce(xp[(Ellipsis,) + index], inside[index], real[index])
     return y[0] if unbatched else y
 
 
-def np_max_pool(x, d, kernel_size, stride=None, padding=0, dilation=1):
-    return _np_pool(x, d, kernel_size, stride, padding, dilation, -np.inf,
-                    lambda w, inside: w.reshape(w.shape[:2] + (-1,)).max(-1))
+def np_max_pool(x, d, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return _np_pool(x, d, kernel_size, stride, padding, dilation, ceil_mode, -np.inf,
+                    lambda w, inside, real: w.reshape(w.shape[:2] + (-1,)).max(-1))
 
 
-def np_avg_pool(x, d, kernel_size, stride=None, padding=0, count_include_pad=True):
-    def mean(w, inside):
+def np_avg_pool(x, d, kernel_size, stride=None, padding=0, ceil_mode=False,
+                count_include_pad=True):
+    def mean(w, inside, real):
         total = w.reshape(w.shape[:2] + (-1,)).sum(-1)
-        return total / (inside.size if count_include_pad else inside.sum())
-    return _np_pool(x, d, kernel_size, stride, padding, 1, 0.0, mean)
+        return total / (real.sum() if count_include_pad else inside.sum())
+    return _np_pool(x, d, kernel_size, stride, padding, 1, ceil_mode, 0.0, mean)
 
 
 def np_adaptive_avg_pool(x, d, output_size):

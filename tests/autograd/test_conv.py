@@ -311,3 +311,107 @@ def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients():
     assert x.grad.shape == (0, 4, 5, 5)
     np.testing.assert_array_equal(w.grad, np.zeros((6, 2, 3, 3)))
     np.testing.assert_array_equal(b.grad, np.zeros(6))
+
+
+# ----- ceil_mode and return_indices ------------------------------------------------------------
+def test_ceil_mode_keeps_a_last_window_that_hangs_over_the_end():
+    """Length 5, kernel 2: ceil_mode adds the window [4, 5), whose mean has one entry."""
+    x = Value(np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]))
+    y = ag.avg_pool1d(x, 2, ceil_mode=True)
+    np.testing.assert_array_equal(y.data, [[[1.5, 3.5, 5.0]]])
+    y.backward(np.array([[[1.0, 10.0, 100.0]]]))
+    np.testing.assert_array_equal(x.grad, [[[0.5, 0.5, 5.0, 5.0, 100.0]]])
+    np.testing.assert_array_equal(ag.max_pool1d(x.data, 2, ceil_mode=True), [[[2.0, 4.0, 5.0]]])
+    assert ag.avg_pool1d(x.data, 2).shape == (1, 1, 2)             # floor: the window is dropped
+
+
+@pytest.mark.parametrize("count_include_pad,expected", [(True, [2 / 3, 5 / 3, 3 / 2]),
+                                                        (False, [2 / 2, 5 / 3, 3 / 1])])
+def test_ceil_mode_counts_the_padding_but_not_the_overhang(count_include_pad, expected):
+    """Length 4, kernel 3, stride 2, padding 1: the windows cover [-1, 2), [1, 4) and [3, 6);
+    the last holds x[3], one entry of padding (4) and one past it (5)."""
+    x = np.array([[[1.0, 1.0, 1.0, 3.0]]])
+    y = ag.avg_pool1d(x, 3, stride=2, padding=1, ceil_mode=True,
+                      count_include_pad=count_include_pad)
+    np.testing.assert_allclose(y, [[expected]], rtol=1e-15)
+
+
+def test_ceil_mode_drops_a_window_that_would_start_past_the_input():
+    """Length 4, kernel 2, stride 2, padding 1: a fourth window would start at 5, in the
+    padding, so there are three, as in PyTorch."""
+    y = ag.max_pool1d(np.arange(4.0).reshape(1, 1, 4), 2, stride=2, padding=1, ceil_mode=True)
+    np.testing.assert_array_equal(y, [[[0.0, 2.0, 3.0]]])
+
+
+POOL_SWEEP = [(n, k, s, p, dl) for n in range(1, 8) for k in (1, 2, 3) for s in (1, 2, 3)
+              for p in range(k // 2 + 1) for dl in (1, 2) if n >= dl * (k - 1) + 1]
+
+
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_max_pool_indices_values_and_gradients_match_torch(ceil_mode):
+    """Every small geometry (inputs at least a window long: see the table's note on torch),
+    with ties, in 2-D: values, int64 indices into the flattened plane, input gradients."""
+    torch = pytest.importorskip("torch")
+    for n, k, s, p, dl in POOL_SWEEP:
+        x = np.round(RNG.uniform(-2, 2, (2, 2, n, n + 1)))
+        v, t = Value(x), torch.tensor(x, requires_grad=True)
+        y, indices = ag.max_pool2d(v, k, s, p, dl, ceil_mode=ceil_mode, return_indices=True)
+        ty, tindices = torch.nn.functional.max_pool2d(t, k, s, p, dl, ceil_mode=ceil_mode,
+                                                      return_indices=True)
+        upstream = _normal(*y.shape)
+        y.backward(upstream)
+        ty.backward(torch.tensor(upstream))
+        where = f"n={n} k={k} s={s} p={p} dilation={dl}"
+        np.testing.assert_array_equal(y.data, ty.detach().numpy(), err_msg=where)
+        assert indices.dtype == np.int64
+        np.testing.assert_array_equal(indices, tindices.numpy(), err_msg=where)
+        np.testing.assert_allclose(v.grad, t.grad.numpy(), rtol=1e-12, err_msg=where)
+
+
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool_with_ceil_mode_matches_torch_over_small_geometries(count_include_pad):
+    torch = pytest.importorskip("torch")
+    for n, k, s, p, _ in [g for g in POOL_SWEEP if g[4] == 1]:
+        x = _normal(2, 2, n + 1, n)
+        v, t = Value(x), torch.tensor(x, requires_grad=True)
+        y = ag.avg_pool2d(v, k, s, p, ceil_mode=True, count_include_pad=count_include_pad)
+        ty = torch.nn.functional.avg_pool2d(t, k, s, p, ceil_mode=True,
+                                            count_include_pad=count_include_pad)
+        upstream = _normal(*y.shape)
+        y.backward(upstream)
+        ty.backward(torch.tensor(upstream))
+        where = f"n={n} k={k} s={s} p={p}"
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12, atol=1e-14,
+                                   err_msg=where)
+        np.testing.assert_allclose(v.grad, t.grad.numpy(), rtol=1e-12, atol=1e-14,
+                                   err_msg=where)
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_indices_point_at_the_maximum_of_the_flattened_plane(d):
+    x = _normal(2, 3, *(5,) * d)
+    y, indices = getattr(ag, f"max_pool{d}d")(x, 2, stride=2, padding=1, ceil_mode=True,
+                                              return_indices=True)
+    flat = x.reshape(2, 3, -1)
+    picked = np.take_along_axis(flat, indices.reshape(2, 3, -1), axis=-1)
+    np.testing.assert_array_equal(picked.reshape(y.shape), y)
+
+
+def test_indices_of_an_unbatched_sample_and_of_a_window_wholly_in_the_padding():
+    y, indices = ag.max_pool1d(np.array([[4.0]]), 2, stride=1, padding=1, dilation=2,
+                               return_indices=True)
+    np.testing.assert_array_equal(y, [[-np.inf]])
+    np.testing.assert_array_equal(indices, [[-1]])
+    y, indices = ag.max_pool2d(np.arange(12.0).reshape(1, 3, 4), 2, return_indices=True)
+    np.testing.assert_array_equal(indices, [[[5, 7]]])
+
+
+@pytest.mark.parametrize("fn,kwargs", [(ag.max_pool2d, {"ceil_mode": 1}),
+                                       (ag.max_pool2d, {"return_indices": "yes"}),
+                                       (ag.avg_pool1d, {"ceil_mode": None})])
+def test_ceil_mode_and_return_indices_must_be_bools(fn, kwargs):
+    x = Value(np.ones((1, 1, 4, 4)[:3 if fn is ag.avg_pool1d else 4]))
+    name = next(iter(kwargs))
+    with raises_before_recording(TypeError, match=f"{fn.__name__}: {name} must be True or "
+                                                  "False"):
+        fn(x, 2, **kwargs)

@@ -78,6 +78,12 @@ POOLS = [
     (nn.AvgPool2d(2), torch.nn.AvgPool2d(2), (2, 3, 8, 7)),
     (nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
      torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 2, 7, 8)),
+    (nn.MaxPool2d(3, 2, 1, ceil_mode=True), torch.nn.MaxPool2d(3, 2, 1, ceil_mode=True),
+     (2, 2, 8, 7)),
+    (nn.MaxPool1d(2, ceil_mode=True), torch.nn.MaxPool1d(2, ceil_mode=True), (2, 3, 9)),
+    (nn.AvgPool2d(3, 2, 1, True), torch.nn.AvgPool2d(3, 2, 1, True), (2, 2, 8, 7)),
+    (nn.AvgPool1d(2, 2, 1, ceil_mode=True, count_include_pad=False),
+     torch.nn.AvgPool1d(2, 2, 1, ceil_mode=True, count_include_pad=False), (2, 3, 8)),
     (nn.AdaptiveAvgPool1d(3), torch.nn.AdaptiveAvgPool1d(3), (2, 3, 10)),
     (nn.AdaptiveAvgPool2d(1), torch.nn.AdaptiveAvgPool2d(1), (2, 3, 5, 6)),
     (nn.AdaptiveAvgPool2d((3, None)), torch.nn.AdaptiveAvgPool2d((3, None)), (2, 2, 7, 5)),
@@ -230,6 +236,18 @@ def test_summary_shows_conv_output_shapes():
     assert f"Total params: {4 * 9 + 4 + 6 * 36 + 6 + 54 * 10 + 10:,}" in text
 
 
+def test_max_pool_layer_returns_torch_indices_and_sizes_ceil_mode_windows():
+    ours = nn.MaxPool2d(3, stride=2, return_indices=True, ceil_mode=True)
+    theirs = torch.nn.MaxPool2d(3, stride=2, return_indices=True, ceil_mode=True)
+    x = np.random.default_rng(6).normal(size=(2, 3, 8, 9))
+    (y, indices), (ty, tindices) = ours(x), theirs(torch.tensor(x))
+    np.testing.assert_array_equal(y, ty.numpy())
+    np.testing.assert_array_equal(indices, tindices.numpy())
+    assert ours.output_size((3, 8, 9)) == tuple(ty.shape[1:]) == (3, 4, 4)
+    assert nn.MaxPool2d(3, stride=2).output_size((3, 8, 9)) == (3, 3, 4)
+    assert "ceil_mode=True" in repr(ours)
+
+
 def test_save_and_load_keep_the_conv_architecture(tmp_path):
     model = nn.Sequential(nn.Conv2d(1, 2, 3, padding="same", seed=0), nn.BatchNorm2d(2),
                           nn.Flatten())
@@ -261,6 +279,8 @@ def test_save_and_load_keep_the_conv_architecture(tmp_path):
     (lambda: nn.MaxPool1d(0), ValueError, "MaxPool1d: kernel_size"),
     (lambda: nn.AvgPool2d(2, stride=(1, 0)), ValueError, "AvgPool2d: stride"),
     (lambda: nn.AvgPool1d(2, count_include_pad=1), TypeError, "count_include_pad"),
+    (lambda: nn.AvgPool2d(2, ceil_mode="yes"), TypeError, "AvgPool2d: ceil_mode must be True"),
+    (lambda: nn.MaxPool2d(2, return_indices=1), TypeError, "MaxPool2d: return_indices must"),
     (lambda: nn.AdaptiveAvgPool2d((2, 2, 2)), ValueError, "AdaptiveAvgPool2d: output_size"),
     (lambda: nn.AdaptiveAvgPool1d(0), ValueError, "AdaptiveAvgPool1d: output_size"),
     (lambda: nn.Flatten(1.0), TypeError, "Flatten: start_dim"),
