@@ -6,8 +6,9 @@ HYPOTHESIS_PROFILE ?= ci
 
 .PHONY: demo test venv dot clean bench
 
-test: $(VENV)/.installed dot  ## set everything up, then run the whole test suite
+test: $(VENV)/.installed dot  ## set everything up, then run the whole test suite: fast, then slow
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest -m slow
 
 demo: $(VENV)/.installed dot  ## set everything up, then train on the real digits and draw into out/
 	$(BIN)/python -m seegrad

@@ -11,12 +11,22 @@ from typing import Any, Callable, NoReturn, Optional, Sequence
 
 from nn import checks
 from nn.functional import ACTIVATIONS
-from seegrad import cnn, job
+from seegrad import charlm, cnn, job, reverse, vanishing
 from seegrad.job import (DATASETS, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LR, LOSS_CHOICES,
                          OPTIMIZERS, TOY_EPOCHS, TOY_HIDDEN, JobError)
 
-MODELS = {"mlp": job.run, "cnn": cnn.run}
+MODELS = {"mlp": job.run, "cnn": cnn.run,
+          "lstm": lambda args: job.run_demo(args, charlm.run_lstm),
+          "rnn-gru-lstm": lambda args: job.run_demo(args, vanishing.run_vanishing),
+          "transformer": lambda args: job.run_demo(args, reverse.run_transformer)}
 IMAGE_DATASETS = ("digits", "mnist")
+SEQUENCE_MODELS = ("lstm", "rnn-gru-lstm", "transformer")
+# the sequence demos' own defaults: sizes, lengths, budgets and learning rates they were tuned with
+SEQUENCE_DEFAULTS = {
+    "lstm": dict(hidden=[128], epochs=3, seq_len=64, steps=None, lr=3e-3),
+    "rnn-gru-lstm": dict(hidden=[32], epochs=None, seq_len=50, steps=1000, lr=1e-2),
+    "transformer": dict(hidden=[64], epochs=None, seq_len=10, steps=600, lr=3e-3),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,7 +72,12 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
                    help="what to train: mlp (a multi-layer perceptron, sized by --hidden) or cnn "
                         "(two blocks of 3x3 convolution, batchnorm and 2x2 max pooling, then a "
                         "linear layer; images only: digits or mnist; also draws its filters and "
-                        "feature maps) (default: mlp)")
+                        "feature maps); lstm (a character-level language model of the bundled "
+                        "Shakespeare, with samples); rnn-gru-lstm (the vanishing gradient: the "
+                        "three cells on a task needing the first of --seq-len steps, their "
+                        "learning curves and gradient through time); transformer (an encoder "
+                        "that learns to reverse --seq-len digits, with its attention drawn) "
+                        "(default: mlp)")
     p.add_argument("--dataset", choices=DATASETS, default="digits",
                    help="what to learn: digits (real 8x8 handwritten digits, bundled), the 2-D "
                         "toy problems moons, circles, spirals, xor, or mnist (needs --data-dir)"
@@ -94,6 +109,13 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_number(int, checks.non_negative_int, "a whole number >= 0"),
                    help="passes over the training data; 0 only evaluates, e.g. with --load "
                         "(default: 20 for digits, 5 for mnist, 300 for spirals, else 100)")
+    p.add_argument("--steps", type=_number(int, checks.positive_int, f"a number of steps {size}"),
+                   help="training steps of rnn-gru-lstm (each cell) and transformer (default: "
+                        "1000 and 600)")
+    p.add_argument("--seq-len", type=_number(int, checks.positive_int, f"a length {size}"),
+                   help="sequence length: characters per truncated-BPTT chunk for lstm (64), "
+                        "steps to remember across for rnn-gru-lstm (50), digits to reverse for "
+                        "transformer (10)")
     p.add_argument("--batch-size", default=32,
                    type=_number(int, checks.positive_int, f"a positive batch size {size}"),
                    help="samples per gradient step (default: 32)")
@@ -133,11 +155,42 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
     if args.model == "cnn" and args.hidden:
         parser.error("--hidden sizes the mlp's layers; the cnn's are fixed (leave --hidden out "
                      "or use --model mlp)")
+    if args.model in SEQUENCE_MODELS:
+        return _sequence_defaults(parser, args)
+    for option, value in (("--steps", args.steps), ("--seq-len", args.seq_len)):
+        if value is not None:
+            parser.error(f"{option} is for the sequence models ({', '.join(SEQUENCE_MODELS)}); "
+                         f"--model {args.model} trains for --epochs")
     args.dtype = args.dtype or ("float32" if args.model == "cnn" else "float64")
     args.hidden = args.hidden or DEFAULT_HIDDEN.get(args.dataset, TOY_HIDDEN)
     args.epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS.get(
         args.dataset, TOY_EPOCHS)
     args.lr = args.lr or DEFAULT_LR[args.optimizer]
+    return args
+
+
+def _sequence_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace
+                       ) -> argparse.Namespace:
+    """Fill a sequence demo's defaults; refuse the options it has no use for."""
+    defaults = SEQUENCE_DEFAULTS[args.model]
+    unused = [name for name, given in (("--dataset", args.dataset != "digits"),
+                                       ("--data-dir", args.data_dir), ("--save", args.save),
+                                       ("--load", args.load),
+                                       ("--epochs", args.epochs is not None
+                                        and defaults["epochs"] is None),
+                                       ("--steps", args.steps is not None
+                                        and defaults["steps"] is None)) if given]
+    if unused:
+        parser.error(f"--model {args.model} does not use {', '.join(unused)} (its data and "
+                     "budget are its own; see --help)")
+    if args.hidden and len(args.hidden) != 1:
+        parser.error(f"--model {args.model} takes one --hidden size, got {len(args.hidden)}")
+    args.dtype = args.dtype or "float32"
+    args.hidden = args.hidden[:1] if args.hidden else defaults["hidden"]
+    args.epochs = args.epochs if args.epochs is not None else defaults["epochs"]
+    args.steps = args.steps or defaults["steps"]
+    args.seq_len = args.seq_len or defaults["seq_len"]
+    args.lr = args.lr or defaults["lr"]
     return args
 
 

@@ -239,7 +239,7 @@ def plot_results(model: nn.MLP, data: Data, classes: np.ndarray, out: Path) -> W
     return [(path, "decision boundary over the test points")]
 
 
-def _attempt(what: str, make: Callable[[], Written]) -> Written:
+def attempt(what: str, make: Callable[[], Written]) -> Written:
     """Run a picture-making step; a missing optional tool skips it with a one-line note."""
     try:
         return make()
@@ -301,6 +301,18 @@ def report(written: Written, out: Path) -> None:
     print(f"pictures and history are in {out}")
 
 
+def run_demo(args: argparse.Namespace, demo: Callable[[argparse.Namespace, Path], Written]
+             ) -> int:
+    """A demo that trains, reports and draws in one function (the sequence models): its output
+    folder prepared first, then its time and the files it wrote."""
+    start = time.perf_counter()
+    out = prepare_paths(args)
+    written = demo(args, out)
+    print(f"time taken: {time.perf_counter() - start:.1f}s")
+    report(written, out)
+    return 0
+
+
 @dataclass(frozen=True)
 class Recipe:
     """What makes one job differ from another; `run` does the rest (training, evaluation,
@@ -335,17 +347,17 @@ def run(args: argparse.Namespace, recipe: Recipe = MLP) -> int:
             raise JobError(str(exc)) from None
         print(f"model saved to {args.save}")
     if interrupted:
-        written += _attempt("the training curves", lambda: plot_curves(history, out))
+        written += attempt("the training curves", lambda: plot_curves(history, out))
         report(written, out)
         return INTERRUPTED
     classes = nn.scores_to_classes(nn.predict(model, data.X_test))
     accuracy = float(np.mean(classes == data.y_test))
     print(f"test accuracy: {100 * accuracy:.2f}% on {len(data.y_test)} held-out samples")
     if not args.no_graphs:
-        written += _attempt("the graph drawings", lambda: recipe.graphs(model, data, args, out))
-    written += _attempt("the training curves", lambda: plot_curves(history, out))
-    written += _attempt("the pictures of the model", lambda: recipe.plots(model, data, out))
-    written += _attempt("the results plot", lambda: plot_results(model, data, classes, out))
+        written += attempt("the graph drawings", lambda: recipe.graphs(model, data, args, out))
+    written += attempt("the training curves", lambda: plot_curves(history, out))
+    written += attempt("the pictures of the model", lambda: recipe.plots(model, data, out))
+    written += attempt("the results plot", lambda: plot_results(model, data, classes, out))
     total = time.perf_counter() - start
     print(f"time taken: {total:.1f}s (loading and training {train_seconds:.1f}s, "
           f"pictures {total - train_seconds:.1f}s)")

@@ -131,7 +131,7 @@ def test_cnn_option_mistakes_are_one_line_usage_errors(argv, words, capsys, monk
 def test_help_documents_the_model_choice_and_its_dtype(capsys):
     status, out, _ = run_cli(capsys, "--help")
     assert status == 0
-    assert "--model {cnn,mlp}" in out and "--model cnn" in out
+    assert "--model {cnn,lstm,mlp,rnn-gru-lstm,transformer}" in out and "--model cnn" in out
     assert "float32 for the cnn" in " ".join(out.split())
 
 
@@ -140,6 +140,7 @@ def test_the_mlp_keeps_float64_by_default():
     assert cli.parse_args(["--model", "cnn", "--dtype", "float64"]).dtype == "float64"
 
 
+@pytest.mark.slow
 def test_cnn_reaches_98_5_percent_on_the_held_out_digits(tmp_path, capsys):
     """The demo's promise (about 20 s on two cores): the full default run."""
     status, out, err = run_cli(capsys, "--model", "cnn", "--no-graphs", "--quiet",
