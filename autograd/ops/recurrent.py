@@ -68,10 +68,10 @@ def _rnn_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, nonlinearity, inpu
 
 def _rnn_vjp(g, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, nonlinearity, input_grad):
     hidden = shape_of(w_hh)[1]
-    d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else g * (data_of(ans) > 0)
+    d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else g * (data_of(ans) != 0)
     dx, dw_ih, db = _input_shares(d_pre, x, w_ih, input_grad)
     d_state = _padded_state([d_pre @ w_hh], state, hidden)
-    return [dx, d_state, dw_ih, d_pre.T @ state[:, :hidden], db, db, None]
+    return [dx, d_state, dw_ih, d_pre.T @ state[:, :hidden], db, d_pre.sum(axis=0), None]
 
 
 # ----- LSTM -----------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def _lstm_vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
                         axis=1)
     dx, dw_ih, db = _input_shares(d_pre, x, w_ih, input_grad)
     d_state = _padded_state([d_pre @ w_hh, dc * f], state, 2 * hidden)
-    return [dx, d_state, dw_ih, d_pre.T @ h_prev, db, db, None]
+    return [dx, d_state, dw_ih, d_pre.T @ h_prev, db, d_pre.sum(axis=0), None]
 
 
 # ----- GRU ------------------------------------------------------------------------------------
