@@ -84,7 +84,8 @@ class _Recurrent(Module):
     _kind = "RNN"
 
     def _setup(self, input_size: int, hidden_size: int, nonlinearity: str, bias: bool,
-               dtype: Any, fused: bool) -> None:
+               dtype: Any, fused: bool) -> np.dtype:
+        """Check and keep the arguments every kind has; returns the dtype to draw weights in."""
         name = type(self).__name__
         self.input_size = checks.positive_int(input_size, "input_size", name)
         self.hidden_size = checks.positive_int(hidden_size, "hidden_size", name)
@@ -94,12 +95,12 @@ class _Recurrent(Module):
         self.nonlinearity = nonlinearity
         self.bias = _flag(bias, "bias", name)
         self.fused = _flag(fused, "fused", name)
-        self._dtype = float_dtype(dtype, name)
+        return float_dtype(dtype, name)
 
-    def _weights(self, rng: np.random.Generator, in_size: int, suffix: str) -> None:
+    def _weights(self, rng: np.random.Generator, in_size: int, suffix: str,
+                 dt: np.dtype) -> None:
         """Register weight_ih, weight_hh, bias_ih and bias_hh + suffix, in PyTorch's order."""
         rows, bound = _GATES[self._kind] * self.hidden_size, 1.0 / math.sqrt(self.hidden_size)
-        dt = self._dtype
         self.register_parameter(f"weight_ih{suffix}", uniform(rng, bound, (rows, in_size), dt))
         self.register_parameter(f"weight_hh{suffix}",
                                 uniform(rng, bound, (rows, self.hidden_size), dt))
@@ -111,7 +112,7 @@ class _Recurrent(Module):
 
     def _floats(self, x: Any, what: str) -> Any:
         """`x` as a Value or array of this layer's dtype, or a TypeError naming the fix."""
-        dt = self._dtype
+        dt = self.dtype
         data = x.data if isinstance(x, Value) else np.asarray(x)
         kind = np.asarray(data).dtype
         if kind.kind != "f":
@@ -127,7 +128,7 @@ class _Recurrent(Module):
     def _state(self, state: Any, shape: Tuple[int, ...], what: str) -> Any:
         """A given initial state checked against `shape`, or zeros of that shape."""
         if state is None:
-            return np.zeros(shape, dtype=self._dtype)
+            return np.zeros(shape, dtype=self.dtype)
         state = self._floats(state, what)
         if tuple(state.shape) != shape:
             raise ValueError(f"{self._label()}: {what} must have shape {shape} for this input, "
@@ -172,15 +173,15 @@ class _Recurrent(Module):
 
     def _parts(self, state: Any) -> Tuple[Any, Any]:
         """(h, c) of a state (c is None but for the LSTM)."""
-        if self._kind != "LSTM":
-            return (state[:, :self.hidden_size] if self.fused else state), None
-        if self.fused:
-            return state[:, :self.hidden_size], state[:, self.hidden_size:2 * self.hidden_size]
-        return state
+        if self._kind == "RNN" or not self.fused:
+            return (state, None) if self._kind != "LSTM" else state
+        if self._kind == "GRU":
+            return state[:, :self.hidden_size], None
+        return state[:, :self.hidden_size], state[:, self.hidden_size:2 * self.hidden_size]
 
     def config(self) -> Dict[str, Any]:
         record = {"input_size": self.input_size, "hidden_size": self.hidden_size,
-                  "bias": self.bias, "fused": self.fused, "dtype": str(self._dtype)}
+                  "bias": self.bias, "dtype": str(self.dtype)}
         if self._kind == "RNN":
             record["nonlinearity"] = self.nonlinearity
         return record
@@ -194,8 +195,8 @@ class _Cell(_Recurrent):
                  nonlinearity: str = "tanh", dtype: Any = np.float64, seed: Rng = None,
                  fused: bool = True) -> None:
         super().__init__()
-        self._setup(input_size, hidden_size, nonlinearity, bias, dtype, fused)
-        self._weights(as_generator(seed), self.input_size, "")
+        dt = self._setup(input_size, hidden_size, nonlinearity, bias, dtype, fused)
+        self._weights(as_generator(seed), self.input_size, "", dt)
 
     def _run(self, x: Any, hx: Any) -> Tuple[Any, Any, bool]:
         """The checked step: (h', c' or None, whether the input was unbatched)."""
@@ -296,7 +297,7 @@ class _Sequence(_Recurrent):
                  seed: Rng = None, fused: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
-        self._setup(input_size, hidden_size, nonlinearity, bias, dtype, fused)
+        dt = self._setup(input_size, hidden_size, nonlinearity, bias, dtype, fused)
         self.num_layers = checks.positive_int(num_layers, "num_layers", name)
         self.batch_first = _flag(batch_first, "batch_first", name)
         self.dropout = checks.finite_float(dropout, "dropout", name, 0.0, 1.0)
@@ -305,7 +306,7 @@ class _Sequence(_Recurrent):
         for layer in range(self.num_layers):
             in_size = self.input_size if layer == 0 else self.hidden_size * self._directions
             for suffix in self._suffixes(layer):
-                self._weights(rng, in_size, suffix)
+                self._weights(rng, in_size, suffix, dt)
         self._rng = rng                 # draws the dropout masks between layers
 
     @property
@@ -360,10 +361,11 @@ class _Sequence(_Recurrent):
         for t in (reversed(range(len(xw))) if reverse else range(len(xw))):
             state = self._step(inputs[t] if self.fused else None, xw[t], state, suffix)
             states[t] = state
-        if self.fused:
-            out = ag.stack(states)[..., :self.hidden_size]
+        if self._kind == "LSTM" and not self.fused:
+            out = ag.stack([h for h, _ in states])
         else:
-            out = ag.stack([s[0] for s in states] if self._kind == "LSTM" else states)
+            out = ag.stack(states)
+            out = out if out.shape[-1] == self.hidden_size else out[..., :self.hidden_size]
         return (out,) + self._parts(state)
 
     def forward(self, input: Any, hx: Optional[Any] = None) -> Tuple[Value, Any]:
@@ -374,7 +376,7 @@ class _Sequence(_Recurrent):
             if layer and self.training and self.dropout > 0:
                 keep = self._rng.random(x.shape) >= self.dropout
                 scale = 0.0 if self.dropout == 1.0 else 1.0 / (1.0 - self.dropout)
-                x = x * (keep * scale).astype(self._dtype)
+                x = x * (keep * scale).astype(self.dtype)
             outs = []
             for d, suffix in enumerate(self._suffixes(layer)):
                 k = layer * self._directions + d

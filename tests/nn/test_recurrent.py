@@ -385,3 +385,15 @@ def test_fused_steps_refuse_misshapen_arguments():
     with pytest.raises(ValueError, match=r"rnn_step: nonlinearity must be 'tanh' or 'relu'"):
         ag.rnn_step(np.zeros((2, 3)), np.zeros((2, 4)), np.zeros((4, 3)), np.zeros((4, 4)),
                     nonlinearity="gelu")
+
+
+def test_astype_and_a_saved_fused_model_loaded_per_gate(tmp_path):
+    x = np.random.default_rng(10).normal(size=(5, 2, 3))
+    fused = nn.GRU(3, 4, num_layers=2, seed=0)
+    reference = fused(x)[0].data
+    fused.save(tmp_path / "gru.npz")
+    per_gate = nn.GRU(3, 4, num_layers=2, seed=1, fused=False).load(tmp_path / "gru.npz")
+    np.testing.assert_allclose(per_gate(x)[0].data, reference, rtol=1e-12, atol=1e-14)
+    out, h_n = fused.astype(np.float32)(x)
+    assert out.dtype == h_n.dtype == np.float32
+    np.testing.assert_allclose(out.data, reference, rtol=1e-4, atol=1e-5)
