@@ -35,12 +35,12 @@ def _draw(kind, relu=False):
             xs += [data.draw(arrays((rows,), low=-1.0, high=1.0), label=f"b_{side}")
                    for side in ("ih", "hh")]
         if relu:
-            assume(np.all(np.abs(_pre(np, *xs)) > 0.05))
+            assume(np.all(np.abs(_pre(*xs)) > 0.05))
         return xs, {}
     return draw
 
 
-def _pre(lib, x, state, w_ih, w_hh, b_ih=None, b_hh=None, split=False):
+def _pre(x, state, w_ih, w_hh, b_ih=None, b_hh=None, split=False):
     """x w_ih^T + b_ih and h w_hh^T + b_hh, summed (or apart, for the GRU)."""
     hidden = w_hh.shape[1]
     xw, hw = x @ w_ih.T, state[:, :hidden] @ w_hh.T
@@ -53,38 +53,40 @@ def _sigmoid(lib, a):
     return 1 / (1 + np.exp(-a)) if lib is np else a.sigmoid()
 
 
+def _tanh(lib, a):
+    return np.tanh(a) if lib is np else a.tanh()
+
+
 def _cat(lib, parts):
     return np.concatenate(parts, axis=1) if lib is np else lib.cat(parts, 1)
 
 
 def _rnn(lib, *xs, relu=False):
-    pre = _pre(lib, *xs)
-    if lib is np:
-        return np.maximum(pre, 0) if relu else np.tanh(pre)
-    return pre.relu() if relu else pre.tanh()
+    pre = _pre(*xs)
+    if relu:
+        return np.maximum(pre, 0) if lib is np else pre.relu()
+    return _tanh(lib, pre)
 
 
 def _lstm(lib, x, state, w_ih, w_hh, *biases):
     hidden = w_hh.shape[1]
-    pre = _pre(lib, x, state, w_ih, w_hh, *biases)
+    pre = _pre(x, state, w_ih, w_hh, *biases)
     i, f, g, o = (pre[:, k * hidden:(k + 1) * hidden] for k in range(4))
-    i, f, g, o = _sigmoid(lib, i), _sigmoid(lib, f), g.tanh() if lib is not np else np.tanh(g), \
-        _sigmoid(lib, o)
+    i, f, g, o = _sigmoid(lib, i), _sigmoid(lib, f), _tanh(lib, g), _sigmoid(lib, o)
     c = f * state[:, hidden:2 * hidden] + i * g
-    h = o * (np.tanh(c) if lib is np else c.tanh())
+    h = o * _tanh(lib, c)
     return _cat(lib, [h, c, i, f, g, o])
 
 
 def _gru(lib, x, state, w_ih, w_hh, *biases):
     hidden = w_hh.shape[1]
-    xw, hw = _pre(lib, x, state, w_ih, w_hh, *biases, split=True)
+    xw, hw = _pre(x, state, w_ih, w_hh, *biases, split=True)
     blocks = [(xw[:, k * hidden:(k + 1) * hidden], hw[:, k * hidden:(k + 1) * hidden])
               for k in range(3)]
     r = _sigmoid(lib, blocks[0][0] + blocks[0][1])
     z = _sigmoid(lib, blocks[1][0] + blocks[1][1])
     hn = blocks[2][1]
-    pre_n = blocks[2][0] + r * hn
-    n = np.tanh(pre_n) if lib is np else pre_n.tanh()
+    n = _tanh(lib, blocks[2][0] + r * hn)
     h = state[:, :hidden]
     return _cat(lib, [(1 - z) * n + z * h, r, z, n, hn])
 

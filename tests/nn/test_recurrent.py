@@ -84,7 +84,8 @@ LAYOUTS = [(1, False, False, False), (2, True, True, True), (2, False, True, Fal
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "per-gate"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda v: "layers{}-bi{:d}-bf{:d}-h0{:d}".format(*v))
+@pytest.mark.parametrize("layout", LAYOUTS,
+                         ids=lambda v: "layers{}-bi{:d}-bf{:d}-h0{:d}".format(*v))
 @pytest.mark.parametrize("kind", KINDS)
 def test_sequence_matches_torch(kind, layout, dtype, fused):
     _run_sequence(kind, dtype, fused, *layout)
