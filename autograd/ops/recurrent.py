@@ -8,7 +8,7 @@ graph a drawing of the gates needs).
 Each step returns a *record*: the new state and what its VJP needs, side by side along the last
 axis, so the next step reads its state from it and no extra node is recorded:
     rnn_step:  h                              (N, H)
-    lstm_step: [h, c, i, f, g, o]             (N, 6H), gates after their activation
+    lstm_step: [h, c, i, f, g, o, tanh(c)]    (N, 7H), gates after their activation
     gru_step:  [h, r, z, n, W_hn h + b_hn]    (N, 5H), the last block is what r multiplies
 A step reads its state from the first columns of `state` (h, and for the LSTM c), so the
 previous step's record or the initial state `[h0, c0]` both serve. Weights and gate orders are
@@ -21,12 +21,12 @@ every timestep in one product before its time loop. It must equal that product.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, List, Optional
 
 import numpy as np
 
 from autograd.op import Op, data_of, shape_of
-from autograd.ops.elementwise import tanh
 from autograd.ops.shape import concatenate
 from autograd.value import Value
 
@@ -34,10 +34,17 @@ _NONLINEARITIES = ("tanh", "relu")
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    """The sigmoid of a raw array in three passes: exp(-x) may overflow to inf for x < -88
-    (float32), and 1 / (1 + inf) is then the right limit, 0."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+    """The sigmoid of a raw array in three passes, under np.errstate(over="ignore"): exp(-x)
+    overflows to inf for x < -88 (float32), and 1 / (1 + inf) is then the right limit, 0."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _join(parts: List[Any]) -> Any:
+    """The parts side by side along axis 1: numpy's concatenate for raw arrays (no node to
+    record), the recorded op when one part is a Value."""
+    if any(isinstance(p, Value) for p in parts):
+        return concatenate(parts, axis=1)
+    return np.concatenate(parts, axis=1)
 
 
 def _block(a: Any, k: int, size: int) -> Any:
@@ -46,11 +53,18 @@ def _block(a: Any, k: int, size: int) -> Any:
 
 
 def _padded_state(d_state: List[Any], state: Any, used: int) -> Any:
-    """The gradient of `state`: the blocks it read, then zeros for its unread columns."""
+    """The gradient of `state`: the blocks it read, then zeros for its unread columns (written
+    straight into one array when nothing is recorded, the usual case)."""
     n, m = shape_of(state)
-    if m > used:
-        d_state = d_state + [np.zeros((n, m - used), dtype=np.asarray(data_of(state)).dtype)]
-    return concatenate(d_state, axis=1) if len(d_state) > 1 else d_state[0]
+    if len(d_state) == 1 and m == used:
+        return d_state[0]
+    dtype = np.asarray(data_of(state)).dtype
+    if not any(isinstance(d, Value) for d in d_state):
+        out = np.zeros((n, m), dtype=dtype)
+        out[:, :used] = _join(d_state) if len(d_state) > 1 else d_state[0]
+        return out
+    pad = [np.zeros((n, m - used), dtype=dtype)] if m > used else []
+    return _join(d_state + pad)
 
 
 def _input_shares(d_pre: Any, x: Any, w_ih: Any, input_grad: bool) -> list:
@@ -78,31 +92,42 @@ def _rnn_vjp(g, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, nonlinearity, 
 def _lstm_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     hidden = w_hh.shape[1]
     pre = projected + state[:, :hidden] @ w_hh.T + b_hh
-    record = np.empty((pre.shape[0], 6 * hidden), dtype=pre.dtype)
-    h, c, i_f, g, o = (record[:, :hidden], record[:, hidden:2 * hidden],
-                       record[:, 2 * hidden:4 * hidden], record[:, 4 * hidden:5 * hidden],
-                       record[:, 5 * hidden:])
-    i_f[...] = _logistic(pre[:, :2 * hidden])
-    g[...] = np.tanh(pre[:, 2 * hidden:3 * hidden])
-    o[...] = _logistic(pre[:, 3 * hidden:])
-    c[...] = i_f[:, hidden:] * state[:, hidden:2 * hidden] + i_f[:, :hidden] * g
-    h[...] = o * np.tanh(c)
+    record = np.empty((pre.shape[0], 7 * hidden), dtype=pre.dtype)
+    h, c, i_f, g, o, tanh_c = (_block(record, 0, hidden), _block(record, 1, hidden),
+                               record[:, 2 * hidden:4 * hidden], _block(record, 4, hidden),
+                               _block(record, 5, hidden), _block(record, 6, hidden))
+    with np.errstate(over="ignore"):
+        i_f[...] = _logistic(pre[:, :2 * hidden])
+        o[...] = _logistic(pre[:, 3 * hidden:])
+    np.tanh(pre[:, 2 * hidden:3 * hidden], out=g)
+    np.add(i_f[:, hidden:] * state[:, hidden:2 * hidden], i_f[:, :hidden] * g, out=c)
+    np.tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=h)
     return record
 
 
 def _lstm_vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     hidden = shape_of(w_hh)[1]
     h_prev, c_prev = _block(state, 0, hidden), _block(state, 1, hidden)
-    c, i, f, g, o = (_block(ans, k, hidden) for k in range(1, 6))
-    up_h, up_c, up_i, up_f, up_g, up_o = (_block(up, k, hidden) for k in range(6))
-    tanh_c = tanh(c)
-    dc = up_c + up_h * o * (1.0 - tanh_c * tanh_c)
-    d_pre = concatenate([(dc * g + up_i) * i * (1.0 - i), (dc * c_prev + up_f) * f * (1.0 - f),
-                         (dc * i + up_g) * (1.0 - g * g), (up_h * tanh_c + up_o) * o * (1.0 - o)],
-                        axis=1)
+    i, g, o, tanh_c = (_block(ans, k, hidden) for k in (2, 4, 5, 6))
+    gates, up_gates = ans[:, 2 * hidden:6 * hidden], up[:, 2 * hidden:6 * hidden]
+    up_h, up_c, up_tanh_c = _block(up, 0, hidden), _block(up, 1, hidden), _block(up, 6, hidden)
+    dc = up_c + (up_h * o + up_tanh_c) * (1.0 - tanh_c * tanh_c)
+    d_gates = _join([dc * g, dc * c_prev, dc * i, up_h * tanh_c]) + up_gates
+    d_pre = d_gates * ((1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype)))
     dx, dw_ih, db = _input_shares(d_pre, x, w_ih, input_grad)
-    d_state = _padded_state([d_pre @ w_hh, dc * f], state, 2 * hidden)
+    d_state = _padded_state([d_pre @ w_hh, dc * _block(ans, 3, hidden)], state, 2 * hidden)
     return [dx, d_state, dw_ih, d_pre.T @ h_prev, db, d_pre.sum(axis=0), None]
+
+
+@functools.lru_cache(maxsize=None)
+def _tanh_offset(hidden: int, dtype: np.dtype) -> np.ndarray:
+    """0 over the sigmoid gates i, f, o and 1 over g: (1 - a)(a + offset) is then every gate's
+    slope at once, a(1 - a) for a sigmoid and 1 - a^2 for tanh. Read-only (shared)."""
+    offset = np.zeros(4 * hidden, dtype=dtype)
+    offset[2 * hidden:3 * hidden] = 1
+    offset.flags.writeable = False
+    return offset
 
 
 # ----- GRU ------------------------------------------------------------------------------------
@@ -110,8 +135,9 @@ def _gru_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     hidden = w_hh.shape[1]
     h = state[:, :hidden]
     hw = h @ w_hh.T + b_hh
-    r = _logistic(_block(projected, 0, hidden) + _block(hw, 0, hidden))
-    z = _logistic(_block(projected, 1, hidden) + _block(hw, 1, hidden))
+    with np.errstate(over="ignore"):
+        r_z = _logistic(projected[:, :2 * hidden] + hw[:, :2 * hidden])
+    r, z = _block(r_z, 0, hidden), _block(r_z, 1, hidden)
     hn = _block(hw, 2, hidden)
     n = np.tanh(_block(projected, 2, hidden) + r * hn)
     return np.concatenate([(1 - z) * n + z * h, r, z, n, hn], axis=1)
@@ -125,8 +151,8 @@ def _gru_vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     dn_pre = (up_h * (1.0 - z) + up_n) * (1.0 - n * n)
     dr_pre = (dn_pre * hn + up_r) * r * (1.0 - r)
     dz_pre = (up_h * (h - n) + up_z) * z * (1.0 - z)
-    d_x_pre = concatenate([dr_pre, dz_pre, dn_pre], axis=1)
-    d_h_pre = concatenate([dr_pre, dz_pre, dn_pre * r + up_hn], axis=1)
+    d_x_pre = _join([dr_pre, dz_pre, dn_pre])
+    d_h_pre = _join([dr_pre, dz_pre, dn_pre * r + up_hn])
     dx, dw_ih, db_ih = _input_shares(d_x_pre, x, w_ih, input_grad)
     d_state = _padded_state([d_h_pre @ w_hh + up_h * z], state, hidden)
     return [dx, d_state, dw_ih, d_h_pre.T @ h, db_ih, d_h_pre.sum(axis=0), None]
@@ -193,12 +219,12 @@ def lstm_step(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = No
               b_hh: Optional[Any] = None, projected: Optional[Any] = None) -> Any:
     """One LSTM step as one node, PyTorch's cell: gates i, f, g, o from x w_ih^T + b_ih +
     h w_hh^T + b_hh (sigmoid, sigmoid, tanh, sigmoid), c' = f c + i g, h' = o tanh(c'). h and c
-    are the first 2H columns of `state` (N, >= 2H). Returns the record [h', c', i, f, g, o]
-    (N, 6H), which the next step takes as its state.
+    are the first 2H columns of `state` (N, >= 2H). Returns the record [h', c', i, f, g, o,
+    tanh(c')] (N, 7H), which the next step takes as its state.
 
     >>> record = lstm_step(np.ones((2, 3)), np.zeros((2, 8)), np.zeros((16, 3)), np.zeros((16, 4)))
     >>> record.shape, float(record[0, 4])            # c' = 0.5 * 0 + 0.5 * tanh(0)
-    ((2, 24), 0.0)
+    ((2, 28), 0.0)
     """
     args = _checked("lstm_step", 4, 2, x, state, w_ih, w_hh, b_ih, b_hh, projected)
     return _lstm_op(*args, input_grad=_needs_grad(x))

@@ -74,8 +74,8 @@ def _lstm(lib, x, state, w_ih, w_hh, *biases):
     i, f, g, o = (pre[:, k * hidden:(k + 1) * hidden] for k in range(4))
     i, f, g, o = _sigmoid(lib, i), _sigmoid(lib, f), _tanh(lib, g), _sigmoid(lib, o)
     c = f * state[:, hidden:2 * hidden] + i * g
-    h = o * _tanh(lib, c)
-    return _cat(lib, [h, c, i, f, g, o])
+    tanh_c = _tanh(lib, c)
+    return _cat(lib, [o * tanh_c, c, i, f, g, o, tanh_c])
 
 
 def _gru(lib, x, state, w_ih, w_hh, *biases):
