@@ -524,4 +524,5 @@ from cases_shape import CASES as _SHAPE  # noqa: E402
 from cases_linalg import CASES as _LINALG  # noqa: E402
 CASES += _ELEMENTWISE + _REDUCTIONS + _SHAPE + _LINALG
 from cases_conv import CASES as _CONV; CASES += _CONV  # noqa: E402,E702
+from cases_recurrent import CASES as _RECURRENT; CASES += _RECURRENT  # noqa: E402,E702
 CASE_IDS = [c.name for c in CASES]
