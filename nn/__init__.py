@@ -18,6 +18,8 @@ from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Ma
 from nn.linear import Embedding, Identity, Linear
 from nn.conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
                      Conv1d, Conv2d, Flatten, MaxPool1d, MaxPool2d)
+from nn.attention import (MultiheadAttention, PositionalEncoding, TransformerEncoder,
+                          TransformerEncoderLayer)
 from nn.optim import clip_grad_norm
 from nn.callbacks import Callback, EarlyStopping, History, ModelCheckpoint
 from nn.metrics import accuracy, scores_to_classes
@@ -36,4 +38,5 @@ __all__ = [
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "Flatten", "BatchNorm2d",
     "Linear", "Identity", "Embedding",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "PositionalEncoding",
 ]
