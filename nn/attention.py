@@ -67,12 +67,11 @@ _safe_softmax = Op("safe_softmax", _safe_softmax_forward,
 
 
 def _as_value(x: Any, dtype: Optional[np.dtype], what: str, caller: str) -> Value:
-    """An input as a Value (raw data needs no gradient) of a floating dtype, `dtype` if given."""
+    """An input as a Value of a floating dtype, `dtype` if given: raw data (which needs no
+    gradient) is converted to it, as the other layers do; a Value of another dtype is
+    refused."""
     if not isinstance(x, Value):
-        data = np.asarray(x)
-        if data.dtype.kind in "biu" and dtype is not None:
-            data = data.astype(dtype)
-        x = Value(data, requires_grad=False)
+        x = Value(np.asarray(x, dtype=dtype), requires_grad=False)
     if x.dtype.kind != "f" or (dtype is not None and x.dtype != dtype):
         wanted = "a floating dtype" if dtype is None else dtype
         raise TypeError(f"{caller}: {what} has dtype {x.dtype}, expected {wanted}; convert it "

@@ -16,7 +16,7 @@ from typing import Any, Dict, Sequence, Tuple, Union
 
 import numpy as np
 
-from autograd import Value
+from autograd import Op, Value
 from nn import checks
 from nn.module import Module
 from nn.parameter import Parameter
@@ -30,6 +30,24 @@ def _normalized_shape(shape: Union[int, Sequence[int]]) -> Tuple[int, ...]:
         raise TypeError(f"LayerNorm: normalized_shape must be an int or a non-empty tuple of "
                         f"ints (the sizes of the last axes), got {shape!r}")
     return tuple(checks.positive_int(n, "normalized_shape", "LayerNorm") for n in shape)
+
+
+def _standardize_forward(x: np.ndarray, axes: Tuple[int, ...], eps: float) -> np.ndarray:
+    centred = x - x.mean(axis=axes, keepdims=True)
+    return centred / np.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+
+
+def _standardize_vjp(g: Any, ans: Any, x: Any, axes: Tuple[int, ...], eps: float) -> Any:
+    """With y = (x - mean) / s: dx = (g - mean(g) - y mean(g y)) / s, s recomputed from x (so
+    the VJP is differentiable again through x and y)."""
+    centred = x - x.mean(axis=axes, keepdims=True)
+    inverse_std = ((centred * centred).mean(axis=axes, keepdims=True) + eps) ** -0.5
+    return inverse_std * (g - g.mean(axis=axes, keepdims=True)
+                          - ans * (g * ans).mean(axis=axes, keepdims=True))
+
+
+# (x - mean) / sqrt(var + eps) over `axes` as one node: a third of the ops of the composed form.
+_standardize = Op("standardize", _standardize_forward, _standardize_vjp)
 
 
 class LayerNorm(Module):
@@ -63,10 +81,7 @@ class LayerNorm(Module):
             raise ValueError(f"LayerNorm({self.extra_repr()}): expected inputs of shape "
                              f"(*, {', '.join(map(str, self.normalized_shape))}), got "
                              f"{x.shape}; the last axes must be normalized_shape")
-        axes = tuple(range(-n, 0))
-        centred = x - x.mean(axis=axes, keepdims=True)
-        variance = (centred * centred).mean(axis=axes, keepdims=True)
-        out = centred * (variance + self.eps) ** -0.5
+        out = _standardize(x, axes=tuple(range(-n, 0)), eps=self.eps)
         if self.weight is not None:
             out = out * self.weight
         return out if self.bias is None else out + self.bias

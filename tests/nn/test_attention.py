@@ -170,7 +170,8 @@ def test_sdpa_errors_name_the_shapes_and_the_fix():
     with pytest.raises(ValueError, match="attn_mask holds NaN or \\+inf"):
         sdpa(q, q, q, attn_mask=np.full((3, 3), np.nan))
     with pytest.raises(TypeError, match="key has dtype float32, expected float64"):
-        sdpa(q, q.astype(np.float32), q)
+        sdpa(q, Value(q.astype(np.float32)), q)
+    assert sdpa(q.astype(np.float32), q, q).dtype == np.float32     # raw data follows query
 
 
 # ----- MultiheadAttention --------------------------------------------------------------------
@@ -318,7 +319,7 @@ def test_mha_errors_name_the_module_the_shapes_and_the_fix():
                                         "where attention is forbidden\\)"):
         mha(x, x, x, attn_mask=np.zeros((5, 5), dtype=np.int64))
     with pytest.raises(TypeError, match="query has dtype float32, expected float64"):
-        mha(x.astype(np.float32), x, x)
+        mha(Value(x.astype(np.float32)), x, x)
 
 
 # ----- TransformerEncoderLayer, TransformerEncoder, LayerNorm ---------------------------------
@@ -430,6 +431,7 @@ def test_layer_norm_matches_torch(shape):
     _load(ours, theirs)
     _check_against_torch(ours, theirs, [_normal((2, 3, 8), np.float64, 0)], np.float64,
                          ours, theirs)
+    assert ag.gradcheck(ours, _normal((2, 3, 8), np.float64, 1), order=2)
     with pytest.raises(ValueError, match=r"LayerNorm\(\(8,\).*shape \(\*, 8\), got \(2, 7\)"):
         LayerNorm(8)(np.ones((2, 7)))
 
