@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -283,7 +283,7 @@ class MultiheadAttention(Module):
         forbid = "True where attention is forbidden"
         mask = None
         if key_padding_mask is not None:
-            shape = np.shape(getattr(key_padding_mask, "data", key_padding_mask))
+            shape = np.shape(_as_mask_value(key_padding_mask))
             if shape != ((n, source) if batched else (source,)):
                 raise ValueError(f"{caller}: key_padding_mask has shape {shape}; expected "
                                  f"{(n, source) if batched else (source,)} (one entry per "
@@ -291,7 +291,7 @@ class MultiheadAttention(Module):
             padding = _as_mask_value(key_padding_mask).reshape((n, 1, 1, source))
             mask = _additive_mask(padding, False, scores, dt, "key_padding_mask", caller, forbid)
         if attn_mask is not None:
-            shape = np.shape(getattr(attn_mask, "data", attn_mask))
+            shape = np.shape(_as_mask_value(attn_mask))
             allowed = [(length, source), (n * self.num_heads if batched else self.num_heads,
                                           length, source)]
             if shape not in allowed:
@@ -306,6 +306,11 @@ class MultiheadAttention(Module):
             causal = _causal_mask(length, source, dt)
             mask = causal if mask is None else mask + causal
         return mask
+
+    def config(self) -> Dict[str, Any]:
+        return {"embed_dim": self.embed_dim, "num_heads": self.num_heads,
+                "dropout": self.dropout, "bias": self.in_proj_bias is not None,
+                "batch_first": self.batch_first, "dtype": str(self.dtype)}
 
     def extra_repr(self) -> str:
         return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
@@ -331,7 +336,7 @@ class TransformerEncoderLayer(Module):
                  dropout: float = 0.1, activation: Any = "relu", layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  dtype: Any = np.float64, seed: Rng = None) -> None:
-        from nn.functional import get_activation    # here: nn.functional imports this module
+        from nn.functional import activation_name, get_activation  # nn.functional imports us
         from nn.layers import Dropout
         from nn.linear import Linear
         super().__init__()
@@ -352,6 +357,12 @@ class TransformerEncoderLayer(Module):
         self.activation = activation
         self._act = get_activation(activation)
         self._rng = rng
+        self._config = {"d_model": d_model, "nhead": self.self_attn.num_heads,
+                        "dim_feedforward": dim_feedforward, "dropout": self.dropout.p,
+                        "activation": activation_name(activation),
+                        "layer_norm_eps": self.norm1.eps, "batch_first": bool(batch_first),
+                        "norm_first": self.norm_first, "bias": bool(bias),
+                        "dtype": str(self.dtype)}
 
     def forward(self, src: Any, src_mask: Mask = None, src_key_padding_mask: Mask = None,
                 is_causal: bool = False) -> Value:
@@ -362,6 +373,9 @@ class TransformerEncoderLayer(Module):
             return x + self._feed_forward_block(self.norm2(x))
         x = self.norm1(x + self._attention_block(x, src_mask, src_key_padding_mask, is_causal))
         return self.norm2(x + self._feed_forward_block(x))
+
+    def config(self) -> Dict[str, Any]:
+        return dict(self._config)
 
     def _attention_block(self, x: Value, mask: Mask, padding: Mask, is_causal: bool) -> Value:
         out = self.self_attn(x, x, x, key_padding_mask=padding, need_weights=False,
@@ -449,6 +463,10 @@ class PositionalEncoding(Module):
         if x.ndim == 3 and not self.batch_first:
             code = code[:, None, :]
         return self.dropout(x + code)
+
+    def config(self) -> Dict[str, Any]:
+        return {"d_model": self.d_model, "max_len": self.max_len, "dropout": self.dropout.p,
+                "batch_first": self.batch_first, "dtype": str(self.pe.dtype)}
 
     def extra_repr(self) -> str:
         return f"d_model={self.d_model}, max_len={self.max_len}"

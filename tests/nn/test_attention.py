@@ -404,6 +404,19 @@ def test_encoder_copies_the_layer_and_gives_each_copy_its_own_dropout():
         nn.TransformerEncoder(nn.Linear(2, 2), 2)
 
 
+def test_saved_attention_loads_only_into_the_same_architecture(tmp_path):
+    path = tmp_path / "encoder.npz"
+    model = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 4, 12, seed=0), 2)
+    model.save(path)
+    same = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 4, 12, seed=1), 2).load(path)
+    np.testing.assert_array_equal(same.layers[1].linear2.weight.data,
+                                  model.layers[1].linear2.weight.data)
+    for other in (nn.TransformerEncoderLayer(8, 2, 12), nn.TransformerEncoderLayer(
+            8, 4, 12, activation="gelu"), nn.TransformerEncoderLayer(8, 4, 12, norm_first=True)):
+        with pytest.raises(ValueError, match="was saved from"):      # same shapes, other math
+            nn.TransformerEncoder(other, 2).load(path)
+
+
 def test_encoder_layer_errors_name_the_module():
     layer = nn.TransformerEncoderLayer(8, 2, 12, seed=0)
     with pytest.raises(ValueError, match=r"MultiheadAttention\(embed_dim=8.*got query "
