@@ -19,6 +19,8 @@ from nn.linear import Embedding, Identity, Linear
 from nn.conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
                      Conv1d, Conv2d, Flatten, MaxPool1d, MaxPool2d)
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from nn.attention import (MultiheadAttention, PositionalEncoding, TransformerEncoder,
+                          TransformerEncoderLayer)
 from nn.optim import clip_grad_norm
 from nn.callbacks import Callback, EarlyStopping, History, ModelCheckpoint
 from nn.metrics import accuracy, scores_to_classes
@@ -38,4 +40,5 @@ __all__ = [
     "AdaptiveAvgPool2d", "Flatten", "BatchNorm2d",
     "Linear", "Identity", "Embedding",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "PositionalEncoding",
 ]

@@ -19,6 +19,7 @@ from autograd import Op, Value
 from autograd import (  # noqa: F401  convolution and pooling: PyTorch's functional API
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
     max_pool1d, max_pool2d)
+from nn.attention import scaled_dot_product_attention  # noqa: F401  PyTorch's F.<name>
 from nn.lookup import by_name
 
 Activation = Union[str, Callable[[Any], Any], None]
@@ -26,6 +27,7 @@ Activation = Union[str, Callable[[Any], Any], None]
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 _GELU_C = math.sqrt(2.0 / math.pi)
+_SQRT_HALF = math.sqrt(0.5)
 
 
 def _data(x: Any) -> Any:
@@ -130,17 +132,23 @@ def mish(x: Any) -> Any:
     return x * ag.tanh(_softplus(x))
 
 
-def gelu(x: Any) -> Any:
-    """GELU with the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+def gelu(x: Any, approximate: str = "none") -> Any:
+    """GELU, x * Phi(x) with Phi the standard normal CDF, as PyTorch's `gelu`.
 
-    This is torch's `gelu(x, approximate='tanh')`, not the exact erf form (they differ by less
-    than 1e-3).
+    `approximate='none'` (the default, PyTorch's) is the exact form 0.5 x (1 + erf(x / sqrt(2)));
+    `approximate='tanh'` is the tanh approximation
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), which differs from it by less than 1e-3.
 
-    >>> round(float(gelu(Value(1.0)).data), 4)
-    0.8412
+    >>> round(float(gelu(Value(1.0)).data), 6), round(float(gelu(Value(1.0), 'tanh').data), 6)
+    (0.841345, 0.841192)
     """
-    inner = (x + x * x * x * 0.044715) * _GELU_C
-    return x * (ag.tanh(inner) + 1.0) * 0.5
+    if approximate == "none":
+        return x * (ag.erf(x * _SQRT_HALF) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * _GELU_C
+        return x * (ag.tanh(inner) + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' (the exact erf form) or 'tanh', got "
+                     f"{approximate!r}")
 
 
 def prelu(x: Any, weight: Any) -> Any:

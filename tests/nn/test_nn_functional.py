@@ -1,4 +1,6 @@
 """Activations: values and gradients against PyTorch, finite differences, and stability."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -22,7 +24,7 @@ def _torch_fn(name):
         "sigmoid": torch.sigmoid, "tanh": torch.tanh, "softmax": lambda x: tf.softmax(x, -1),
         "log_softmax": lambda x: tf.log_softmax(x, -1), "elu": tf.elu, "selu": tf.selu,
         "swish": tf.silu, "silu": tf.silu, "mish": tf.mish,
-        "gelu": lambda x: tf.gelu(x, approximate="tanh"), "softplus": tf.softplus,
+        "gelu": tf.gelu, "softplus": tf.softplus,                 # both exact (erf) gelu
         "linear": lambda x: x,
     }[name]
 
@@ -100,7 +102,8 @@ def test_closed_forms_at_known_points():
     assert F.leaky_relu(Value(-2.0), 0.2).data == pytest.approx(-0.4)
     assert F.elu(Value(-1.0)).data == pytest.approx(np.exp(-1.0) - 1.0)
     assert F.softplus(Value(0.0)).data == pytest.approx(np.log(2.0))
-    assert F.gelu(Value(1.0)).data == pytest.approx(
+    assert F.gelu(Value(1.0)).data == pytest.approx(0.5 * (1 + math.erf(1 / math.sqrt(2))))
+    assert F.gelu(Value(1.0), approximate="tanh").data == pytest.approx(
         0.5 * (1 + np.tanh(np.sqrt(2 / np.pi) * (1 + 0.044715))))
     assert F.selu(Value(1.0)).data == pytest.approx(F.SELU_SCALE)
     assert F.mish(Value(1.0)).data == pytest.approx(np.tanh(np.log1p(np.e)))
