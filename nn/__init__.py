@@ -13,8 +13,8 @@ from nn.parameter import Parameter, ParameterList
 from nn.module import Module
 from nn.hooks import RemovableHandle
 from nn.containers import ModuleDict, ModuleList, Sequential
-from nn.layers import (MLP, Activation, BatchNorm, Dropout, Layer, LayerNorm, Maxout, Neuron,
-                       PReLU)
+from nn.layers import MLP, Activation, BatchNorm, Dropout, Layer, Maxout, Neuron, PReLU
+from nn.normalization import LayerNorm
 from nn.linear import Embedding, Identity, Linear
 from nn.conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
                      Conv1d, Conv2d, Flatten, MaxPool1d, MaxPool2d)

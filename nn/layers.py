@@ -253,32 +253,6 @@ class BatchNorm(Module):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
 
-class LayerNorm(Module):
-    """Normalise each sample over its last axis, then scale and shift (learnable)."""
-
-    def __init__(self, num_features: int, eps: float = 1e-5, dtype: Any = np.float64) -> None:
-        super().__init__()
-        self.num_features = checks.positive_int(num_features, "num_features", "LayerNorm")
-        self.eps = checks.finite_float(eps, "eps", "LayerNorm", 0.0, low_open=True)
-        self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
-        self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
-
-    def forward(self, x: Any) -> Value:
-        x = as_input(x, self.gamma.dtype)
-        if x.shape[-1:] != (self.num_features,):
-            raise ValueError(f"LayerNorm: expected a last axis of size {self.num_features}, "
-                             f"got shape {x.shape}")
-        centred = x - x.mean(axis=-1, keepdims=True)
-        var = (centred * centred).mean(axis=-1, keepdims=True)
-        return centred / ag.sqrt(var + self.eps) * self.gamma + self.beta
-
-    def output_size(self, input_size: Optional[int]) -> int:
-        return self.num_features
-
-    def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}"
-
-
 class PReLU(Module):
     """Leaky ReLU with a learnable negative slope (one shared, or one per feature)."""
 

@@ -14,7 +14,7 @@ from autograd.value import Value
 from nn.checks import finite_array
 from nn.conv import Conv2d
 from nn.module import Module
-from visualize.plots import _figure, _save
+from visualize.plots import new_figure, save_figure
 
 COLUMNS = 8                 # images per row of a grid
 
@@ -68,9 +68,9 @@ def plot_filters(layer: Any, path: Union[str, os.PathLike]) -> Path:
     kernels = weight.reshape((-1,) + weight.shape[2:])
     cols = min(COLUMNS, len(kernels))
     rows = -(-len(kernels) // cols)
-    fig = _figure("plot_filters", figsize=(0.8 * cols + 0.4, 0.8 * rows + 0.6))
+    fig = new_figure("plot_filters", figsize=(0.8 * cols + 0.4, 0.8 * rows + 0.6))
     _draw(fig.add_subplot(1, 1, 1), kernels, f"Conv2d filters {tuple(weight.shape)}")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _conv_outputs(model: Module, x: np.ndarray) -> List[Tuple[str, np.ndarray]]:
@@ -121,9 +121,9 @@ def plot_feature_maps(model: Any, x: Any, path: Union[str, os.PathLike]) -> Path
                      fix="its training diverged; plot the feature maps of a finite model")
     blocks = [("input", image)] + [(f"layer {name}: Conv2d", out) for name, out in maps]
     heights = [-(-len(images) // COLUMNS) for _, images in blocks]
-    fig = _figure("plot_feature_maps", figsize=(7, 0.9 * sum(heights) + 0.5 * len(blocks)))
+    fig = new_figure("plot_feature_maps", figsize=(7, 0.9 * sum(heights) + 0.5 * len(blocks)))
     grid = fig.add_gridspec(len(blocks), 1, height_ratios=heights)
     for n, (title, images) in enumerate(blocks):
         _draw(fig.add_subplot(grid[n]), images.astype(np.float64),
               f"{title} {tuple(images.shape)}")
-    return _save(fig, path)
+    return save_figure(fig, path)

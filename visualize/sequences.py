@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd.value import Value
 from nn.checks import finite_array
-from visualize.plots import _figure, _save
+from visualize.plots import new_figure, save_figure
 
 
 def _curves(curves: Mapping[str, Sequence[float]], what: str, caller: str
@@ -47,7 +47,7 @@ def plot_gradient_through_time(norms: Mapping[str, Sequence[float]],
                                                                         caller))]
     if after is not None:
         panels.append(("after training", _curves(after, "norms", caller)))
-    fig = _figure(caller, figsize=(5.0 * len(panels), 3.6))
+    fig = new_figure(caller, figsize=(5.0 * len(panels), 3.6))
     axes = [fig.add_subplot(1, len(panels), n + 1) for n in range(len(panels))]
     for ax, (title, series) in zip(axes, panels):
         for label, values in series.items():
@@ -57,7 +57,7 @@ def plot_gradient_through_time(norms: Mapping[str, Sequence[float]],
         ax.grid(True, which="major", alpha=0.3)
         ax.legend()
     axes[0].set_ylabel("||d loss / d x_t||")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_learning_curves(curves: Mapping[str, Sequence[float]], path: Union[str, os.PathLike],
@@ -71,7 +71,7 @@ def plot_learning_curves(curves: Mapping[str, Sequence[float]], path: Union[str,
     series = _curves(curves, "values", caller)
     if not isinstance(smooth, int) or smooth < 1:
         raise ValueError(f"{caller}: smooth must be a whole number >= 1, got {smooth!r}")
-    fig = _figure(caller, figsize=(5.5, 3.6))
+    fig = new_figure(caller, figsize=(5.5, 3.6))
     ax = fig.add_subplot(1, 1, 1)
     for label, values in series.items():
         window = min(smooth, len(values))
@@ -83,7 +83,7 @@ def plot_learning_curves(curves: Mapping[str, Sequence[float]], path: Union[str,
     ax.set_ylabel(ylabel + (f" (mean of {smooth} steps)" if smooth > 1 else ""))
     ax.grid(True, alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _as_head_maps(weights: Any, caller: str) -> Dict[str, np.ndarray]:
@@ -128,7 +128,7 @@ def plot_attention(weights: Any, path: Union[str, os.PathLike],
                              "label per position")
     heads = max(m.shape[0] for m in maps.values())
     cell = 0.32 * max(queries, keys) + 1.2
-    fig = _figure(caller, figsize=(cell * heads, cell * len(maps)))
+    fig = new_figure(caller, figsize=(cell * heads, cell * len(maps)))
     for row, (label, array) in enumerate(maps.items()):
         for head in range(array.shape[0]):
             ax = fig.add_subplot(len(maps), heads, row * heads + head + 1)
@@ -141,4 +141,4 @@ def plot_attention(weights: Any, path: Union[str, os.PathLike],
                                     else range(size), fontsize=7)
             ax.set_xlabel("key", fontsize=8)
             ax.set_ylabel("query", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -16,11 +16,11 @@ X = rng.normal(loc=1.0, scale=2.0, size=(16, 5))
 def test_batchnorm_matches_torch_in_train_and_eval():
     torch = pytest.importorskip("torch")
     ours = nn.BatchNorm(5)
-    ours.gamma.data[:] = rng.normal(size=5)
+    ours.weight.data[:] = rng.normal(size=5)
     ours.beta.data[:] = rng.normal(size=5)
     theirs = torch.nn.BatchNorm1d(5, dtype=torch.float64)
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(ours.gamma.data))
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
         theirs.bias.copy_(torch.tensor(ours.beta.data))
     upstream = rng.normal(size=(16, 5))
     for step in range(3):
@@ -50,10 +50,10 @@ def test_batchnorm_matches_torch_in_train_and_eval():
 def test_layernorm_matches_torch():
     torch = pytest.importorskip("torch")
     ours = nn.LayerNorm(5)
-    ours.gamma.data[:] = rng.normal(size=5)
+    ours.weight.data[:] = rng.normal(size=5)
     theirs = torch.nn.LayerNorm(5, dtype=torch.float64)
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(ours.gamma.data))
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
     xv, xt = Value(X), torch.tensor(X, requires_grad=True)
     out, tout = ours(xv), theirs(xt)
     np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-9, atol=1e-12)
@@ -61,7 +61,8 @@ def test_layernorm_matches_torch():
     out.backward(upstream)
     tout.backward(torch.tensor(upstream))
     np.testing.assert_allclose(xv.grad, xt.grad.numpy(), rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(ours.beta.grad, theirs.bias.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-9)
+    assert list(ours.state_dict()) == list(theirs.state_dict())      # weight, bias
 
 
 def test_prelu_matches_torch_and_learns_its_slope():

@@ -74,7 +74,7 @@ def test_predict_in_batches_gives_one_row_per_input_and_the_same_numbers(batch_s
     (lambda: nn.Neuron(-1), ValueError, "Neuron: nin must be a positive integer, got -1"),
     (lambda: nn.BatchNorm(0), ValueError, "BatchNorm: num_features must be a positive integer"),
     (lambda: nn.BatchNorm(4, momentum=1.5), ValueError, "BatchNorm: momentum must be in [0, 1]"),
-    (lambda: nn.LayerNorm(3.5), TypeError, "LayerNorm: num_features must be a positive integer"),
+    (lambda: nn.LayerNorm(3.5), TypeError, "LayerNorm: normalized_shape must be an int or a"),
     (lambda: nn.PReLU(-1), ValueError, "PReLU: num_parameters must be a positive integer"),
     (lambda: nn.Maxout(3, 2, pieces=1.5), TypeError, "Maxout: pieces must be a positive integer"),
     (lambda: nn.Dropout("0.5"), TypeError, "Dropout: p must be in [0, 1], got '0.5' (a str)"),
