@@ -25,7 +25,7 @@ SEQUENCE_MODELS = ("lstm", "rnn-gru-lstm", "transformer")
 SEQUENCE_DEFAULTS = {
     "lstm": dict(hidden=[128], epochs=3, seq_len=64, steps=None, lr=3e-3),
     "rnn-gru-lstm": dict(hidden=[32], epochs=None, seq_len=50, steps=1000, lr=1e-2),
-    "transformer": dict(hidden=[64], epochs=None, seq_len=10, steps=600, lr=3e-3),
+    "transformer": dict(hidden=[64], epochs=None, seq_len=10, steps=400, lr=3e-3),
 }
 
 
@@ -111,7 +111,7 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
                         "(default: 20 for digits, 5 for mnist, 300 for spirals, else 100)")
     p.add_argument("--steps", type=_number(int, checks.positive_int, f"a number of steps {size}"),
                    help="training steps of rnn-gru-lstm (each cell) and transformer (default: "
-                        "1000 and 600)")
+                        "1000 and 400)")
     p.add_argument("--seq-len", type=_number(int, checks.positive_int, f"a length {size}"),
                    help="sequence length: characters per truncated-BPTT chunk for lstm (64), "
                         "steps to remember across for rnn-gru-lstm (50), digits to reverse for "
