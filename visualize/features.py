@@ -14,9 +14,29 @@ from autograd.value import Value
 from nn.checks import finite_array
 from nn.conv import Conv2d
 from nn.module import Module
-from visualize.plots import _figure, _save
+from nn.serialization import write_atomically
 
 COLUMNS = 8                 # images per row of a grid
+
+
+def _figure(caller: str, **kwargs: Any) -> Any:
+    """A matplotlib Figure that is not tied to pyplot's global state or a GUI backend (as
+    visualize.plots makes them)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(f"{caller} needs matplotlib: pip install matplotlib (or pip install "
+                          "'seegrad[plot]')") from exc
+    return Figure(**kwargs)
+
+
+def _save(fig: Any, path: Union[str, os.PathLike]) -> Path:
+    """Write the figure atomically, in the format the extension names."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, lambda f: fig.savefig(f, format=path.suffix[1:] or None, dpi=120,
+                                                 bbox_inches="tight"), "plot")
+    return path
 
 
 def montage(images: np.ndarray, cols: int = COLUMNS) -> np.ndarray:
