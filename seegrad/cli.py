@@ -24,7 +24,7 @@ SEQUENCE_MODELS = ("lstm", "rnn-gru-lstm", "transformer")
 # the sequence demos' own defaults: sizes, lengths, budgets and learning rates they were tuned with
 SEQUENCE_DEFAULTS = {
     "lstm": dict(hidden=[128], epochs=3, seq_len=64, steps=None, lr=3e-3),
-    "rnn-gru-lstm": dict(hidden=[32], epochs=None, seq_len=50, steps=1000, lr=1e-2),
+    "rnn-gru-lstm": dict(hidden=[32], epochs=None, seq_len=50, steps=1000, lr=3e-3),
     "transformer": dict(hidden=[64], epochs=None, seq_len=10, steps=400, lr=3e-3),
 }
 

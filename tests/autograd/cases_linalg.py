@@ -139,6 +139,12 @@ def draw_svd_input(data):
     return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
 
 
+def _as_matrices(b, a):
+    """b read as stacked matrices, as numpy reads it: torch reads a b of shape a.shape[:-1] as
+    stacked vectors, so give it a leading axis (which broadcasting ignores)."""
+    return b[None] if tuple(b.shape) == tuple(a.shape[:-1]) else b
+
+
 def draw_solve(data):
     a = draw_invertible(data)
     n = a.shape[-1]
@@ -205,7 +211,7 @@ CASES: List[Case] = [
          np.linalg.inv, lambda t, x: t.linalg.inv(x)),
     Case("solve", draw_solve, lambda a, b: ag.linalg.solve(a, b), np.linalg.solve,
          lambda t, a, b: (t.linalg.solve(a, b[:, None])[..., 0] if b.ndim == 1
-                          else t.linalg.solve(a, b))),
+                          else t.linalg.solve(a, _as_matrices(b, a)))),
     Case("det", lambda data: ([draw_invertible(data)], {}), lambda x: ag.linalg.det(x),
          np.linalg.det, lambda t, x: t.linalg.det(x)),
     Case("slogdet", lambda data: ([draw_invertible(data)], {}),

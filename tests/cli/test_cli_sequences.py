@@ -193,7 +193,7 @@ def test_each_sequence_model_has_its_defaults():
     lstm = cli.parse_args(["--model", "lstm"])
     assert (lstm.hidden, lstm.epochs, lstm.seq_len, lstm.dtype) == ([128], 3, 64, "float32")
     recall = cli.parse_args(["--model", "rnn-gru-lstm"])
-    assert (recall.steps, recall.seq_len, recall.lr) == (1000, 50, 1e-2)
+    assert (recall.steps, recall.seq_len, recall.lr) == (1000, 50, 3e-3)
     assert cli.parse_args(["--model", "transformer", "--lr", "0.01"]).lr == 0.01
 
 
