@@ -217,7 +217,7 @@ def test_the_gated_cells_learn_the_recall_task_and_the_rnn_does_not(tmp_path, ca
     assert status == 0, err
     accuracy = {cell: float(re.search(rf"{cell}: accuracy +(\d+\.\d)%", out).group(1))
                 for cell in ("RNN", "GRU", "LSTM")}
-    assert accuracy["RNN"] < 40 and accuracy["GRU"] > 90 and accuracy["LSTM"] > accuracy["RNN"]
+    assert accuracy["RNN"] < 25 and accuracy["GRU"] > 90 and accuracy["LSTM"] > 50
 
 
 @pytest.mark.slow
