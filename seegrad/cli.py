@@ -11,6 +11,7 @@ from typing import Any, Callable, NoReturn, Optional, Sequence
 
 from nn import checks
 from nn.functional import ACTIVATIONS
+from seegrad import gan
 from seegrad.job import (DATASETS, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LR, LOSS_CHOICES,
                          OPTIMIZERS, TOY_EPOCHS, TOY_HIDDEN, JobError, run)
 
@@ -52,10 +53,13 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
         f"  {prog} --dataset mnist --data-dir ~/mnist --epochs 3 --save mnist.npz\n"
         f"  {prog} --load mnist.npz --dataset mnist --data-dir ~/mnist --epochs 0"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", choices=DATASETS, default="digits",
+    p.add_argument("--model", choices=("mlp", "gan"), default="mlp",
+                   help="mlp: a classifier (default); gan: a generative adversarial network on "
+                        "--dataset ring (default) or digits")
+    p.add_argument("--dataset", choices=DATASETS + ("ring",),
                    help="what to learn: digits (real 8x8 handwritten digits, bundled), the 2-D "
                         "toy problems moons, circles, spirals, xor, or mnist (needs --data-dir)"
-                        " (default: digits)")
+                        " (default: digits); for --model gan, ring (default) or digits")
     p.add_argument("--data-dir", metavar="DIR",
                    help="folder with the four MNIST IDX files (train-images-idx3-ubyte, "
                         "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
@@ -102,6 +106,7 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
                         "--activation and --dtype; another architecture is refused)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no per-epoch progress lines")
+    gan.add_arguments(p)
     return p
 
 
@@ -109,6 +114,11 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
     """Parse and check the options, filling the per-dataset defaults."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
+    if args.model == "gan":
+        return gan.check_args(parser, args)
+    if args.dataset == "ring" or args.steps is not None:
+        parser.error("--dataset ring and --steps are only for --model gan (add --model gan)")
+    args.dataset = args.dataset or "digits"
     if args.dataset == "mnist" and not args.data_dir:
         parser.error("--dataset mnist needs --data-dir DIR, a folder holding the four MNIST "
                      "IDX files (train-images-idx3-ubyte[.gz] and the other three)")
@@ -125,7 +135,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> int:
     """Entry point of `seegrad` and `python -m seegrad`; returns the exit status."""
     args = parse_args(argv, prog)
     try:
-        return run(args)
+        return (gan.run if args.model == "gan" else run)(args)
     except JobError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
