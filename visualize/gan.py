@@ -17,14 +17,14 @@ import numpy as np
 from autograd.grad_mode import no_grad
 from autograd.value import Value
 from nn.checks import finite_array
-from visualize.frames import _animate
-from visualize.plots import _figure, _save
+from visualize.frames import animate_pngs
+from visualize.plots import new_figure, save_figure
 
 Extent = Tuple[float, float, float, float]
 
 
 @dataclass
-class Snapshot:
+class GanSnapshot:
     """The generator's samples at one training step: points of shape (n, 2) or images of
     shape (n, height, width); for points, optionally the discriminator's probability "real"
     on a grid (rows bottom to top) over `extent` (x_min, x_max, y_min, y_max)."""
@@ -61,13 +61,15 @@ def discriminator_surface(discriminator: Any, extent: Extent, resolution: int = 
     return (0.5 * (1.0 + np.tanh(0.5 * logits))).reshape(gx.shape)   # a sigmoid, overflow-free
 
 
-def _check_snapshots(snapshots: Sequence[Snapshot], real: Any, caller: str) -> Optional[np.ndarray]:
+def _check_snapshots(snapshots: Sequence[GanSnapshot], real: Any,
+                     caller: str) -> Optional[np.ndarray]:
+    """Refuse what cannot be drawn; returns `real` as an array (or None)."""
     snapshots = list(snapshots)
     if not snapshots:
         raise ValueError(f"{caller}: there are no snapshots to draw; take at least one")
     for snap in snapshots:
-        if not isinstance(snap, Snapshot):
-            raise TypeError(f"{caller}: expected visualize.gan.Snapshot items, got "
+        if not isinstance(snap, GanSnapshot):
+            raise TypeError(f"{caller}: expected visualize.gan.GanSnapshot items, got "
                             f"{type(snap).__name__}")
         samples = np.asarray(snap.samples)
         if not (samples.ndim == 3 or (samples.ndim == 2 and samples.shape[1] == 2)):
@@ -97,7 +99,7 @@ def _mosaic(images: np.ndarray, count: int = 36) -> np.ndarray:
     return canvas
 
 
-def _draw(ax: Any, snap: Snapshot, real: Optional[np.ndarray], title: str) -> None:
+def _draw(ax: Any, snap: GanSnapshot, real: Optional[np.ndarray], title: str) -> None:
     samples = np.asarray(snap.samples, dtype=np.float64)
     ax.set_title(title, fontsize=10)
     if samples.ndim == 3:
@@ -118,35 +120,35 @@ def _draw(ax: Any, snap: Snapshot, real: Optional[np.ndarray], title: str) -> No
     ax.set_yticks([])
 
 
-def plot_gan_samples(snapshots: Sequence[Snapshot], path: Union[str, os.PathLike],
+def plot_gan_samples(snapshots: Sequence[GanSnapshot], path: Union[str, os.PathLike],
                      real: Any = None, columns: int = 4) -> Path:
     """One panel per snapshot: the generated samples at that step, over the `real` points
     (2-D) with the discriminator's probability "real" shaded behind them (blue real, red
     generated), or a tile of generated images; `real` images get a last panel of their own.
 
-    >>> plot_gan_samples([Snapshot(0, np.zeros((5, 2)))], 'samples.png')   # doctest: +SKIP
+    >>> plot_gan_samples([GanSnapshot(0, np.zeros((5, 2)))], 'samples.png')   # doctest: +SKIP
     PosixPath('samples.png')
     """
     real = _check_snapshots(snapshots, real, "plot_gan_samples")
     panels = [(snap, f"step {snap.step}") for snap in snapshots]
     images = np.asarray(snapshots[0].samples).ndim == 3
     if images and real is not None:
-        panels.append((Snapshot(-1, real), "real data"))
+        panels.append((GanSnapshot(-1, real), "real data"))
     cols = min(columns, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig = _figure("plot_gan_samples", figsize=(3.2 * cols, 3.2 * rows))
+    fig = new_figure("plot_gan_samples", figsize=(3.2 * cols, 3.2 * rows))
     for n, (snap, title) in enumerate(panels, start=1):
         _draw(fig.add_subplot(rows, cols, n), snap, None if images else real, title)
     fig.tight_layout()
-    return _save(fig, path, dpi=100)
+    return save_figure(fig, path, dpi=100)
 
 
-def animate_gan(snapshots: Sequence[Snapshot], path: Union[str, os.PathLike], real: Any = None,
+def animate_gan(snapshots: Sequence[GanSnapshot], path: Union[str, os.PathLike], real: Any = None,
                 seconds_per_frame: float = 0.6) -> Path:
     """An animated GIF, one frame per snapshot, drawn as in `plot_gan_samples` (needs Pillow,
     which comes with matplotlib).
 
-    >>> animate_gan([Snapshot(0, np.zeros((5, 2)))], 'training.gif')   # doctest: +SKIP
+    >>> animate_gan([GanSnapshot(0, np.zeros((5, 2)))], 'training.gif')   # doctest: +SKIP
     PosixPath('training.gif')
     """
     real = _check_snapshots(snapshots, real, "animate_gan")
@@ -156,10 +158,10 @@ def animate_gan(snapshots: Sequence[Snapshot], path: Union[str, os.PathLike], re
     with tempfile.TemporaryDirectory() as work:
         frames: List[Path] = []
         for k, snap in enumerate(snapshots):
-            fig = _figure("animate_gan", figsize=(4, 4))
+            fig = new_figure("animate_gan", figsize=(4, 4))
             _draw(fig.add_subplot(1, 1, 1), snap, None if images else real, f"step {snap.step}")
-            frames.append(_save(fig, Path(work) / f"frame_{k:03d}.png", dpi=80))
-        return _animate(frames, path, seconds_per_frame)
+            frames.append(save_figure(fig, Path(work) / f"frame_{k:03d}.png", dpi=80))
+        return animate_pngs(frames, path, seconds_per_frame)
 
 
 def plot_gan_losses(steps: Sequence[int], losses: Mapping, path: Union[str, os.PathLike]) -> Path:
@@ -184,7 +186,7 @@ def plot_gan_losses(steps: Sequence[int], losses: Mapping, path: Union[str, os.P
         series[str(name)] = values
     if steps.size == 0:
         raise ValueError("plot_gan_losses: there are no steps to plot; train for at least one")
-    fig = _figure("plot_gan_losses", figsize=(6, 3.6))
+    fig = new_figure("plot_gan_losses", figsize=(6, 3.6))
     ax = fig.add_subplot(1, 1, 1)
     window = max(1, steps.size // 50)
     for n, (name, values) in enumerate(series.items()):
@@ -198,4 +200,4 @@ def plot_gan_losses(steps: Sequence[int], losses: Mapping, path: Union[str, os.P
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

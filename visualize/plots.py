@@ -17,7 +17,7 @@ from nn.metrics import scores_to_classes
 from nn.serialization import write_atomically
 
 
-def _figure(caller: str, **kwargs: Any) -> Any:
+def new_figure(caller: str, **kwargs: Any) -> Any:
     """A matplotlib Figure that is not tied to pyplot's global state or a GUI backend."""
     try:
         from matplotlib.figure import Figure
@@ -27,7 +27,7 @@ def _figure(caller: str, **kwargs: Any) -> Any:
     return Figure(**kwargs)
 
 
-def _save(fig: Any, path: Union[str, os.PathLike], dpi: int = 120) -> Path:
+def save_figure(fig: Any, path: Union[str, os.PathLike], dpi: int = 120) -> Path:
     """Write the figure atomically, in the format the extension names."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +68,7 @@ def plot_history(history: Any, path: Union[str, os.PathLike]) -> Path:
     """
     series = _series(history)
     metrics = [k for k in series if not k.startswith("val_")] or list(series)
-    fig = _figure("plot_history", figsize=(4.5 * len(metrics), 3.4))
+    fig = new_figure("plot_history", figsize=(4.5 * len(metrics), 3.4))
     from matplotlib.ticker import MaxNLocator
     for n, metric in enumerate(metrics, start=1):
         ax = fig.add_subplot(1, len(metrics), n)
@@ -85,7 +85,7 @@ def plot_history(history: Any, path: Union[str, os.PathLike]) -> Path:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathLike],
@@ -108,7 +108,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathL
     finite_array(X, "X", "plot_decision_boundary")
     finite_array(y, "y", "plot_decision_boundary")
     X = X.astype(np.float64)
-    fig = _figure("plot_decision_boundary", figsize=(5, 4.5))
+    fig = new_figure("plot_decision_boundary", figsize=(5, 4.5))
     pad = 0.1 * np.ptp(X, axis=0) + 1e-9
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
     step = (hi - lo) / resolution
@@ -125,7 +125,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: Union[str, os.PathL
               interpolation="nearest", alpha=0.3, **colours)
     ax.scatter(X[:, 0], X[:, 1], c=y, edgecolors="k", s=18, **colours)
     ax.set_title("decision boundary")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_predictions(images: Any, predicted: Any, labels: Any, path: Union[str, os.PathLike],
@@ -153,7 +153,7 @@ def plot_predictions(images: Any, predicted: Any, labels: Any, path: Union[str, 
         raise ValueError("plot_predictions: there are no images to show")
     cols = min(6, count)
     rows = -(-count // cols)
-    fig = _figure("plot_predictions", figsize=(1.6 * cols, 1.9 * rows))
+    fig = new_figure("plot_predictions", figsize=(1.6 * cols, 1.9 * rows))
     for i in range(count):
         ax = fig.add_subplot(rows, cols, i + 1)
         ax.imshow(images[i], cmap="gray_r")
@@ -162,7 +162,7 @@ def plot_predictions(images: Any, predicted: Any, labels: Any, path: Union[str, 
                      color="black" if pred == true else "red")
         ax.axis("off")
     fig.tight_layout()
-    return _save(fig, path, dpi=100)
+    return save_figure(fig, path, dpi=100)
 
 
 def _layer_series(source: Any) -> Dict[str, List[float]]:
@@ -211,7 +211,7 @@ def plot_gradient_flow(history_or_reports: Any, path: Union[str, os.PathLike]) -
     PosixPath('flow.png')
     """
     series = _layer_series(history_or_reports)
-    fig = _figure("plot_gradient_flow", figsize=(6, 3.8))
+    fig = new_figure("plot_gradient_flow", figsize=(6, 3.8))
     from matplotlib import colormaps
     from matplotlib.ticker import MaxNLocator
     ax = fig.add_subplot(1, 1, 1)
@@ -230,4 +230,4 @@ def plot_gradient_flow(history_or_reports: Any, path: Union[str, os.PathLike]) -
     ax.legend(fontsize=7, ncol=2 if len(series) > 12 else 1, loc="center left",
               bbox_to_anchor=(1.01, 0.5), title="layer", title_fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
