@@ -78,6 +78,16 @@ def test_zero_steps_draws_the_untrained_generator(tmp_path, capsys):
     assert not (tmp_path / "gan_losses.png").exists()        # no step, no losses
 
 
+def test_a_diverging_run_stops_with_a_one_line_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(gan, "generator_step", lambda D, opt, fake: float("nan"))
+    status, out, err = run_cli(capsys, "--model", "gan", "--steps", "5", "--out", str(tmp_path))
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("seegrad: error: training diverged at step 1: discriminator loss ")
+    assert "generator loss nan; try another --seed" in err
+    assert not (tmp_path / "gan_samples.png").exists()
+
+
 @pytest.mark.parametrize("argv, words", [
     (["--model", "gan", "--dataset", "moons"], ["--model gan", "ring or digits", "moons"]),
     (["--model", "gan", "--hidden", "8"], ["--hidden", "only for --model mlp"]),

@@ -181,7 +181,7 @@ def test_mode_coverage_counts_samples_near_each_mode():
     far = np.vstack([on_modes, np.zeros((1000, 2))])          # the ring's centre is far
     shares, off = gan.mode_coverage(far)
     assert off == 0.5 and shares.sum() == 0.5
-    line, met = gan.coverage_line(far)
+    line, met = gan.coverage_line(shares, off)
     assert "8/8" in line and "50.0%" in line and not met
 
 
