@@ -11,14 +11,15 @@ from typing import Any, Callable, NoReturn, Optional, Sequence
 
 from nn import checks
 from nn.functional import ACTIVATIONS
-from seegrad import charlm, cnn, job, reverse, vanishing
+from seegrad import charlm, cnn, gan, job, reverse, vanishing
 from seegrad.job import (DATASETS, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LR, LOSS_CHOICES,
                          OPTIMIZERS, TOY_EPOCHS, TOY_HIDDEN, JobError)
 
 MODELS = {"mlp": job.run, "cnn": cnn.run,
           "lstm": lambda args: job.run_demo(args, charlm.run_lstm),
           "rnn-gru-lstm": lambda args: job.run_demo(args, vanishing.run_vanishing),
-          "transformer": lambda args: job.run_demo(args, reverse.run_transformer)}
+          "transformer": lambda args: job.run_demo(args, reverse.run_transformer),
+          "gan": gan.run}
 IMAGE_DATASETS = ("digits", "mnist")
 SEQUENCE_MODELS = ("lstm", "rnn-gru-lstm", "transformer")
 # the sequence demos' own defaults: sizes, lengths, budgets and learning rates they were tuned with
@@ -76,12 +77,14 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
                         "Shakespeare, with samples); rnn-gru-lstm (the vanishing gradient: the "
                         "three cells on a task needing the first of --seq-len steps, their "
                         "learning curves and gradient through time); transformer (an encoder "
-                        "that learns to reverse --seq-len digits, with its attention drawn) "
-                        "(default: mlp)")
-    p.add_argument("--dataset", choices=DATASETS, default="digits",
+                        "that learns to reverse --seq-len digits, with its attention drawn); "
+                        "gan (a generative adversarial network on --dataset ring or digits, "
+                        "with its samples, losses and decision surface drawn) (default: mlp)")
+    p.add_argument("--dataset", choices=DATASETS + gan.DATASETS[:1],
                    help="what to learn: digits (real 8x8 handwritten digits, bundled), the 2-D "
                         "toy problems moons, circles, spirals, xor, or mnist (needs --data-dir)"
-                        " (default: digits)")
+                        " (default: digits); for --model gan, ring (8 Gaussians on a circle, the "
+                        "default) or digits")
     p.add_argument("--data-dir", metavar="DIR",
                    help="folder with the four MNIST IDX files (train-images-idx3-ubyte, "
                         "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
@@ -109,9 +112,10 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_number(int, checks.non_negative_int, "a whole number >= 0"),
                    help="passes over the training data; 0 only evaluates, e.g. with --load "
                         "(default: 20 for digits, 5 for mnist, 300 for spirals, else 100)")
-    p.add_argument("--steps", type=_number(int, checks.positive_int, f"a number of steps {size}"),
-                   help="training steps of rnn-gru-lstm (each cell) and transformer (default: "
-                        "1000 and 400)")
+    p.add_argument("--steps", type=_number(int, checks.non_negative_int, "a whole number >= 0"),
+                   help="training steps of rnn-gru-lstm (each cell; default 1000), transformer "
+                        "(400) and gan (" + ", ".join(f"{name} {recipe.steps}" for name, recipe
+                                                     in gan.RECIPES.items()) + ")")
     p.add_argument("--seq-len", type=_number(int, checks.positive_int, f"a length {size}"),
                    help="sequence length: characters per truncated-BPTT chunk for lstm (64), "
                         "steps to remember across for rnn-gru-lstm (50), digits to reverse for "
@@ -144,6 +148,18 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
     """Parse and check the options, filling the per-dataset defaults."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
+    if args.model == "gan":
+        return gan.check_args(parser, args)
+    if args.model in SEQUENCE_MODELS:
+        return _sequence_defaults(parser, args)
+    if args.dataset == "ring":
+        parser.error("--dataset ring is the GAN's data (add --model gan)")
+    for option, value in (("--steps", args.steps), ("--seq-len", args.seq_len)):
+        if value is not None:
+            parser.error(f"{option} is for --model gan and the sequence models "
+                         f"({', '.join(SEQUENCE_MODELS)}); --model {args.model} trains for "
+                         "--epochs")
+    args.dataset = args.dataset or "digits"
     if args.dataset == "mnist" and not args.data_dir:
         parser.error("--dataset mnist needs --data-dir DIR, a folder holding the four MNIST "
                      "IDX files (train-images-idx3-ubyte[.gz] and the other three)")
@@ -155,12 +171,6 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
     if args.model == "cnn" and args.hidden:
         parser.error("--hidden sizes the mlp's layers; the cnn's are fixed (leave --hidden out "
                      "or use --model mlp)")
-    if args.model in SEQUENCE_MODELS:
-        return _sequence_defaults(parser, args)
-    for option, value in (("--steps", args.steps), ("--seq-len", args.seq_len)):
-        if value is not None:
-            parser.error(f"{option} is for the sequence models ({', '.join(SEQUENCE_MODELS)}); "
-                         f"--model {args.model} trains for --epochs")
     args.dtype = args.dtype or ("float32" if args.model == "cnn" else "float64")
     args.hidden = args.hidden or DEFAULT_HIDDEN.get(args.dataset, TOY_HIDDEN)
     args.epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS.get(
@@ -173,7 +183,7 @@ def _sequence_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace
                        ) -> argparse.Namespace:
     """Fill a sequence demo's defaults; refuse the options it has no use for."""
     defaults = SEQUENCE_DEFAULTS[args.model]
-    unused = [name for name, given in (("--dataset", args.dataset != "digits"),
+    unused = [name for name, given in (("--dataset", args.dataset is not None),
                                        ("--data-dir", args.data_dir), ("--save", args.save),
                                        ("--load", args.load),
                                        ("--epochs", args.epochs is not None
@@ -185,6 +195,8 @@ def _sequence_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace
                      "budget are its own; see --help)")
     if args.hidden and len(args.hidden) != 1:
         parser.error(f"--model {args.model} takes one --hidden size, got {len(args.hidden)}")
+    if args.steps == 0:
+        parser.error(f"--model {args.model} needs at least one step (got --steps 0)")
     args.dtype = args.dtype or "float32"
     args.hidden = args.hidden[:1] if args.hidden else defaults["hidden"]
     args.epochs = args.epochs if args.epochs is not None else defaults["epochs"]

@@ -13,6 +13,8 @@ from autograd.anomaly import hide_frames_of
 from visualize.dot import dot_source, draw_dot
 from visualize.features import plot_feature_maps, plot_filters
 from visualize.frames import backprop_frames
+from visualize.gan import (GanSnapshot, animate_gan, discriminator_surface,
+                           plot_gan_losses, plot_gan_samples)
 from visualize.health import classify, reference
 from visualize.plots import (plot_decision_boundary, plot_gradient_flow, plot_history,
                              plot_predictions)
@@ -24,5 +26,7 @@ hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
 __all__ = ["draw_dot", "dot_source", "render", "GraphvizNotFoundError", "backprop_frames",
            "plot_history", "plot_decision_boundary", "plot_predictions", "plot_gradient_flow",
-           "trace", "Graph", "classify", "reference",
-           "plot_gradient_through_time", "plot_learning_curves", "plot_attention"]
+           "trace", "Graph", "classify", "reference", "plot_filters", "plot_feature_maps",
+           "plot_gradient_through_time", "plot_learning_curves", "plot_attention",
+           "GanSnapshot", "discriminator_surface", "plot_gan_samples", "animate_gan",
+           "plot_gan_losses"]

@@ -70,13 +70,13 @@ def backprop_frames(root: Value, folder: Union[str, os.PathLike], format: str = 
             paths.append(path)
         if work is None:
             return paths
-        return [_animate(paths, folder / "backprop.gif", seconds_per_frame)]
+        return [animate_pngs(paths, folder / "backprop.gif", seconds_per_frame)]
     finally:
         if work is not None:
             work.cleanup()
 
 
-def _animate(pngs: List[Path], path: Path, seconds: float) -> Path:
+def animate_pngs(pngs: List[Path], path: Path, seconds: float) -> Path:
     """Join PNG frames into a looping GIF, padding each to the largest frame."""
     try:
         from PIL import Image

@@ -131,7 +131,7 @@ def test_cnn_option_mistakes_are_one_line_usage_errors(argv, words, capsys, monk
 def test_help_documents_the_model_choice_and_its_dtype(capsys):
     status, out, _ = run_cli(capsys, "--help")
     assert status == 0
-    assert "--model {cnn,lstm,mlp,rnn-gru-lstm,transformer}" in out and "--model cnn" in out
+    assert "--model {cnn,gan,lstm,mlp,rnn-gru-lstm,transformer}" in out and "--model cnn" in out
     assert "float32 for the cnn" in " ".join(out.split())
 
 

@@ -182,7 +182,7 @@ def test_transformer_job_reports_and_draws(tmp_path, capsys):
     (["--model", "transformer", "--epochs", "3"], "--model transformer does not use --epochs"),
     (["--model", "lstm", "--steps", "3"], "--model lstm does not use --steps"),
     (["--model", "lstm", "--hidden", "8", "8"], "takes one --hidden size, got 2"),
-    (["--model", "mlp", "--seq-len", "5"], "--seq-len is for the sequence models"),
+    (["--model", "mlp", "--seq-len", "5"], "--seq-len is for --model gan and the sequence models"),
 ])
 def test_sequence_option_mistakes_are_one_line_usage_errors(argv, words, capsys):
     status, out, err = run_cli(capsys, *argv)
