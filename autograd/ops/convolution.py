@@ -9,13 +9,14 @@ is a cross-correlation (the kernel is not flipped):
 with stride s, dilation d, zero padding, and g(o) the group of output channel o.
 
 How it runs, on numpy alone: the windows of x are a strided view (no copy, no Python loop over
-output positions), laid out as one matrix per group (im2col), so the contraction with the
-weight is one matrix product. The three bilinear maps of the form <conv(x, w), g> are
-primitives: `conv`, its input gradient `conv_input_grad` (a transposed convolution: a matrix
-product, then a loop over the kernel's offsets adding strided slices) and its weight
-gradient `conv_weight_grad` (windows of x against g, one matrix product). The VJPs of each are
-the other two, so convolutions differentiate to any order. Pooling works the same way: each
-of max_pool, max_unpool, avg_pool and avg_unpool is the other's VJP.
+output positions), laid out as one matrix per sample and group (im2col), so the contraction
+with the weight is one stacked matrix product whose result is already in (N, C, ...) layout.
+The three bilinear maps of the form <conv(x, w), g> are primitives: `conv`, its input
+gradient `conv_input_grad` (a transposed convolution: a matrix product, then a loop over the
+kernel's offsets adding strided slices) and its weight gradient `conv_weight_grad` (windows
+of x against g, one matrix product per sample, summed). The VJPs of each are the other two,
+so convolutions differentiate to any order. Pooling works the same way: each of max_pool,
+max_unpool, avg_pool and avg_unpool is the other's VJP.
 
 Max pooling, where a window's maximum is tied, gives the gradient to the first of the tied
 entries in the window's row-major order; where a window holds NaN its value is NaN and the
@@ -82,24 +83,24 @@ def _fold(parts: Any, lead: tuple, dtype: Any, size: Ints, kernel: Ints, stride:
 # ----- convolution: three primitives, each the others' VJP ----------------------------------
 def _columns(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
              groups: int) -> np.ndarray:
-    """im2col: the windows of x (N, C, *size) as (groups, C/groups * K, N * P), K the
-    kernel's entries and P the windows; one copy out of a strided view."""
+    """im2col: the windows of x (N, C, *size) as (N, groups, C/groups * K, P), K the kernel's
+    entries and P the windows; one copy out of a strided view. Sample-major, so the products
+    with it come out in x's (N, C, ...) layout with no transposed copy."""
     d = len(kernel)
     spatial = tuple(range(2, 2 + d))
     extent = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
     windows = sliding_window_view(_padded(x, padding, 0.0), extent, axis=spatial)
     windows = windows[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
                       + tuple(slice(None, None, dl) for dl in dilation)]  # (N, C, *P, *K)
-    order = (1, *range(2 + d, 2 + 2 * d), 0, *spatial)                    # (C, *K, N, *P)
+    order = (0, 1, *range(2 + d, 2 + 2 * d), *spatial)                    # (N, C, *K, *P)
     return np.ascontiguousarray(windows.transpose(order)).reshape(
-        groups, x.shape[1] // groups * math.prod(kernel), x.shape[0] * math.prod(
-            windows.shape[2:2 + d]))
+        x.shape[0], groups, x.shape[1] // groups * math.prod(kernel),
+        math.prod(windows.shape[2:2 + d]))
 
 
 def _rows(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output-shaped g (N, C_out, *P) as (groups, C_out/groups, N * P)."""
-    return np.ascontiguousarray(np.swapaxes(g, 0, 1)).reshape(
-        groups, g.shape[1] // groups, g.shape[0] * math.prod(g.shape[2:]))
+    """An output-shaped g (N, C_out, *P) as (N, groups, C_out/groups, P)."""
+    return g.reshape(g.shape[0], groups, g.shape[1] // groups, math.prod(g.shape[2:]))
 
 
 def _matrices(w: np.ndarray, groups: int) -> np.ndarray:
@@ -112,25 +113,24 @@ def _conv(x: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs, dilation: 
     kernel = w.shape[2:]
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
     y = _matrices(w, groups) @ _columns(x, kernel, stride, padding, dilation, groups)
-    return np.ascontiguousarray(np.swapaxes(y.reshape((w.shape[0], x.shape[0]) + out), 0, 1))
+    return y.reshape((x.shape[0], w.shape[0]) + out)                      # y: (N, G, O', P)
 
 
 def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
                      dilation: Ints, groups: int, size: Ints) -> np.ndarray:
     """The transposed convolution: each window's share w^T g, added back where it was read."""
     kernel, out = w.shape[2:], g.shape[2:]
-    shares = np.swapaxes(_matrices(w, groups), 1, 2) @ _rows(g, groups)    # (G, C'K, N P)
-    shares = shares.reshape((w.shape[1] * groups,) + kernel + (g.shape[0],) + out)
-    total = _fold(lambda i, k: shares[(slice(None),) + k], shares.shape[:1] + g.shape[:1],
-                  shares.dtype, size, kernel, stride, padding, dilation)    # (C, N, *size)
-    return np.ascontiguousarray(np.swapaxes(total, 0, 1))
+    shares = np.swapaxes(_matrices(w, groups), 1, 2) @ _rows(g, groups)   # (N, G, C'K, P)
+    shares = shares.reshape(g.shape[:1] + (w.shape[1] * groups,) + kernel + out)
+    return _fold(lambda i, k: shares[(slice(None),) * 2 + k], shares.shape[:2], shares.dtype,
+                 size, kernel, stride, padding, dilation)                   # (N, C, *size)
 
 
 def _conv_weight_grad(x: np.ndarray, g: np.ndarray, stride: Ints, padding: Pairs,
                       dilation: Ints, groups: int, kernel: Ints) -> np.ndarray:
     """Each weight's gradient: the windows' entries it met, weighted by g and summed."""
-    cols = _columns(x, kernel, stride, padding, dilation, groups)          # (G, C'K, N P)
-    dw = _rows(g, groups) @ np.swapaxes(cols, 1, 2)                         # (G, O', C'K)
+    cols = _columns(x, kernel, stride, padding, dilation, groups)          # (N, G, C'K, P)
+    dw = (_rows(g, groups) @ np.swapaxes(cols, 2, 3)).sum(axis=0)          # (G, O', C'K)
     return dw.reshape((g.shape[1], x.shape[1] // groups) + kernel)
 
 
@@ -168,17 +168,27 @@ def _first_inside(size: Ints, kernel: Ints, stride: Ints, padding: Pairs,
 def _window_argmax(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
                    dilation: Ints) -> np.ndarray:
     """Which entry of each window is its maximum, by its row-major position in the window
-    (PyTorch's choice: see the module's notes)."""
+    (PyTorch's choice: see the module's notes). Whole-array passes: the windows' maxima, then
+    a count of the offsets before the first entry equal to its maximum; windows whose maximum
+    is NaN or -inf (rare) are then set by the rule for them."""
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
     padded = _padded(x, padding, -np.inf)
-    best = np.full(x.shape[:2] + out, -np.inf, dtype=x.dtype)
-    index = np.broadcast_to(_first_inside(x.shape[2:], kernel, stride, padding, dilation),
-                            best.shape).copy()
-    for i, k in enumerate(np.ndindex(*kernel)):
-        entry = padded[_offset(k, stride, dilation, out)]
-        taken = (entry > best) | np.isnan(entry)
-        np.copyto(best, entry, where=taken)
-        np.copyto(index, i, where=taken)
+    entries = [padded[_offset(k, stride, dilation, out)] for k in np.ndindex(*kernel)]
+    best = entries[0].copy()
+    for entry in entries[1:]:
+        np.maximum(best, entry, out=best)
+    index = np.zeros(best.shape, np.int8 if len(entries) < 128 else np.intp)
+    ahead = np.ones(best.shape, bool)               # the window's maximum is further on
+    for entry in entries[:-1]:
+        ahead &= entry != best
+        index += ahead
+    if np.isnan(best).any():
+        for i, entry in enumerate(entries):         # the last NaN
+            np.copyto(index, i, where=np.isnan(entry))
+    lowest = best == -np.inf
+    if lowest.any():
+        first = _first_inside(x.shape[2:], kernel, stride, padding, dilation)
+        index = np.where(lowest, first.astype(np.intp), index)
     return index
 
 
@@ -188,16 +198,23 @@ def _max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilatio
     out = np.full(index.shape, -np.inf, dtype=x.dtype)
     padded = _padded(x, padding, 0.0)
     for i, k in enumerate(np.ndindex(*kernel)):
-        np.copyto(out, padded[_offset(k, stride, dilation, index.shape[2:])], where=index == i)
+        out = np.where(index == i, padded[_offset(k, stride, dilation, index.shape[2:])], out)
     return out
 
 
 def _max_unpool(g: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
                 index: np.ndarray, size: Ints) -> np.ndarray:
-    """Each window's g added at the entry `index` picked."""
-    zero = np.zeros((), g.dtype)
-    return _fold(lambda i, k: np.where(index == i, g, zero), g.shape[:2], g.dtype, size, kernel,
-                 stride, padding, dilation)
+    """Each window's g added at the entry `index` picked. A finite g is multiplied by the
+    mask (faster than a select; the -0.0 a negative g times 0 gives adds to +0.0 as 0 does)."""
+    if np.isfinite(g).all():
+        def part(i: int, k: Ints) -> np.ndarray:
+            return g * (index == i)
+    else:
+        zero = np.zeros((), g.dtype)
+
+        def part(i: int, k: Ints) -> np.ndarray:
+            return np.where(index == i, g, zero)
+    return _fold(part, g.shape[:2], g.dtype, size, kernel, stride, padding, dilation)
 
 
 _max_pool_op = Op("max_pool", _max_pool,                        # 1 at each window's maximum
