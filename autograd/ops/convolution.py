@@ -165,18 +165,32 @@ def _first_inside(size: Ints, kernel: Ints, stride: Ints, padding: Pairs,
     return np.where(np.all([f >= 0 for f in grid], axis=0), index, -1)
 
 
-def _window_argmax(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
-                   dilation: Ints) -> np.ndarray:
-    """Which entry of each window is its maximum, by its row-major position in the window
-    (PyTorch's choice: see the module's notes). Whole-array passes: the windows' maxima, then
-    a count of the offsets before the first entry equal to its maximum; windows whose maximum
-    is NaN or -inf (rare) are then set by the rule for them."""
+def _entries(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+             dilation: Ints) -> list:
+    """For each kernel offset, in row-major order, the entries of x's windows it meets (-inf
+    in the padding), as strided views of shape (N, C, *P)."""
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
     padded = _padded(x, padding, -np.inf)
-    entries = [padded[_offset(k, stride, dilation, out)] for k in np.ndindex(*kernel)]
+    return [padded[_offset(k, stride, dilation, out)] for k in np.ndindex(*kernel)]
+
+
+def _max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+              dilation: Ints) -> np.ndarray:
+    """Each window's maximum (NaN where it holds NaN, -inf where it holds no entry)."""
+    entries = _entries(x, kernel, stride, padding, dilation)
     best = entries[0].copy()
     for entry in entries[1:]:
         np.maximum(best, entry, out=best)
+    return best
+
+
+def _window_argmax(x: np.ndarray, best: np.ndarray, kernel: Ints, stride: Ints,
+                   padding: Pairs, dilation: Ints) -> np.ndarray:
+    """Which entry of each window is its maximum `best`, by its row-major position in the
+    window (PyTorch's choice: see the module's notes): a count of the offsets before the
+    first entry equal to the maximum; windows whose maximum is NaN or -inf (rare) are then
+    set by the rule for them."""
+    entries = _entries(x, kernel, stride, padding, dilation)
     index = np.zeros(best.shape, np.int8 if len(entries) < 128 else np.intp)
     ahead = np.ones(best.shape, bool)               # the window's maximum is further on
     for entry in entries[:-1]:
@@ -192,13 +206,12 @@ def _window_argmax(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
     return index
 
 
-def _max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
-              index: np.ndarray) -> np.ndarray:
+def _max_gather(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
+                index: np.ndarray) -> np.ndarray:
     """x's entry at `index` in each window (-inf where a window holds none)."""
     out = np.full(index.shape, -np.inf, dtype=x.dtype)
-    padded = _padded(x, padding, 0.0)
-    for i, k in enumerate(np.ndindex(*kernel)):
-        out = np.where(index == i, padded[_offset(k, stride, dilation, index.shape[2:])], out)
+    for i, entry in enumerate(_entries(x, kernel, stride, padding, dilation)):
+        out = np.where(index == i, entry, out)
     return out
 
 
@@ -217,10 +230,19 @@ def _max_unpool(g: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilat
     return _fold(part, g.shape[:2], g.dtype, size, kernel, stride, padding, dilation)
 
 
-_max_pool_op = Op("max_pool", _max_pool,                        # 1 at each window's maximum
-                  lambda g, ans, x, **geo: _max_unpool_op(g, **geo, size=shape_of(x)[2:]))
-_max_unpool_op = Op("max_unpool", _max_unpool,                  # linear: the gather back
-                    lambda h, ans, g, size, **geo: _max_pool_op(h, **geo))
+def _max_pool_vjp(g: Any, ans: Any, x: Any, **geo: Any) -> Any:
+    """The gradient goes to each window's maximum, found from x and the output."""
+    index = _window_argmax(as_data(x), as_data(ans), **geo)
+    return _max_unpool_op(g, **geo, index=index, size=shape_of(x)[2:])
+
+
+# max_pool's gradient is max_unpool at its windows' maxima; with the positions fixed,
+# max_unpool and max_gather are linear and each the other's VJP.
+_max_pool_op = Op("max_pool", _max_pool, _max_pool_vjp)
+_max_unpool_op = Op("max_unpool", _max_unpool,
+                    lambda h, ans, g, size, **geo: _max_gather_op(h, **geo))
+_max_gather_op = Op("max_gather", _max_gather,
+                    lambda h, ans, x, **geo: _max_unpool_op(h, **geo, size=shape_of(x)[2:]))
 
 
 # ----- average pooling: window sums over a divisor, and their spread --------------------------
@@ -471,13 +493,12 @@ def _max_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any, di
                                                                 padding, dilation, ceil_mode, op)
     if not isinstance(return_indices, (bool, np.bool_)):
         raise TypeError(f"{op}: return_indices must be True or False, got {return_indices!r}")
-    data = as_data(x)
-    data = data[None] if unbatched else data
-    index = _window_argmax(data, kernel, stride, pairs, dilation)
     y = _pooled(_max_pool_op, x, unbatched, kernel=kernel, stride=stride, padding=pairs,
-                dilation=dilation, index=index)
+                dilation=dilation)
     if not return_indices:
         return y
+    data, best = (as_data(v)[None] if unbatched else as_data(v) for v in (x, y))
+    index = _window_argmax(data, best, kernel, stride, pairs, dilation)
     flat = _flat_indices(index, data.shape[2:], kernel, stride, pairs, dilation)
     return y, flat[0] if unbatched else flat
 
