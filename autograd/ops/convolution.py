@@ -38,6 +38,7 @@ from autograd.value import as_data
 
 Ints = Tuple[int, ...]
 Pairs = Tuple[Tuple[int, int], ...]
+_CACHE_BYTES = 1 << 18          # what one chunk of a convolution's work may hold: about a core's L2
 
 
 # ----- geometry: where each kernel offset meets the (padded) input ---------------------------
@@ -120,10 +121,32 @@ def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
                      dilation: Ints, groups: int, size: Ints) -> np.ndarray:
     """The transposed convolution: each window's share w^T g, added back where it was read."""
     kernel, out = w.shape[2:], g.shape[2:]
-    shares = np.swapaxes(_matrices(w, groups), 1, 2) @ _rows(g, groups)   # (N, G, C'K, P)
-    shares = shares.reshape(g.shape[:1] + (w.shape[1] * groups,) + kernel + out)
-    return _fold(lambda i, k: shares[(slice(None),) * 2 + k], shares.shape[:2], shares.dtype,
-                 size, kernel, stride, padding, dilation)                   # (N, C, *size)
+    lead = g.shape[:1] + (w.shape[1] * groups,)
+    transposed = np.swapaxes(_matrices(w, groups), 1, 2)                     # (G, C'K, O')
+    if any(s != 1 for s in stride) or not np.isfinite(w).all():
+        shares = (transposed @ _rows(g, groups)).reshape(lead + kernel + out)
+        return _fold(lambda i, k: shares[(slice(None),) * 2 + k], lead, shares.dtype, size,
+                     kernel, stride, padding, dilation)                     # (N, C, *size)
+    # Stride 1: g's rows spaced as the padded input's (zeros between), so that what each
+    # kernel offset adds is one shifted run of the flattened padded input (the zeros' shares
+    # are 0 for a finite weight). A few samples at a time, so that their shares are added
+    # while they are still in the cache.
+    plane = tuple(n + b + a for n, (b, a) in zip(size, padding))
+    wide = np.zeros(g.shape[:2] + out[:1] + plane[1:], g.dtype)
+    wide[(Ellipsis,) + tuple(slice(0, o) for o in out[1:])] = g
+    rows, span = _rows(wide, groups), math.prod(wide.shape[2:])
+    steps = [math.prod(plane[i + 1:]) for i in range(len(plane))]
+    starts = [sum(j * dl * step for j, dl, step in zip(k, dilation, steps))
+              for k in np.ndindex(*kernel)]
+    total = np.zeros(lead + (math.prod(plane),), np.result_type(w, g))
+    chunk = max(1, _CACHE_BYTES // (lead[1] * len(starts) * span * total.itemsize))
+    for n in range(0, lead[0], chunk):
+        shares = (transposed @ rows[n:n + chunk]).reshape(-1, lead[1], len(starts), span)
+        part = total[n:n + chunk]
+        for i, start in enumerate(starts):
+            length = min(span, total.shape[-1] - start)   # what is cut off is the zeros between
+            part[:, :, start:start + length] += shares[:, :, i, :length]
+    return np.ascontiguousarray(total.reshape(lead + plane)[_inside(size, padding)])
 
 
 def _conv_weight_grad(x: np.ndarray, g: np.ndarray, stride: Ints, padding: Pairs,
