@@ -153,8 +153,8 @@ def _conv_weight_grad(x: np.ndarray, g: np.ndarray, stride: Ints, padding: Pairs
                       dilation: Ints, groups: int, kernel: Ints) -> np.ndarray:
     """Each weight's gradient: the windows' entries it met, weighted by g and summed."""
     cols = _columns(x, kernel, stride, padding, dilation, groups)          # (N, G, C'K, P)
-    dw = (_rows(g, groups) @ np.swapaxes(cols, 2, 3)).sum(axis=0)          # (G, O', C'K)
-    return dw.reshape((g.shape[1], x.shape[1] // groups) + kernel)
+    dw = (cols @ np.swapaxes(_rows(g, groups), 2, 3)).sum(axis=0)          # (G, C'K, O')
+    return np.swapaxes(dw, 1, 2).reshape((g.shape[1], x.shape[1] // groups) + kernel)
 
 
 # <conv(x, w), g> is linear in each of x, w and g: each op's VJPs are the other two.
