@@ -26,7 +26,7 @@ all -inf gives its gradient to the first of them. This is PyTorch's rule on CPU.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -82,21 +82,24 @@ def _fold(parts: Any, lead: tuple, dtype: Any, size: Ints, kernel: Ints, stride:
 
 
 # ----- convolution: three primitives, each the others' VJP ----------------------------------
-def _columns(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
-             groups: int) -> np.ndarray:
-    """im2col: the windows of x (N, C, *size) as (N, groups, C/groups * K, P), K the kernel's
-    entries and P the windows; one copy out of a strided view. Sample-major, so the products
-    with it come out in x's (N, C, ...) layout with no transposed copy."""
+def _column_chunks(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+                   dilation: Ints, groups: int) -> Iterator[Tuple[slice, np.ndarray]]:
+    """im2col a cache-sized chunk of samples at a time: (the samples, their windows as
+    (n, groups, C/groups * K, P)), K the kernel's entries and P the windows; one copy out of a
+    strided view each, used while it is still in the cache. Sample-major, so the products with
+    it come out in x's (N, C, ...) layout with no transposed copy."""
     d = len(kernel)
     spatial = tuple(range(2, 2 + d))
     extent = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
     windows = sliding_window_view(_padded(x, padding, 0.0), extent, axis=spatial)
     windows = windows[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
                       + tuple(slice(None, None, dl) for dl in dilation)]  # (N, C, *P, *K)
-    order = (0, 1, *range(2 + d, 2 + 2 * d), *spatial)                    # (N, C, *K, *P)
-    return np.ascontiguousarray(windows.transpose(order)).reshape(
-        x.shape[0], groups, x.shape[1] // groups * math.prod(kernel),
-        math.prod(windows.shape[2:2 + d]))
+    windows = windows.transpose(0, 1, *range(2 + d, 2 + 2 * d), *spatial)  # (N, C, *K, *P)
+    shape = (groups, x.shape[1] // groups * math.prod(kernel), math.prod(windows.shape[-d:]))
+    chunk = max(1, _CACHE_BYTES // (math.prod(shape) * x.itemsize))
+    for n in range(0, x.shape[0], chunk):
+        rows = slice(n, n + chunk)
+        yield rows, np.ascontiguousarray(windows[rows]).reshape((-1,) + shape)
 
 
 def _rows(g: np.ndarray, groups: int) -> np.ndarray:
@@ -113,8 +116,12 @@ def _conv(x: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs, dilation: 
           groups: int) -> np.ndarray:
     kernel = w.shape[2:]
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
-    y = _matrices(w, groups) @ _columns(x, kernel, stride, padding, dilation, groups)
-    return y.reshape((x.shape[0], w.shape[0]) + out)                      # y: (N, G, O', P)
+    matrices = _matrices(w, groups)
+    y = np.empty((x.shape[0], groups, w.shape[0] // groups, math.prod(out)),
+                 np.result_type(x, w))
+    for rows, cols in _column_chunks(x, kernel, stride, padding, dilation, groups):
+        np.matmul(matrices, cols, out=y[rows])
+    return y.reshape((x.shape[0], w.shape[0]) + out)
 
 
 def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
@@ -132,16 +139,19 @@ def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
     # are 0 for a finite weight). A few samples at a time, so that their shares are added
     # while they are still in the cache.
     plane = tuple(n + b + a for n, (b, a) in zip(size, padding))
-    wide = np.zeros(g.shape[:2] + out[:1] + plane[1:], g.dtype)
-    wide[(Ellipsis,) + tuple(slice(0, o) for o in out[1:])] = g
-    rows, span = _rows(wide, groups), math.prod(wide.shape[2:])
+    spread = out[:1] + plane[1:]
+    span = math.prod(spread)
     steps = [math.prod(plane[i + 1:]) for i in range(len(plane))]
     starts = [sum(j * dl * step for j, dl, step in zip(k, dilation, steps))
               for k in np.ndindex(*kernel)]
     total = np.zeros(lead + (math.prod(plane),), np.result_type(w, g))
     chunk = max(1, _CACHE_BYTES // (lead[1] * len(starts) * span * total.itemsize))
+    wide = np.zeros((min(chunk, lead[0]),) + g.shape[1:2] + spread, g.dtype)
+    inside = (Ellipsis,) + tuple(slice(0, o) for o in out[1:])
     for n in range(0, lead[0], chunk):
-        shares = (transposed @ rows[n:n + chunk]).reshape(-1, lead[1], len(starts), span)
+        spaced = wide[:len(g[n:n + chunk])]
+        spaced[inside] = g[n:n + chunk]                 # the zeros between are never written
+        shares = (transposed @ _rows(spaced, groups)).reshape(-1, lead[1], len(starts), span)
         part = total[n:n + chunk]
         for i, start in enumerate(starts):
             length = min(span, total.shape[-1] - start)   # what is cut off is the zeros between
@@ -152,8 +162,11 @@ def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
 def _conv_weight_grad(x: np.ndarray, g: np.ndarray, stride: Ints, padding: Pairs,
                       dilation: Ints, groups: int, kernel: Ints) -> np.ndarray:
     """Each weight's gradient: the windows' entries it met, weighted by g and summed."""
-    cols = _columns(x, kernel, stride, padding, dilation, groups)          # (N, G, C'K, P)
-    dw = (cols @ np.swapaxes(_rows(g, groups), 2, 3)).sum(axis=0)          # (G, C'K, O')
+    rows_of_g = np.swapaxes(_rows(g, groups), 2, 3)                        # (N, G, P, O')
+    dw = np.zeros((groups, x.shape[1] // groups * math.prod(kernel), g.shape[1] // groups),
+                  np.result_type(x, g))
+    for rows, cols in _column_chunks(x, kernel, stride, padding, dilation, groups):
+        dw += (cols @ rows_of_g[rows]).sum(axis=0)                          # (G, C'K, O')
     return np.swapaxes(dw, 1, 2).reshape((g.shape[1], x.shape[1] // groups) + kernel)
 
 
