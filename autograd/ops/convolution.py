@@ -149,7 +149,7 @@ def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
     wide = np.zeros((min(chunk, lead[0]),) + g.shape[1:2] + spread, g.dtype)
     inside = (Ellipsis,) + tuple(slice(0, o) for o in out[1:])
     for n in range(0, lead[0], chunk):
-        spaced = wide[:len(g[n:n + chunk])]
+        spaced = wide[:min(chunk, lead[0] - n)]
         spaced[inside] = g[n:n + chunk]                 # the zeros between are never written
         shares = (transposed @ _rows(spaced, groups)).reshape(-1, lead[1], len(starts), span)
         part = total[n:n + chunk]
