@@ -9,13 +9,14 @@ is a cross-correlation (the kernel is not flipped):
 with stride s, dilation d, zero padding, and g(o) the group of output channel o.
 
 How it runs, on numpy alone: the windows of x are a strided view (no copy, no Python loop over
-output positions), laid out as one matrix per group (im2col), so the contraction with the
-weight is one matrix product. The three bilinear maps of the form <conv(x, w), g> are
-primitives: `conv`, its input gradient `conv_input_grad` (a transposed convolution: a matrix
-product, then a loop over the kernel's offsets adding strided slices) and its weight
-gradient `conv_weight_grad` (windows of x against g, one matrix product). The VJPs of each are
-the other two, so convolutions differentiate to any order. Pooling works the same way: each
-of max_pool, max_unpool, avg_pool and avg_unpool is the other's VJP.
+output positions), laid out as one matrix per sample and group (im2col), so the contraction
+with the weight is one stacked matrix product whose result is already in (N, C, ...) layout.
+The three bilinear maps of the form <conv(x, w), g> are primitives: `conv`, its input
+gradient `conv_input_grad` (a transposed convolution: a matrix product, then a loop over the
+kernel's offsets adding strided slices) and its weight gradient `conv_weight_grad` (windows
+of x against g, one matrix product per sample, summed). The VJPs of each are the other two,
+so convolutions differentiate to any order. Pooling works the same way: each of max_pool,
+max_unpool, avg_pool and avg_unpool is the other's VJP.
 
 Max pooling, where a window's maximum is tied, gives the gradient to the first of the tied
 entries in the window's row-major order; where a window holds NaN its value is NaN and the
@@ -25,7 +26,7 @@ all -inf gives its gradient to the first of them. This is PyTorch's rule on CPU.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -37,6 +38,7 @@ from autograd.value import as_data
 
 Ints = Tuple[int, ...]
 Pairs = Tuple[Tuple[int, int], ...]
+_CACHE_BYTES = 1 << 18          # what one chunk of a convolution's work may hold: about a core's L2
 
 
 # ----- geometry: where each kernel offset meets the (padded) input ---------------------------
@@ -80,26 +82,29 @@ def _fold(parts: Any, lead: tuple, dtype: Any, size: Ints, kernel: Ints, stride:
 
 
 # ----- convolution: three primitives, each the others' VJP ----------------------------------
-def _columns(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
-             groups: int) -> np.ndarray:
-    """im2col: the windows of x (N, C, *size) as (groups, C/groups * K, N * P), K the
-    kernel's entries and P the windows; one copy out of a strided view."""
+def _column_chunks(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+                   dilation: Ints, groups: int) -> Iterator[Tuple[slice, np.ndarray]]:
+    """im2col a cache-sized chunk of samples at a time: (the samples, their windows as
+    (n, groups, C/groups * K, P)), K the kernel's entries and P the windows; one copy out of a
+    strided view each, used while it is still in the cache. Sample-major, so the products with
+    it come out in x's (N, C, ...) layout with no transposed copy."""
     d = len(kernel)
     spatial = tuple(range(2, 2 + d))
     extent = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
     windows = sliding_window_view(_padded(x, padding, 0.0), extent, axis=spatial)
     windows = windows[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
                       + tuple(slice(None, None, dl) for dl in dilation)]  # (N, C, *P, *K)
-    order = (1, *range(2 + d, 2 + 2 * d), 0, *spatial)                    # (C, *K, N, *P)
-    return np.ascontiguousarray(windows.transpose(order)).reshape(
-        groups, x.shape[1] // groups * math.prod(kernel), x.shape[0] * math.prod(
-            windows.shape[2:2 + d]))
+    windows = windows.transpose(0, 1, *range(2 + d, 2 + 2 * d), *spatial)  # (N, C, *K, *P)
+    shape = (groups, x.shape[1] // groups * math.prod(kernel), math.prod(windows.shape[-d:]))
+    chunk = max(1, _CACHE_BYTES // (math.prod(shape) * x.itemsize))
+    for n in range(0, x.shape[0], chunk):
+        rows = slice(n, n + chunk)
+        yield rows, np.ascontiguousarray(windows[rows]).reshape((-1,) + shape)
 
 
 def _rows(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output-shaped g (N, C_out, *P) as (groups, C_out/groups, N * P)."""
-    return np.ascontiguousarray(np.swapaxes(g, 0, 1)).reshape(
-        groups, g.shape[1] // groups, g.shape[0] * math.prod(g.shape[2:]))
+    """An output-shaped g (N, C_out, *P) as (N, groups, C_out/groups, P)."""
+    return g.reshape(g.shape[0], groups, g.shape[1] // groups, math.prod(g.shape[2:]))
 
 
 def _matrices(w: np.ndarray, groups: int) -> np.ndarray:
@@ -111,27 +116,58 @@ def _conv(x: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs, dilation: 
           groups: int) -> np.ndarray:
     kernel = w.shape[2:]
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
-    y = _matrices(w, groups) @ _columns(x, kernel, stride, padding, dilation, groups)
-    return np.ascontiguousarray(np.swapaxes(y.reshape((w.shape[0], x.shape[0]) + out), 0, 1))
+    matrices = _matrices(w, groups)
+    y = np.empty((x.shape[0], groups, w.shape[0] // groups, math.prod(out)),
+                 np.result_type(x, w))
+    for rows, cols in _column_chunks(x, kernel, stride, padding, dilation, groups):
+        np.matmul(matrices, cols, out=y[rows])
+    return y.reshape((x.shape[0], w.shape[0]) + out)
 
 
 def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Ints, padding: Pairs,
                      dilation: Ints, groups: int, size: Ints) -> np.ndarray:
     """The transposed convolution: each window's share w^T g, added back where it was read."""
     kernel, out = w.shape[2:], g.shape[2:]
-    shares = np.swapaxes(_matrices(w, groups), 1, 2) @ _rows(g, groups)    # (G, C'K, N P)
-    shares = shares.reshape((w.shape[1] * groups,) + kernel + (g.shape[0],) + out)
-    total = _fold(lambda i, k: shares[(slice(None),) + k], shares.shape[:1] + g.shape[:1],
-                  shares.dtype, size, kernel, stride, padding, dilation)    # (C, N, *size)
-    return np.ascontiguousarray(np.swapaxes(total, 0, 1))
+    lead = g.shape[:1] + (w.shape[1] * groups,)
+    transposed = np.swapaxes(_matrices(w, groups), 1, 2)                     # (G, C'K, O')
+    if any(s != 1 for s in stride) or not np.isfinite(w).all():
+        shares = (transposed @ _rows(g, groups)).reshape(lead + kernel + out)
+        return _fold(lambda i, k: shares[(slice(None),) * 2 + k], lead, shares.dtype, size,
+                     kernel, stride, padding, dilation)                     # (N, C, *size)
+    # Stride 1: g's rows spaced as the padded input's (zeros between), so that what each
+    # kernel offset adds is one shifted run of the flattened padded input (the zeros' shares
+    # are 0 for a finite weight). A few samples at a time, so that their shares are added
+    # while they are still in the cache.
+    plane = tuple(n + b + a for n, (b, a) in zip(size, padding))
+    spread = out[:1] + plane[1:]
+    span = math.prod(spread)
+    steps = [math.prod(plane[i + 1:]) for i in range(len(plane))]
+    starts = [sum(j * dl * step for j, dl, step in zip(k, dilation, steps))
+              for k in np.ndindex(*kernel)]
+    total = np.zeros(lead + (math.prod(plane),), np.result_type(w, g))
+    chunk = max(1, _CACHE_BYTES // (lead[1] * len(starts) * span * total.itemsize))
+    wide = np.zeros((min(chunk, lead[0]),) + g.shape[1:2] + spread, g.dtype)
+    inside = (Ellipsis,) + tuple(slice(0, o) for o in out[1:])
+    for n in range(0, lead[0], chunk):
+        spaced = wide[:min(chunk, lead[0] - n)]
+        spaced[inside] = g[n:n + chunk]                 # the zeros between are never written
+        shares = (transposed @ _rows(spaced, groups)).reshape(-1, lead[1], len(starts), span)
+        part = total[n:n + chunk]
+        for i, start in enumerate(starts):
+            length = min(span, total.shape[-1] - start)   # what is cut off is the zeros between
+            part[:, :, start:start + length] += shares[:, :, i, :length]
+    return np.ascontiguousarray(total.reshape(lead + plane)[_inside(size, padding)])
 
 
 def _conv_weight_grad(x: np.ndarray, g: np.ndarray, stride: Ints, padding: Pairs,
                       dilation: Ints, groups: int, kernel: Ints) -> np.ndarray:
     """Each weight's gradient: the windows' entries it met, weighted by g and summed."""
-    cols = _columns(x, kernel, stride, padding, dilation, groups)          # (G, C'K, N P)
-    dw = _rows(g, groups) @ np.swapaxes(cols, 1, 2)                         # (G, O', C'K)
-    return dw.reshape((g.shape[1], x.shape[1] // groups) + kernel)
+    rows_of_g = np.swapaxes(_rows(g, groups), 2, 3)                        # (N, G, P, O')
+    dw = np.zeros((groups, x.shape[1] // groups * math.prod(kernel), g.shape[1] // groups),
+                  np.result_type(x, g))
+    for rows, cols in _column_chunks(x, kernel, stride, padding, dilation, groups):
+        dw += (cols @ rows_of_g[rows]).sum(axis=0)                          # (G, C'K, O')
+    return np.swapaxes(dw, 1, 2).reshape((g.shape[1], x.shape[1] // groups) + kernel)
 
 
 # <conv(x, w), g> is linear in each of x, w and g: each op's VJPs are the other two.
@@ -165,45 +201,84 @@ def _first_inside(size: Ints, kernel: Ints, stride: Ints, padding: Pairs,
     return np.where(np.all([f >= 0 for f in grid], axis=0), index, -1)
 
 
-def _window_argmax(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
-                   dilation: Ints) -> np.ndarray:
-    """Which entry of each window is its maximum, by its row-major position in the window
-    (PyTorch's choice: see the module's notes)."""
+def _entries(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+             dilation: Ints) -> list:
+    """For each kernel offset, in row-major order, the entries of x's windows it meets (-inf
+    in the padding), as strided views of shape (N, C, *P)."""
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
     padded = _padded(x, padding, -np.inf)
-    best = np.full(x.shape[:2] + out, -np.inf, dtype=x.dtype)
-    index = np.broadcast_to(_first_inside(x.shape[2:], kernel, stride, padding, dilation),
-                            best.shape).copy()
-    for i, k in enumerate(np.ndindex(*kernel)):
-        entry = padded[_offset(k, stride, dilation, out)]
-        taken = (entry > best) | np.isnan(entry)
-        np.copyto(best, entry, where=taken)
-        np.copyto(index, i, where=taken)
+    return [padded[_offset(k, stride, dilation, out)] for k in np.ndindex(*kernel)]
+
+
+def _max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs,
+              dilation: Ints) -> np.ndarray:
+    """Each window's maximum (NaN where it holds NaN, -inf where it holds no entry)."""
+    entries = _entries(x, kernel, stride, padding, dilation)
+    best = entries[0].copy()
+    for entry in entries[1:]:
+        np.maximum(best, entry, out=best)
+    return best
+
+
+def _window_argmax(x: np.ndarray, best: np.ndarray, kernel: Ints, stride: Ints,
+                   padding: Pairs, dilation: Ints) -> np.ndarray:
+    """Which entry of each window is its maximum `best`, by its row-major position in the
+    window (PyTorch's choice: see the module's notes): a count of the offsets before the
+    first entry equal to the maximum; windows whose maximum is NaN or -inf (rare) are then
+    set by the rule for them."""
+    entries = _entries(x, kernel, stride, padding, dilation)
+    index = np.zeros(best.shape, np.int8 if len(entries) < 128 else np.intp)
+    ahead = np.ones(best.shape, bool)               # the window's maximum is further on
+    for entry in entries[:-1]:
+        ahead &= entry != best
+        index += ahead
+    if np.isnan(best).any():
+        for i, entry in enumerate(entries):         # the last NaN
+            np.copyto(index, i, where=np.isnan(entry))
+    lowest = best == -np.inf
+    if lowest.any():
+        first = _first_inside(x.shape[2:], kernel, stride, padding, dilation)
+        index = np.where(lowest, first.astype(np.intp), index)
     return index
 
 
-def _max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
-              index: np.ndarray) -> np.ndarray:
+def _max_gather(x: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
+                index: np.ndarray) -> np.ndarray:
     """x's entry at `index` in each window (-inf where a window holds none)."""
     out = np.full(index.shape, -np.inf, dtype=x.dtype)
-    padded = _padded(x, padding, 0.0)
-    for i, k in enumerate(np.ndindex(*kernel)):
-        np.copyto(out, padded[_offset(k, stride, dilation, index.shape[2:])], where=index == i)
+    for i, entry in enumerate(_entries(x, kernel, stride, padding, dilation)):
+        out = np.where(index == i, entry, out)
     return out
 
 
 def _max_unpool(g: np.ndarray, kernel: Ints, stride: Ints, padding: Pairs, dilation: Ints,
                 index: np.ndarray, size: Ints) -> np.ndarray:
-    """Each window's g added at the entry `index` picked."""
-    zero = np.zeros((), g.dtype)
-    return _fold(lambda i, k: np.where(index == i, g, zero), g.shape[:2], g.dtype, size, kernel,
-                 stride, padding, dilation)
+    """Each window's g added at the entry `index` picked. A finite g is multiplied by the
+    mask (faster than a select; the -0.0 a negative g times 0 gives adds to +0.0 as 0 does)."""
+    if np.isfinite(g).all():
+        def part(i: int, k: Ints) -> np.ndarray:
+            return g * (index == i)
+    else:
+        zero = np.zeros((), g.dtype)
+
+        def part(i: int, k: Ints) -> np.ndarray:
+            return np.where(index == i, g, zero)
+    return _fold(part, g.shape[:2], g.dtype, size, kernel, stride, padding, dilation)
 
 
-_max_pool_op = Op("max_pool", _max_pool,                        # 1 at each window's maximum
-                  lambda g, ans, x, **geo: _max_unpool_op(g, **geo, size=shape_of(x)[2:]))
-_max_unpool_op = Op("max_unpool", _max_unpool,                  # linear: the gather back
-                    lambda h, ans, g, size, **geo: _max_pool_op(h, **geo))
+def _max_pool_vjp(g: Any, ans: Any, x: Any, **geo: Any) -> Any:
+    """The gradient goes to each window's maximum, found from x and the output."""
+    index = _window_argmax(as_data(x), as_data(ans), **geo)
+    return _max_unpool_op(g, **geo, index=index, size=shape_of(x)[2:])
+
+
+# max_pool's gradient is max_unpool at its windows' maxima; with the positions fixed,
+# max_unpool and max_gather are linear and each the other's VJP.
+_max_pool_op = Op("max_pool", _max_pool, _max_pool_vjp)
+_max_unpool_op = Op("max_unpool", _max_unpool,
+                    lambda h, ans, g, size, **geo: _max_gather_op(h, **geo))
+_max_gather_op = Op("max_gather", _max_gather,
+                    lambda h, ans, x, **geo: _max_unpool_op(h, **geo, size=shape_of(x)[2:]))
 
 
 # ----- average pooling: window sums over a divisor, and their spread --------------------------
@@ -454,13 +529,12 @@ def _max_pool_nd(x: Any, d: int, kernel_size: Any, stride: Any, padding: Any, di
                                                                 padding, dilation, ceil_mode, op)
     if not isinstance(return_indices, (bool, np.bool_)):
         raise TypeError(f"{op}: return_indices must be True or False, got {return_indices!r}")
-    data = as_data(x)
-    data = data[None] if unbatched else data
-    index = _window_argmax(data, kernel, stride, pairs, dilation)
     y = _pooled(_max_pool_op, x, unbatched, kernel=kernel, stride=stride, padding=pairs,
-                dilation=dilation, index=index)
+                dilation=dilation)
     if not return_indices:
         return y
+    data, best = (as_data(v)[None] if unbatched else as_data(v) for v in (x, y))
+    index = _window_argmax(data, best, kernel, stride, pairs, dilation)
     flat = _flat_indices(index, data.shape[2:], kernel, stride, pairs, dilation)
     return y, flat[0] if unbatched else flat
 

@@ -47,6 +47,15 @@ def _join(parts: List[Any]) -> Any:
     return np.concatenate(parts, axis=1)
 
 
+def _rows_times(a: Any, b: Any) -> Any:
+    """a @ b for a short batch of rows a (N, K): on raw arrays computed as (b^T a^T)^T, the
+    same product, which OpenBLAS runs 1.5-1.8x faster at a step's shapes (N below b's
+    columns); Values (second order) multiply as they are."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        return a @ b
+    return (b.T @ a.T).T
+
+
 def _block(a: Any, k: int, size: int) -> Any:
     """Columns k*size .. (k+1)*size of a 2-D array or Value."""
     return a[:, k * size:(k + 1) * size]
@@ -70,13 +79,13 @@ def _padded_state(d_state: List[Any], state: Any, used: int) -> Any:
 def _input_shares(d_pre: Any, x: Any, w_ih: Any, input_grad: bool) -> list:
     """Gradients of x (None when x needs none), w_ih and b_ih from the gradient of the input
     side's pre-activations."""
-    return [d_pre @ w_ih if input_grad else None, d_pre.T @ x, d_pre.sum(axis=0)]
+    return [_rows_times(d_pre, w_ih) if input_grad else None, d_pre.T @ x, d_pre.sum(axis=0)]
 
 
 # ----- RNN ------------------------------------------------------------------------------------
 def _rnn_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, nonlinearity, input_grad):
     hidden = w_hh.shape[1]
-    pre = projected + state[:, :hidden] @ w_hh.T + b_hh
+    pre = projected + _rows_times(state[:, :hidden], w_hh.T) + b_hh
     return np.tanh(pre) if nonlinearity == "tanh" else np.maximum(pre, 0)
 
 
@@ -84,14 +93,14 @@ def _rnn_vjp(g, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, nonlinearity, 
     hidden = shape_of(w_hh)[1]
     d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else g * (data_of(ans) != 0)
     dx, dw_ih, db = _input_shares(d_pre, x, w_ih, input_grad)
-    d_state = _padded_state([d_pre @ w_hh], state, hidden)
+    d_state = _padded_state([_rows_times(d_pre, w_hh)], state, hidden)
     return [dx, d_state, dw_ih, d_pre.T @ state[:, :hidden], db, d_pre.sum(axis=0), None]
 
 
 # ----- LSTM -----------------------------------------------------------------------------------
 def _lstm_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     hidden = w_hh.shape[1]
-    pre = projected + state[:, :hidden] @ w_hh.T + b_hh
+    pre = projected + _rows_times(state[:, :hidden], w_hh.T) + b_hh
     record = np.empty((pre.shape[0], 7 * hidden), dtype=pre.dtype)
     h, c, i_f, g, o, tanh_c = (_block(record, 0, hidden), _block(record, 1, hidden),
                                record[:, 2 * hidden:4 * hidden], _block(record, 4, hidden),
@@ -116,7 +125,8 @@ def _lstm_vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     d_gates = _join([dc * g, dc * c_prev, dc * i, up_h * tanh_c]) + up_gates
     d_pre = d_gates * ((1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype)))
     dx, dw_ih, db = _input_shares(d_pre, x, w_ih, input_grad)
-    d_state = _padded_state([d_pre @ w_hh, dc * _block(ans, 3, hidden)], state, 2 * hidden)
+    d_state = _padded_state([_rows_times(d_pre, w_hh), dc * _block(ans, 3, hidden)], state,
+                             2 * hidden)
     return [dx, d_state, dw_ih, d_pre.T @ h_prev, db, d_pre.sum(axis=0), None]
 
 
@@ -134,7 +144,7 @@ def _tanh_offset(hidden: int, dtype: np.dtype) -> np.ndarray:
 def _gru_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     hidden = w_hh.shape[1]
     h = state[:, :hidden]
-    hw = h @ w_hh.T + b_hh
+    hw = _rows_times(h, w_hh.T) + b_hh
     with np.errstate(over="ignore"):
         r_z = _logistic(projected[:, :2 * hidden] + hw[:, :2 * hidden])
     r, z = _block(r_z, 0, hidden), _block(r_z, 1, hidden)
@@ -154,7 +164,7 @@ def _gru_vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
     d_x_pre = _join([dr_pre, dz_pre, dn_pre])
     d_h_pre = _join([dr_pre, dz_pre, dn_pre * r + up_hn])
     dx, dw_ih, db_ih = _input_shares(d_x_pre, x, w_ih, input_grad)
-    d_state = _padded_state([d_h_pre @ w_hh + up_h * z], state, hidden)
+    d_state = _padded_state([_rows_times(d_h_pre, w_hh) + up_h * z], state, hidden)
     return [dx, d_state, dw_ih, d_h_pre.T @ h, db_ih, d_h_pre.sum(axis=0), None]
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import autograd as ag
 from autograd import Value
+from autograd.engine import gradients
 import ag_cases  # noqa: F401  (first: it loads cases_conv into the table)
 from cases_conv import np_conv, torch_conv
 from test_errors import raises_before_recording
@@ -415,3 +416,82 @@ def test_ceil_mode_and_return_indices_must_be_bools(fn, kwargs):
     with raises_before_recording(TypeError, match=f"{fn.__name__}: {name} must be True or "
                                                   "False"):
         fn(x, 2, **kwargs)
+
+
+# ----- the fast paths: stride-1 input gradients, max pooling's positions -------------------
+# (x shape, weight shape, keyword arguments); the first runs in chunks of one sample, the
+# second in chunks of three and two, the rest as one chunk.
+STRIDE_ONE = [
+    ((3, 4, 30, 30), (2, 4, 3, 3), {"padding": 1}),
+    ((5, 1, 30, 30), (2, 1, 3, 3), {"padding": 1}),
+    ((2, 4, 7, 6), (6, 2, 2, 3), {"padding": "same", "dilation": (2, 1), "groups": 2}),
+    ((2, 3, 9), (4, 3, 4), {"padding": (2,), "dilation": 2}),
+    ((1, 2, 4, 5, 3), (3, 2, 2, 3, 1), {"padding": (1, 0, 2)}),
+]
+
+
+@pytest.mark.parametrize("xs,ws,kwargs", STRIDE_ONE)
+def test_stride_one_gradients_match_torch_to_second_order(xs, ws, kwargs):
+    """conv_input_grad's stride-1 path (g spread over rows as long as the padded input's, a
+    cache-sized chunk of samples at a time): gradients and a Hessian-vector product."""
+    torch = pytest.importorskip("torch")
+    x, w = _normal(*xs), _normal(*ws)
+    ours = [Value(x), Value(w)]
+    y = ag.conv(*ours, **kwargs)
+    upstream = _normal(*y.shape)
+    gx, gw = gradients((y * upstream).sum(), ours, create_graph=True)
+    v = _normal(*xs)
+    hvp_w = gradients((gx * v).sum(), [ours[1]])[0]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    ty = torch_conv(torch, *theirs, **kwargs)
+    tgx, tgw = torch.autograd.grad((ty * torch.tensor(upstream)).sum(), theirs,
+                                   create_graph=True)
+    (thvp_w,) = torch.autograd.grad((tgx * torch.tensor(v)).sum(), theirs[1])
+    for got, expected in [(gx, tgx), (gw, tgw), (hvp_w, thvp_w)]:
+        np.testing.assert_allclose(np.asarray(getattr(got, "data", got)),
+                                   expected.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_stride_one_input_gradient_in_float32_and_with_a_nan_weight_in_the_padding():
+    """float32 stays float32; a NaN weight that meets only padding leaves x's gradient what a
+    zero there gives (it takes the general path: the spread rows' zeros times NaN would be
+    NaN where x is)."""
+    x = Value(_normal(2, 1, 3, 1, dtype=np.float32))
+    w = _normal(1, 1, 3, 3, dtype=np.float32)
+    ag.conv2d(x, w, padding=1).sum().backward()
+    assert x.grad.dtype == np.float32
+    flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
+    np.testing.assert_allclose(x.grad, ag.conv2d(np.ones((2, 1, 3, 1), np.float32), flipped,
+                                                 padding=1), rtol=1e-5)
+    zeroed = w.copy()
+    zeroed[0, 0, 1, 0] = 0.0                    # column 0 of the kernel meets only padding
+    w[0, 0, 1, 0] = np.nan
+    grads = []
+    for weight in (w, zeroed):
+        x.zero_grad()
+        ag.conv2d(x, weight, padding=1).sum().backward()
+        grads.append(x.grad)
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert np.isfinite(grads[0]).all()
+
+
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2,
+                                                         "padding": 1, "dilation": (1, 2)}])
+def test_max_pool_gradients_match_torch_to_second_order(kwargs):
+    """The positions are found in the VJP (from x and the output); the gradient is max_unpool
+    there, and its VJP max_gather: a Hessian-vector product of sum(max_pool(x)^2), with ties
+    (rounded entries), in float32, against torch's."""
+    torch = pytest.importorskip("torch")
+    x = np.round(RNG.uniform(-2, 2, (2, 3, 7, 8))).astype(np.float32)
+    v = _normal(*x.shape, dtype=np.float32)
+    ours = Value(x)
+    (gx,) = gradients((ag.max_pool2d(ours, **kwargs) ** 2).sum(), [ours], create_graph=True)
+    assert gx.op == "max_unpool" and gx.dtype == np.float32
+    (hvp,) = gradients((gx * v).sum(), [ours], create_graph=True)   # through max_gather
+    assert hvp.dtype == np.float32
+    t = torch.tensor(x, requires_grad=True)
+    (tgx,) = torch.autograd.grad((torch.nn.functional.max_pool2d(t, **kwargs) ** 2).sum(), t,
+                                 create_graph=True)
+    (thvp,) = torch.autograd.grad((tgx * torch.tensor(v)).sum(), t)
+    np.testing.assert_allclose(gx.data, tgx.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(hvp.data, thvp.numpy(), rtol=1e-5, atol=1e-6)
