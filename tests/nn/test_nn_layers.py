@@ -16,11 +16,11 @@ X = rng.normal(loc=1.0, scale=2.0, size=(16, 5))
 def test_batchnorm_matches_torch_in_train_and_eval():
     torch = pytest.importorskip("torch")
     ours = nn.BatchNorm(5)
-    ours.weight.data[:] = rng.normal(size=5)
+    ours.gamma.data[:] = rng.normal(size=5)
     ours.beta.data[:] = rng.normal(size=5)
     theirs = torch.nn.BatchNorm1d(5, dtype=torch.float64)
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.weight.copy_(torch.tensor(ours.gamma.data))
         theirs.bias.copy_(torch.tensor(ours.beta.data))
     upstream = rng.normal(size=(16, 5))
     for step in range(3):
