@@ -125,6 +125,18 @@ class _Recurrent(Module):
             return x
         return np.asarray(x, dtype=dt)
 
+    def _states(self, hx: Any, shape: Tuple[int, ...], what: str,
+                names: Tuple[str, str, str]) -> Tuple[Any, Any]:
+        """(h, c) from `hx`, a pair for the LSTM (c is None for the others), each checked
+        against `shape`; `names` are how the error messages call h, c, and a lone h."""
+        if self._kind != "LSTM":
+            return self._state(hx, shape, names[2]), None
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise TypeError(f"{self._label()}: {what} must be a pair ({names[0]}, {names[1]}), "
+                            f"got {type(hx).__name__}")
+        h, c = (None, None) if hx is None else hx
+        return self._state(h, shape, names[0]), self._state(c, shape, names[1])
+
     def _state(self, state: Any, shape: Tuple[int, ...], what: str) -> Any:
         """A given initial state checked against `shape`, or zeros of that shape."""
         if state is None:
@@ -207,14 +219,7 @@ class _Cell(_Recurrent):
                              "holds the features")
         unbatched = x.ndim == 1
         shape = (self.hidden_size,) if unbatched else (x.shape[0], self.hidden_size)
-        if self._kind == "LSTM":
-            if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-                raise TypeError(f"{self._label()}: the state must be a pair (h, c), got "
-                                f"{type(hx).__name__}")
-            h, c = (None, None) if hx is None else hx
-            h, c = self._state(h, shape, "h"), self._state(c, shape, "c")
-        else:
-            h, c = self._state(hx, shape, "hx"), None
+        h, c = self._states(hx, shape, "the state", ("h", "c", "hx"))
         if unbatched:
             x, h = x[None], h[None]
             c = None if c is None else c[None]
@@ -338,14 +343,7 @@ class _Sequence(_Recurrent):
         """The initial h and c (None but for the LSTM), each (layers * directions, N, H)."""
         stacked = self.num_layers * self._directions
         shape = (stacked, self.hidden_size) if unbatched else (stacked, batch, self.hidden_size)
-        if self._kind == "LSTM":
-            if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-                raise TypeError(f"{self._label()}: the initial state must be a pair (h_0, c_0), "
-                                f"got {type(hx).__name__}")
-            h, c = (None, None) if hx is None else hx
-            h, c = self._state(h, shape, "h_0"), self._state(c, shape, "c_0")
-        else:
-            h, c = self._state(hx, shape, "h_0"), None
+        h, c = self._states(hx, shape, "the initial state", ("h_0", "c_0", "h_0"))
         if unbatched:
             h, c = h[:, None], None if c is None else c[:, None]
         return h, c

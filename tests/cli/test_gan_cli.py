@@ -5,19 +5,11 @@ import re
 
 import pytest
 
-from seegrad import cli, gan
+from seegrad import gan
+from test_cli import run_cli
 
 COVERAGE = re.compile(r"^step +(\d+)/(\d+) .*modes >= 5%: (\d)/8 \| off-mode \(> 3 std\): "
                       r"(\d+\.\d)% \| per mode %:((?: \d+){8})$", re.M)
-
-
-def run_cli(capsys, *argv):
-    try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def magic(path, length):

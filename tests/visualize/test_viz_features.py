@@ -12,20 +12,6 @@ from visualize.features import montage
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def saved(monkeypatch):
-    """Every matplotlib Figure saved during the test, in order."""
-    figure = pytest.importorskip("matplotlib.figure")
-    figures, savefig = [], figure.Figure.savefig
-
-    def keep(fig, *args, **kwargs):
-        figures.append(fig)
-        return savefig(fig, *args, **kwargs)
-
-    monkeypatch.setattr(figure.Figure, "savefig", keep)
-    return figures
-
-
 def _cnn():
     return nn.Sequential(nn.Conv2d(1, 3, 3, padding=1, seed=0), nn.BatchNorm2d(3),
                          nn.Activation("relu"), nn.MaxPool2d(2),

@@ -28,20 +28,6 @@ def _expected_score(points):
     return points[:, 0] - points[:, 1] + 0.1
 
 
-@pytest.fixture
-def saved(monkeypatch):
-    """Every matplotlib Figure saved during the test, in order."""
-    figure = pytest.importorskip("matplotlib.figure")
-    figures, savefig = [], figure.Figure.savefig
-
-    def keep(fig, *args, **kwargs):
-        figures.append(fig)
-        return savefig(fig, *args, **kwargs)
-
-    monkeypatch.setattr(figure.Figure, "savefig", keep)
-    return figures
-
-
 def _cell_centres(image):
     """The plane coordinates (n, 2) of the cells of an imshow image with origin='lower'."""
     (x0, x1, y0, y1), (rows, cols) = image.get_extent(), image.get_array().shape
