@@ -122,18 +122,17 @@ def decay(norms: np.ndarray) -> float:
 
 
 def compare(length: int, classes: int, hidden_size: int, steps: int, batch: int, lr: float,
-            dtype: Any, seed: int, quiet: bool = False) -> Dict[str, CellRun]:
+            dtype: Any, seed: int) -> Dict[str, CellRun]:
     """Train each cell in CELLS the same way and print what it reached."""
     runs: Dict[str, CellRun] = {}
     for cell in CELLS:
         runs[cell] = run = train_cell(cell, length, classes, hidden_size, steps, batch, lr,
                                       dtype, seed)
-        if not quiet:
-            print(f"{cell:>4}: accuracy {100 * run.accuracy:5.1f}% (chance "
-                  f"{100 / classes:.1f}%), final loss {np.mean(run.losses[-20:]):.3f}; "
-                  f"|dL/dx_1| / |dL/dx_{length}| = {decay(run.grad_before):.1e} at "
-                  f"initialisation, {decay(run.grad_after):.1e} after training "
-                  f"({run.seconds:.0f}s)", flush=True)
+        print(f"{cell:>4}: accuracy {100 * run.accuracy:5.1f}% (chance "
+              f"{100 / classes:.1f}%), final loss {np.mean(run.losses[-20:]):.3f}; "
+              f"|dL/dx_1| / |dL/dx_{length}| = {decay(run.grad_before):.1e} at "
+              f"initialisation, {decay(run.grad_after):.1e} after training "
+              f"({run.seconds:.0f}s)", flush=True)
     return runs
 
 
@@ -146,7 +145,7 @@ def run_vanishing(args: argparse.Namespace, out: Path) -> List[Tuple[Path, str]]
           f"of hidden size {args.hidden[0]}, each {args.steps} Adam steps of batch "
           f"{args.batch_size}, lr={args.lr:g}, {args.dtype}", flush=True)
     runs = compare(args.seq_len, classes, args.hidden[0], args.steps, args.batch_size, args.lr,
-                   np.dtype(args.dtype), args.seed, args.quiet)
+                   np.dtype(args.dtype), args.seed)
     losses = {cell: run.losses for cell, run in runs.items()}
     before = {cell: run.grad_before for cell, run in runs.items()}
     after = {cell: run.grad_after for cell, run in runs.items()}
