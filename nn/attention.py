@@ -36,7 +36,6 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-import autograd as ag
 from autograd import Op, Value
 from nn import checks
 from nn.containers import ModuleList
@@ -192,7 +191,7 @@ class MultiheadAttention(Module):
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  batch_first: bool = False, dtype: Any = np.float64, seed: Rng = None) -> None:
-        from nn.linear import Linear, float_dtype     # here: nn.linear leads back to nn.functional
+        from nn.linear import Linear     # here: nn.linear leads back to nn.functional
         super().__init__()
         name = "MultiheadAttention"
         self.embed_dim = checks.positive_int(embed_dim, "embed_dim", name)
@@ -205,7 +204,7 @@ class MultiheadAttention(Module):
         self.head_dim = self.embed_dim // self.num_heads
         self.dropout = checks.finite_float(dropout, "dropout", name, 0.0, 1.0)
         self.batch_first = bool(batch_first)
-        dt, rng = float_dtype(dtype, name), as_generator(seed)
+        dt, rng = checks.float_dtype(dtype, name), as_generator(seed)
         e = self.embed_dim
         bound = math.sqrt(6.0 / (e + 3 * e))
         self.in_proj_weight = Parameter(rng.uniform(-bound, bound, (3 * e, e)).astype(dt))

@@ -67,6 +67,15 @@ def non_negative_int(value: Any, name: str, caller: str) -> int:
     return int_at_least(value, name, caller, 0)
 
 
+def float_dtype(dtype: Any, caller: str) -> np.dtype:
+    """`dtype` as a numpy floating dtype (float32 or float64 keeps its width), or a TypeError
+    naming `caller`."""
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{caller}: dtype must be a floating dtype such as np.float32, got {dt}")
+    return dt
+
+
 def optional_positive_int(value: Optional[Any], name: str, caller: str) -> Optional[int]:
     """None (meaning 'all of it', as `batch_size=None`) or a positive int."""
     return None if value is None else positive_int(value, name, caller)

@@ -93,9 +93,7 @@ class _ConvNd(Module):
         self.padding = self._checked_padding(padding)
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"{name}: bias must be True or False, got {bias!r}")
-        dt = np.dtype(dtype)
-        if dt.kind != "f":
-            raise TypeError(f"{name}: dtype must be a floating dtype, got {dt}")
+        dt = checks.float_dtype(dtype, name)
         rng = as_generator(seed)
         fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in)     # PyTorch's kaiming_uniform(a=sqrt(5)) and bias rule
@@ -415,9 +413,7 @@ class BatchNorm2d(Module):
             momentum, "momentum", "BatchNorm2d", 0.0, 1.0)
         if not isinstance(affine, (bool, np.bool_)):
             raise TypeError(f"BatchNorm2d: affine must be True or False, got {affine!r}")
-        dt = np.dtype(dtype)
-        if dt.kind != "f":
-            raise TypeError(f"BatchNorm2d: dtype must be a floating dtype, got {dt}")
+        dt = checks.float_dtype(dtype, "BatchNorm2d")
         c = self.num_features
         self.register_parameter("weight", Parameter(np.ones(c, dtype=dt)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(c, dtype=dt)) if affine else None)

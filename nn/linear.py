@@ -28,14 +28,6 @@ from nn.parameter import Parameter
 Size = Optional[Union[int, Tuple[int, ...]]]
 
 
-def float_dtype(dtype: Any, caller: str) -> np.dtype:
-    """`dtype` as a numpy floating dtype, or a TypeError naming `caller`."""
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{caller}: dtype must be a floating dtype such as np.float32, got {dt}")
-    return dt
-
-
 def uniform(rng: np.random.Generator, bound: float, shape: Tuple[int, ...],
             dtype: np.dtype) -> Parameter:
     """A Parameter drawn from U(-bound, bound), PyTorch's default for dense and recurrent
@@ -56,7 +48,7 @@ class Linear(Module):
         self.out_features = checks.positive_int(out_features, "out_features", "Linear")
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"Linear: bias must be True or False, got {bias!r}")
-        dt, rng = float_dtype(dtype, "Linear"), as_generator(seed)
+        dt, rng = checks.float_dtype(dtype, "Linear"), as_generator(seed)
         bound = 1.0 / math.sqrt(self.in_features)
         self.weight = uniform(rng, bound, (self.out_features, self.in_features), dt)
         self.register_parameter(
@@ -119,7 +111,7 @@ class Embedding(Module):
                                  f"None, got {padding_idx!r}")
             padding_idx = int(padding_idx) % n
         self.padding_idx = padding_idx
-        dt = float_dtype(dtype, "Embedding")
+        dt = checks.float_dtype(dtype, "Embedding")
         table = as_generator(seed).standard_normal((self.num_embeddings, self.embedding_dim))
         if padding_idx is not None:
             table[padding_idx] = 0.0

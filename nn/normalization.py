@@ -62,11 +62,7 @@ class LayerNorm(Module):
         self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps = checks.finite_float(eps, "eps", "LayerNorm", 0.0, low_open=True)
         self.elementwise_affine = bool(elementwise_affine)
-        dt = np.dtype(dtype)
-        if dt.kind != "f":
-            raise TypeError(f"LayerNorm: dtype must be a floating dtype such as np.float32, "
-                            f"got {dt}")
-        self._dtype = dt
+        dt = self._dtype = checks.float_dtype(dtype, "LayerNorm")
         affine, shifted = self.elementwise_affine, self.elementwise_affine and bool(bias)
         self.register_parameter(
             "weight", Parameter(np.ones(self.normalized_shape, dtype=dt)) if affine else None)

@@ -33,7 +33,7 @@ from autograd import Value
 from autograd.ops.recurrent import gru_step, lstm_step, rnn_step
 from nn import checks
 from nn.init import Rng, as_generator
-from nn.linear import float_dtype, uniform
+from nn.linear import uniform
 from nn.module import Module
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -95,7 +95,7 @@ class _Recurrent(Module):
         self.nonlinearity = nonlinearity
         self.bias = _flag(bias, "bias", name)
         self.fused = _flag(fused, "fused", name)
-        return float_dtype(dtype, name)
+        return checks.float_dtype(dtype, name)
 
     def _weights(self, rng: np.random.Generator, in_size: int, suffix: str,
                  dt: np.dtype) -> None:
@@ -434,11 +434,8 @@ class RNN(_Sequence):
     _kind = "RNN"
 
 
-class LSTM(_Sequence):
-    """A multi-layer LSTM over a sequence, as torch.nn.LSTM: `lstm(x, (h_0, c_0))` returns
-    (output, (h_n, c_n)); the state defaults to zeros."""
-
-    _kind = "LSTM"
+class _GatedSequence(_Sequence):
+    """LSTM and GRU: PyTorch's sequence arguments without `nonlinearity` (their gates fix it)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -448,7 +445,14 @@ class LSTM(_Sequence):
                          dropout, bidirectional, dtype, seed, fused)
 
 
-class GRU(_Sequence):
+class LSTM(_GatedSequence):
+    """A multi-layer LSTM over a sequence, as torch.nn.LSTM: `lstm(x, (h_0, c_0))` returns
+    (output, (h_n, c_n)); the state defaults to zeros."""
+
+    _kind = "LSTM"
+
+
+class GRU(_GatedSequence):
     """A multi-layer GRU over a sequence, as torch.nn.GRU: `gru(x, h_0=None)` returns
     (output, h_n).
 
@@ -458,13 +462,6 @@ class GRU(_Sequence):
     """
 
     _kind = "GRU"
-
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, dtype: Any = np.float64, seed: Rng = None,
-                 fused: bool = True) -> None:
-        super().__init__(input_size, hidden_size, num_layers, "tanh", bias, batch_first,
-                         dropout, bidirectional, dtype, seed, fused)
 
 
 __all__: List[str] = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]

@@ -16,7 +16,7 @@ import numpy as np
 import nn
 import visualize
 from autograd import Value
-from seegrad.job import (VALIDATION_SPLIT, Data, JobError, Recipe, Written, load_data,
+from seegrad.job import (VALIDATION_SPLIT, Data, Recipe, Written, load_data, loaded,
                          n_outputs, plural, targets_for)
 from seegrad.job import run as run_recipe
 
@@ -48,13 +48,7 @@ def build_cnn(args: argparse.Namespace, data: Data) -> nn.Sequential:
     layers += [nn.Flatten(), nn.Linear(before * height * width,
                                        n_outputs(args.loss, data.n_classes), dtype=dtype,
                                        seed=rng)]
-    model = nn.Sequential(*layers)
-    if args.load:
-        try:
-            model.load(args.load)
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            raise JobError(f"--load {args.load}: {' '.join(str(exc).split())}") from None
-    return model
+    return loaded(nn.Sequential(*layers), args)
 
 
 def describe_cnn(args: argparse.Namespace, data: Data, model: nn.Sequential) -> str:

@@ -116,8 +116,13 @@ def targets_for(loss: str, y: np.ndarray, n_classes: int, dtype: np.dtype) -> np
 def build_model(args: argparse.Namespace, data: Data) -> nn.MLP:
     """The MLP the options describe, loaded from `--load` when given."""
     sizes = list(args.hidden) + [n_outputs(args.loss, data.n_classes)]
-    model = nn.MLP(data.n_features, sizes, activation=args.activation, dtype=args.dtype,
-                   seed=args.seed)
+    return loaded(nn.MLP(data.n_features, sizes, activation=args.activation, dtype=args.dtype,
+                         seed=args.seed), args)
+
+
+def loaded(model: nn.Module, args: argparse.Namespace) -> nn.Module:
+    """`model` with the weights of the `--load` file when one is given; a file that does not
+    fit stops the job with one line."""
     if args.load:
         try:
             model.load(args.load)
