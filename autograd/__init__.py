@@ -30,11 +30,14 @@ from autograd import copying  # noqa: F401  (attaches copy and pickle support to
 from autograd import numpy_dispatch  # noqa: F401  (attaches numpy's protocols to Value)
 from autograd.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from autograd.gradcheck import GradcheckError, OpFinding, check_ops, gradcheck
+from autograd.tape import TracerError, fresh_random, state_update
+from autograd.compile import Compiled, compile
 
 __all__ = [
     "Value", "Op", "backward", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "grad", "value_and_grad", "jacobian", "hessian", "hvp", "vjp", "jvp",
     "gradcheck", "GradcheckError", "check_ops", "OpFinding", "linalg",
+    "compile", "Compiled", "TracerError", "fresh_random", "state_update",  # compile
     # elementwise
     "add", "sub", "mul", "div", "power", "neg", "abs", "exp", "exp2", "expm1", "log", "log1p",
     "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",

@@ -21,6 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # This thread's switches, as bits of one int (cheap for every op to read and test):
 GRAD = 1        # record operations for differentiation
 ANOMALY = 2     # check every op's numbers for NaN/Inf (autograd.detect_anomaly)
+RECORD = 4      # append every op to a tape (autograd.compile, see autograd/tape.py)
 
 _mode = contextvars.ContextVar("autograd_mode", default=GRAD)
 current_mode = _mode.get

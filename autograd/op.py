@@ -16,7 +16,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from autograd.anomaly import check_forward
-from autograd.grad_mode import ANOMALY, GRAD, current_mode
+from autograd.grad_mode import ANOMALY, GRAD, RECORD, current_mode
+from autograd.tape import record_step
 from autograd.value import MANY_INPUTS, ONE_INPUT, Constant, Value, as_data, init_node
 
 NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
@@ -168,6 +169,8 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
         init_node(v, out, False, None, None, None, None, None)
     if mode & ANOMALY:
         check_forward(op, raws, out, v)
+    if mode & RECORD:
+        record_step(op, args, raws, attrs, v)
     return v
 
 

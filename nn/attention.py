@@ -36,7 +36,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from autograd import Op, Value
+from autograd import Op, Value, fresh_random
 from nn import checks
 from nn.containers import ModuleList
 from nn.init import Rng, as_generator
@@ -119,9 +119,10 @@ def _attend(query: Value, key: Value, value: Value, mask: Any, dropout_p: float,
         scores = scores + mask
     weights = _safe_softmax(scores)
     if dropout_p > 0.0:
-        keep = as_generator(rng).random(weights.shape) >= dropout_p
+        generator, shape, dtype = as_generator(rng), weights.shape, weights.dtype
         factor = 0.0 if dropout_p == 1.0 else 1.0 / (1.0 - dropout_p)
-        weights = weights * (keep * factor).astype(weights.dtype)
+        weights = weights * fresh_random(
+            lambda: ((generator.random(shape) >= dropout_p) * factor).astype(dtype))
     return weights @ value, weights
 
 
@@ -458,7 +459,7 @@ class PositionalEncoding(Module):
         if length > self.max_len:
             raise ValueError(f"{caller}: the sequence has {length} positions but the table "
                              f"has max_len={self.max_len}; build it with max_len >= {length}")
-        code = self.pe[:length]
+        code = Value(self.pe, requires_grad=False)[:length]     # ops: compiled programs follow
         if x.ndim == 3 and not self.batch_first:
             code = code[:, None, :]
         return self.dropout(x + code)

@@ -435,10 +435,12 @@ class BatchNorm2d(Module):
             mean = x.mean(axis=(0, 2, 3), keepdims=True)
             centred = x - mean
             var = (centred * centred).mean(axis=(0, 2, 3), keepdims=True)
-            self._track(mean.data.reshape(-1), var.data.reshape(-1) * (count / (count - 1)))
+            ag.state_update(lambda mean, var: self._track(
+                mean.reshape(-1), var.reshape(-1) * (count / (count - 1))), mean, var)
         else:
-            centred = x - self.running_mean.reshape(per_channel)
-            var = self.running_var.reshape(per_channel)
+            # Values (needing no gradient), so a compiled program reads the buffers each call
+            centred = x - Value(self.running_mean.reshape(per_channel), requires_grad=False)
+            var = Value(self.running_var.reshape(per_channel), requires_grad=False)
         out = centred / ag.sqrt(var + self.eps)
         if self.weight is not None:
             out = out * self.weight.reshape(per_channel) + self.bias.reshape(per_channel)

@@ -18,10 +18,13 @@ Init = Union[str, Any, None]
 
 
 def as_input(x: Any, dtype: np.dtype) -> Any:
-    """Raw input data as a Value of the layer's dtype that needs no gradient; Values pass."""
+    """Raw input data as a Value of the layer's dtype that needs no gradient; Values pass. A
+    float array of that dtype is used as it is; other data is converted by a recorded `astype`
+    (so a compiled program converts each call's data)."""
     if isinstance(x, Value):
         return x
-    return Value(np.asarray(x, dtype=dtype), requires_grad=False)
+    v = Value(x, requires_grad=False)
+    return v if v.dtype == dtype else ag.astype(v, dtype)
 
 
 class Neuron(Module):
@@ -197,10 +200,11 @@ class Dropout(Module):
         if not self.training or self.p == 0.0:
             return x
         data = x.data if isinstance(x, Value) else np.asarray(x)
-        keep = self._rng.random(np.shape(data)) >= self.p
-        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
+        shape, scale = np.shape(data), 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
         # From the dtype, not the data: a Python float (float64) must not become float32.
-        return x * (keep * scale).astype(np.result_type(np.asarray(data).dtype, np.float32))
+        dtype = np.result_type(np.asarray(data).dtype, np.float32)
+        return x * ag.fresh_random(
+            lambda: ((self._rng.random(shape) >= self.p) * scale).astype(dtype))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -236,15 +240,19 @@ class BatchNorm(Module):
             mean = x.mean(axis=0)
             centred = x - mean
             var = (centred * centred).mean(axis=0)
-            m = self.momentum
-            self.running_mean = ((1 - m) * self.running_mean + m * mean.data).astype(
-                self.running_mean.dtype)
-            self.running_var = ((1 - m) * self.running_var + m * var.data * n / (n - 1)).astype(
-                self.running_var.dtype)
+            ag.state_update(lambda mean, var: self._track(mean, var * n / (n - 1)), mean, var)
         else:
-            centred = x - self.running_mean
-            var = self.running_var
+            centred = x - Value(self.running_mean, requires_grad=False)
+            var = Value(self.running_var, requires_grad=False)
         return centred / ag.sqrt(var + self.eps) * self.gamma + self.beta
+
+    def _track(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
+        """Move the running statistics towards this batch's."""
+        m = self.momentum
+        self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(
+            self.running_mean.dtype)
+        self.running_var = ((1 - m) * self.running_var + m * unbiased_var).astype(
+            self.running_var.dtype)
 
     def output_size(self, input_size: Optional[int]) -> int:
         return self.num_features

@@ -8,6 +8,8 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, 
 import numpy as np
 
 from autograd import Value
+from autograd.grad_mode import RECORD, current_mode
+from autograd.tape import note_module
 from nn import checks
 from nn.hooks import RemovableHandle, add_hook
 from nn.parameter import Parameter, ParameterList
@@ -73,6 +75,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if current_mode() & RECORD:
+            note_module(self)           # a compiled program depends on its train/eval mode
         if self._forward_pre_hooks or self._forward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)

@@ -23,6 +23,7 @@ one chunk to the next with `.detach()`, so each backward pass stops at its chunk
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -30,7 +31,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Value
-from autograd.ops.recurrent import gru_step, lstm_step, rnn_step
+from autograd.ops.recurrent import gru_step, lstm_step, project, rnn_step
 from nn import checks
 from nn.init import Rng, as_generator
 from nn.linear import uniform
@@ -168,12 +169,11 @@ class _Recurrent(Module):
         return _rnn_cell(xw, state, w_hh, b_hh, self.nonlinearity)
 
     def _projected(self, x: Any, suffix: str) -> Any:
-        """x @ weight_ih.T + bias_ih for every row of x in one product: raw data for the fused
-        steps (their VJPs give weight_ih its gradient), a recorded Value otherwise."""
+        """x @ weight_ih.T + bias_ih for every row of x in one product: without a gradient for
+        the fused steps (their VJPs give weight_ih its gradient), recorded otherwise."""
         w_ih, b_ih = self._parameters[f"weight_ih{suffix}"], self._parameters[f"bias_ih{suffix}"]
         if self.fused:
-            out = np.asarray(x.data if isinstance(x, Value) else x) @ w_ih.data.T
-            return out if b_ih is None else out + b_ih.data
+            return project(x, w_ih, b_ih)
         out = x @ w_ih.T
         return out if b_ih is None else out + b_ih
 
@@ -366,15 +366,19 @@ class _Sequence(_Recurrent):
             out = out if out.shape[-1] == self.hidden_size else out[..., :self.hidden_size]
         return (out,) + self._parts(state)
 
+    def _dropout_mask(self, shape: Tuple[int, ...]) -> np.ndarray:
+        """Dropout between layers: keep with probability 1 - dropout, scaled up to match."""
+        keep = self._rng.random(shape) >= self.dropout
+        scale = 0.0 if self.dropout == 1.0 else 1.0 / (1.0 - self.dropout)
+        return (keep * scale).astype(self.dtype)
+
     def forward(self, input: Any, hx: Optional[Any] = None) -> Tuple[Value, Any]:
         x, unbatched = self._checked_input(input)
         h0, c0 = self._initial(hx, x.shape[1], unbatched)
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             if layer and self.training and self.dropout > 0:
-                keep = self._rng.random(x.shape) >= self.dropout
-                scale = 0.0 if self.dropout == 1.0 else 1.0 / (1.0 - self.dropout)
-                x = x * (keep * scale).astype(self.dtype)
+                x = x * ag.fresh_random(functools.partial(self._dropout_mask, x.shape))
             outs = []
             for d, suffix in enumerate(self._suffixes(layer)):
                 k = layer * self._directions + d

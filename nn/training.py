@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Text
 import numpy as np
 
 from autograd import Value, no_grad
+from autograd import compile as compile_function
 from nn import checks
 from nn.callbacks import Callback, History, check_monitors
 from nn.data import batches
@@ -77,6 +78,27 @@ def train_step(model: Module, xb: Value, yb: np.ndarray, loss_fn: Callable[..., 
     loss.backward(retain_grads=False, retain_graph=False)    # keep leaf gradients, free the rest
     optimizer.step()
     return loss.item(), out.data
+
+
+_default_step = train_step
+
+
+def compiled_train_step(model: Module) -> TrainStep:
+    """A `train_step` whose forward, loss and backward run as one compiled program
+    (`autograd.compile`, recorded once per batch shape): what `fit(..., compile=True)` uses."""
+    def loss_and_outputs(xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value]) -> tuple:
+        out = model(xb)
+        return loss_fn(out, yb), out
+    program = compile_function(loss_and_outputs)
+
+    def step(model: Module, xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value],
+             optimizer: Any) -> Tuple[float, Any]:
+        optimizer.zero_grad()
+        loss, out = program(xb, yb, loss_fn)
+        loss.backward(retain_grads=False, retain_graph=False)
+        optimizer.step()
+        return loss.item(), out.data
+    return step
 
 
 def _inputs(X: Any, dtype: np.dtype) -> Value:
@@ -200,7 +222,8 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
         validation_split: float = 0.0, shuffle: bool = True, seed: Any = None,
         metrics: Sequence[Metric] = ("accuracy",), callbacks: Iterable[Callback] = (),
         verbose: Any = True, stream: Optional[TextIO] = None,
-        train_step: TrainStep = train_step, terminate_on_nan: bool = True) -> History:
+        train_step: TrainStep = train_step, terminate_on_nan: bool = True,
+        compile: bool = False) -> History:
     """Train `model` on `(X, y)` with mini-batches and return the `History` of the run.
 
     `loss` is a callable `(outputs, targets) -> Value` or a loss name; `batch_size=None`
@@ -210,8 +233,10 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
     step: sizes and counts must be ints (nothing is rounded), the data finite (NaN or
     infinite entries are refused, as by `evaluate`, `predict`, `load` and the plots), and a
     shape error names the shape of `X`. Each batch goes through `train_step` (see
-    `nn.train_step` to write your own). With `terminate_on_nan` (the default, Keras's
-    TerminateOnNaN) a NaN or infinite batch loss stops training with a FloatingPointError
+    `nn.train_step` to write your own); with `compile=True` each step's forward, loss and
+    backward run as one compiled program (`autograd.compile`: the same numbers, recorded once
+    per batch shape, faster for models of many small ops). With `terminate_on_nan` (the
+    default, Keras's TerminateOnNaN) a NaN or infinite batch loss stops training with a FloatingPointError
     naming the epoch and batch; the History keeps the finished epochs, and the parameters are
     those of the step that diverged. The display writes one line per epoch (updated in place
     on a terminal) to `stream` (stdout by default); `verbose=False` silences it. The History
@@ -227,6 +252,13 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
     """
     loss_fn = get_loss(loss)
     callbacks = list(callbacks)
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit: compile must be True or False, got {compile!r}")
+    if compile:
+        if train_step is not _default_step:
+            raise ValueError("fit: give compile=True or your own train_step, not both (compile "
+                             "your step yourself with autograd.compile)")
+        train_step = compiled_train_step(model)
     plan = _plan(model, X, y, loss_fn, epochs, batch_size, validation_data, validation_split,
                  metrics, callbacks, train_step, terminate_on_nan)
     history = next((cb for cb in callbacks if isinstance(cb, History)), None)

@@ -139,6 +139,10 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
     p.add_argument("--load", metavar="MODEL.npz",
                    help="start from a model saved by --save (same dataset, --hidden, "
                         "--activation and --dtype; another architecture is refused)")
+    p.add_argument("--compile", action="store_true",
+                   help="run each training step (forward, loss, backward) as one compiled "
+                        "program (autograd.compile): the same numbers, less time per step "
+                        "(mlp and cnn)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no per-epoch progress lines")
     return p
@@ -148,6 +152,9 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
     """Parse and check the options, filling the per-dataset defaults."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
+    if args.compile and args.model not in ("mlp", "cnn"):
+        parser.error(f"--compile is for --model mlp and cnn (their steps go through nn.fit); "
+                     f"--model {args.model} trains with its own loop")
     if args.model == "gan":
         return gan.check_args(parser, args)
     if args.model in SEQUENCE_MODELS:

@@ -162,7 +162,8 @@ def train(model: nn.Module, data: Data, args: argparse.Namespace,
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # fit stops at NaN
             nn.fit(model, data.X_train, targets, args.loss, optimizer, epochs=args.epochs,
                    batch_size=args.batch_size, validation_split=VALIDATION_SPLIT,
-                   seed=args.seed, callbacks=callbacks, verbose=not args.quiet)
+                   seed=args.seed, callbacks=callbacks, verbose=not args.quiet,
+                   compile=args.compile)
     except KeyboardInterrupt:
         print(f"\ninterrupted: training stopped after {len(history.epoch)} complete "
               "epoch(s)", flush=True)

@@ -38,6 +38,7 @@ from typing import Any, NamedTuple, Optional
 
 import numpy as np
 
+from autograd.grad_mode import no_grad
 from autograd.op import Op, data_of, normalize, shape_of
 from autograd.value import Value
 from autograd.ops.elementwise import where
@@ -442,12 +443,20 @@ def slogdet(a: Any) -> SlogdetResult:
     (-1.0, 1.7918)
     """
     _square("slogdet", a)
+    with no_grad():                     # an op (a compiled program finds each call's sign)
+        sign = _sign_op(a)
+    return SlogdetResult(sign, _nan_where_nonfinite(_logabsdet_op, a))
+
+
+def _sign(a: np.ndarray) -> Any:
+    """The sign of each determinant: 0 when singular, NaN for a matrix holding NaN."""
     x = _floats(a)
     bad = _nonfinite(x)
     sign = np.linalg.slogdet(np.where(bad[..., None, None], _stand_in(x), x))[0]
-    sign = normalize(np.where(bad, np.nan, sign).astype(sign.dtype))
-    return SlogdetResult(Value(sign, requires_grad=False) if isinstance(a, Value) else sign,
-                         _nan_where_nonfinite(_logabsdet_op, a))
+    return normalize(np.where(bad, np.nan, sign).astype(sign.dtype))
+
+
+_sign_op = Op("slogdet_sign", _sign, lambda g, ans, a: where(False, a, 0.0))   # no gradient
 
 
 def cholesky(a: Any, upper: bool = False) -> Any:

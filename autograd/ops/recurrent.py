@@ -17,7 +17,8 @@ r, z, n. The VJPs are written with Value-aware ops and read the gates from the r
 differentiate again (the record is the op's own output, a function of the inputs).
 
 `projected` is `x @ w_ih.T + b_ih` when the caller already has it: a sequence computes it for
-every timestep in one product before its time loop. It must equal that product.
+every timestep in one product before its time loop (with `project`). It must equal that
+product; it gets no gradient of its own.
 """
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ from typing import Any, List, Optional
 
 import numpy as np
 
+from autograd.grad_mode import no_grad
 from autograd.op import Op, data_of, shape_of
-from autograd.ops.shape import concatenate
+from autograd.ops.linalg import matmul
+from autograd.ops.shape import concatenate, transpose
 from autograd.value import Value
 
 _NONLINEARITIES = ("tanh", "relu")
@@ -198,14 +201,21 @@ def _checked(op: str, gates: int, state_blocks: int, x: Any, state: Any, w_ih: A
         if b is not None and shape_of(b) != (rows,):
             raise ValueError(f"{op}: {name} must have shape ({rows},), got {shape_of(b)}")
     if projected is None:
-        projected = data_of(x) @ np.asarray(data_of(w_ih)).T
-        projected = projected if b_ih is None else projected + data_of(b_ih)
+        projected = project(x, w_ih, b_ih)
     elif shape_of(projected) != (xs[0], rows):
         raise ValueError(f"{op}: projected must be x @ w_ih.T + b_ih, of shape ({xs[0]}, "
                          f"{rows}), got {shape_of(projected)}")
     zero = 0.0
     return (x, state, w_ih, w_hh, zero if b_ih is None else b_ih, zero if b_hh is None else b_hh,
-            np.asarray(data_of(projected)))
+            projected)
+
+
+def project(x: Any, w_ih: Any, b_ih: Any) -> Any:
+    """x @ w_ih.T + b_ih, for the steps' `projected`: ops run without recording a gradient (the
+    steps' VJPs give x, w_ih and b_ih theirs), so a compiled program computes it each call."""
+    with no_grad():
+        projected = matmul(x, transpose(w_ih))
+        return projected if b_ih is None else projected + b_ih
 
 
 def rnn_step(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = None,

@@ -150,6 +150,11 @@ def _normalize_index(index: Any) -> Any:
     return index
 
 
+def scatter_add(g: Any, index: Any, shape: tuple) -> Any:
+    """Zeros of `shape` with g added at `index` (repeats accumulate): getitem's VJP."""
+    return _scatter_op(g, index=index, shape=shape)
+
+
 def getitem(x: Any, index: Any) -> Any:
     """numpy indexing: ints, slices, None, Ellipsis, integer arrays (repeats accumulate in the
     gradient) and boolean masks."""

@@ -1,7 +1,8 @@
 """Sorting and selecting: sort and topk with gradients, argsort, argmax and argmin without.
 
-sort and topk gather entries (a `getitem` with integer arrays), so each selected entry's
-gradient goes back to where it came from and unselected entries get 0. Ties keep their order
+sort and topk are one op each that finds its indices and gathers the entries, so each selected
+entry's gradient goes back to where it came from (the VJP finds the same indices again) and
+unselected entries get 0; a compiled program finds each call's indices. Ties keep their order
 along the axis (a stable sort), largest-first orders included, so equal entries are picked
 by position. NaN sorts as the largest number, as in numpy and PyTorch.
 
@@ -17,9 +18,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd.op import data_of, shape_of
+from autograd.op import Op, data_of, shape_of
 from autograd.ops.scans import one_axis
-from autograd.ops.shape import getitem, reshape
+from autograd.ops.shape import reshape, scatter_add
 from autograd.value import Value
 
 
@@ -39,11 +40,32 @@ def _order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return data.shape[axis] - 1 - np.flip(backwards, axis)
 
 
-def _gather(x: Any, idx: np.ndarray, axis: int) -> Any:
-    """The entries of x at `idx` along `axis` (numpy's take_along_axis)."""
+def _index(idx: np.ndarray, axis: int) -> tuple:
+    """The numpy index that takes the entries at `idx` along `axis` (take_along_axis's)."""
     index = list(np.indices(idx.shape, sparse=True))
     index[axis] = idx
-    return getitem(x, tuple(index))
+    return tuple(index)
+
+
+def _selected(data: np.ndarray, axis: int, largest: bool, k: int, in_order: bool) -> tuple:
+    """The index of the first k entries in sorted order along `axis` (all of them: k = n),
+    largest first with `largest`, or in their order along the axis without `in_order`."""
+    idx = _order(data, axis, largest)
+    if k < data.shape[axis]:
+        idx = np.take(idx, np.arange(k), axis=axis)
+    return _index(idx if in_order else np.sort(idx, axis=axis), axis)
+
+
+def _select(x: np.ndarray, **how: Any) -> np.ndarray:
+    return x[_selected(x, **how)]
+
+
+def _select_vjp(g: Any, ans: Any, x: Any, **how: Any) -> Any:
+    return scatter_add(g, _selected(np.asarray(data_of(x)), **how), shape_of(x))
+
+
+_sort_op = Op("sort", _select, _select_vjp)
+_topk_op = Op("topk", _select, _select_vjp)
 
 
 def argsort(x: Any, axis: Any = -1, *, descending: bool = False) -> np.ndarray:
@@ -72,7 +94,7 @@ def sort(x: Any, axis: Any = -1, *, descending: bool = False) -> Any:
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = one_axis(x, axis, "sort")
-    return _gather(x, _order(np.asarray(data_of(x)), axis, descending), axis)
+    return _sort_op(x, axis=axis, largest=descending, k=shape_of(x)[axis], in_order=True)
 
 
 def topk(x: Any, k: int, axis: int = -1, largest: bool = True, sorted: bool = True) -> TopK:
@@ -89,10 +111,8 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True, sorted: bool = Tr
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
         raise ValueError(f"topk: k={k!r} must be an integer from 0 to {n}, the size of axis "
                          f"{axis} of a value of shape {shape_of(x)}")
-    idx = np.take(_order(np.asarray(data_of(x)), axis, largest), np.arange(k), axis=axis)
-    if not sorted:
-        idx = np.sort(idx, axis=axis)
-    return TopK(_gather(x, idx, axis), idx)
+    how = dict(axis=axis, largest=largest, k=k, in_order=sorted)
+    return TopK(_topk_op(x, **how), _selected(np.asarray(data_of(x)), **how)[axis])
 
 
 def argmax(x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:

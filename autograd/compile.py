@@ -1,0 +1,349 @@
+"""`autograd.compile`: record a function once, then run it as straight-line numpy code.
+
+    step = autograd.compile(lambda X, y: nn.losses.cross_entropy(model(X), y))
+    loss = step(X, y)           # a Value; the first call with these shapes records
+    loss.backward()             # the recorded backward: parameters get their .grad
+    print(step.source())        # the program, forward then backward, as Python
+
+The first call with a signature (the arguments' shapes and dtypes, the values of the other
+arguments, grad mode, and the train/eval mode of the modules called) runs the function in
+eager mode, recording every op on a tape (`autograd.tape`), and records it again on other
+data of the same shapes (the arrays' elements shuffled, the parameters too) to check that
+nothing but the recorded ops depends on the data. Both recordings must describe the same
+program; otherwise the function's numbers depend on its data in a way a program cannot
+replay (Python control flow on values, numpy on `.data`), and compiling raises saying where.
+
+The program (`autograd.program`) is Python source: each forward op one statement on raw
+arrays, then the VJPs in the order `backward()` runs them, so values and gradients equal eager
+mode's to the bit. A call runs it as one node of the graph whose inputs are the parameters
+and argument Values that need a gradient, so `backward()`, `autograd.grad` and further eager
+ops work on its result as on any Value. Random draws (`tape.fresh_random`) and state updates
+(`tape.state_update`) happen again on every call. Compiled results are first-order: differentiate
+eagerly for `create_graph=True`. Under `detect_anomaly()` the function runs eagerly.
+"""
+from __future__ import annotations
+
+import builtins
+import functools
+import inspect
+import warnings
+from collections import OrderedDict
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from autograd.grad_mode import ANOMALY, GRAD, current_mode
+from autograd.op import NUMERIC_ERRORS, Op, apply, normalize
+from autograd.program import Run, first_difference, same, write
+from autograd.tape import Tape, recording
+from autograd.value import Value
+
+
+def compile(fn: Optional[Callable] = None, *, cache_size: int = 8) -> Any:
+    """Compile `fn` (a decorator, with or without arguments): see the module docstring.
+    `cache_size` programs are kept (one per signature, the least recently used dropped)."""
+    if fn is None:
+        return lambda f: Compiled(f, cache_size)
+    return Compiled(fn, cache_size)
+
+
+class Compiled:
+    """A function and the programs recorded from it, one per signature."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8) -> None:
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        if not isinstance(cache_size, int) or cache_size < 1:
+            raise ValueError(f"compile: cache_size must be a positive int, got {cache_size!r}")
+        self.fn, self.cache_size = fn, cache_size
+        self.programs: "OrderedDict[tuple, List[Program]]" = OrderedDict()
+        self.last: Optional[Program] = None
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        mode = current_mode()
+        if mode & ANOMALY:
+            return self.fn(*args, **kwargs)
+        inputs: List[Any] = []
+        key = (_signature(args, inputs), _signature(kwargs, inputs), bool(mode & GRAD))
+        for program in self.programs.get(key, ()):
+            if program.modes_match():
+                self.programs.move_to_end(key)
+                self.last = program
+                return program(inputs)
+        out, program = self._record(args, kwargs, inputs)
+        self.programs.setdefault(key, []).append(program)
+        self.programs.move_to_end(key)
+        while len(self.programs) > self.cache_size:
+            self.programs.popitem(last=False)
+        self.last = program
+        return out
+
+    def source(self) -> str:
+        """The program the last call ran, as Python source: forward, then backward."""
+        if self.last is None:
+            raise RuntimeError("source: nothing is recorded yet; call the compiled function "
+                               "once first")
+        return self.last.written.text
+
+    def _record(self, args: tuple, kwargs: dict, inputs: List[Any]) -> Tuple[Value, "Program"]:
+        """Run the function recording, twice (the second time on other data), and build its
+        program; the first run's result is returned (its graph is eager mode's)."""
+        name = getattr(self.fn, "__name__", "function")
+        tape = Tape()
+        with recording(tape):
+            out = self.fn(*args, **kwargs)
+        result, aux = _outputs(out, name)
+        modules = list(tape.modules.values())
+        run = Run(tape, inputs, result, aux, _named(modules))
+        other = self._record_again(run, args, kwargs, name, modules)
+        if not same(run.describe(), other.describe()):
+            raise ValueError(f"compile: cannot record {name}: "
+                             f"{first_difference(run.describe(), other.describe())}. Compute "
+                             "that part outside the compiled function, or with ops on Values")
+        return out, Program(run, _input_names(self.fn, args, kwargs, len(inputs)), modules, name)
+
+
+    def _record_again(self, run: Run, args: tuple, kwargs: dict, name: str,
+                      modules: List[Any]) -> Run:
+        """Record the function again on other data of the same shapes: the elements of its
+        arrays, parameters and buffers shuffled (which keeps labels valid labels), or, when
+        that raises (a shuffled matrix may be singular), each float nudged by up to 0.1%."""
+        failures = []
+        for change in (_shuffled, _nudged):
+            other_inputs: List[Any] = []
+            other_args = _other(args, other_inputs, change)
+            other_kwargs = _other(kwargs, other_inputs, change)
+            again = Tape(replay_draws=[array for _, array in run.tape.draws])
+            restore = _change_state(run, change)
+            try:
+                with recording(again), np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")     # other data may leave an op's domain
+                    other_out = self.fn(*other_args, **other_kwargs)
+                result, aux = _outputs(other_out, name)
+                return Run(again, other_inputs, result, aux, _named(modules))  # state changed
+            except Exception as exc:
+                failures.append(f"{type(exc).__name__}: {exc}")
+            finally:
+                restore()
+        raise RuntimeError(f"compile: {name} raised when recorded again on other data of the "
+                           "same shapes (to check that nothing but its recorded ops depends on "
+                           f"the data), shuffled: {failures[0]}; nudged: {failures[1]}")
+
+
+def _outputs(out: Any, name: str) -> Tuple[Value, Tuple[Value, ...]]:
+    """The result that carries gradients, and the other results (a tuple's later Values)."""
+    parts = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    if not parts or not all(isinstance(p, Value) for p in parts):
+        raise TypeError(f"compile: {name} must return a Value, or a tuple of Values (the first "
+                        f"carries gradients, the others are returned without), got "
+                        f"{type(out).__name__}")
+    return parts[0], parts[1:]
+
+
+class Program:
+    """One recorded signature: its source, compiled, run as one node per call."""
+
+    def __init__(self, run: Run, input_names: List[str], modules: List[Any], name: str) -> None:
+        self.leaves = run.leaves
+        self.modes = [(m, m.training) for m in modules]
+        leaf_names = _leaf_names(run.leaves, modules)
+        draw_names = [f"draw_{j}" for j in range(len(run.tape.draws))]
+        module_names = [type(m).__name__.lower() for m, _ in run.buffers]
+        names = (run, input_names, leaf_names, draw_names, module_names)
+        # One run shows which VJP results need fitting (with the recorded draws, no updates).
+        stubs = {id(draw): functools.partial(np.copy, array) for draw, array in run.tape.draws}
+        stubs.update({id(update): _ignore for update, _, _ in run.tape.effects})
+        probe = _load(write(*names, stubs=stubs), name)
+        out, saved, _ = probe.globals["forward"](*run.data())
+        if saved and run.out.requires_grad:
+            probe.globals["backward"](_ones_like(normalize(out)), *saved)
+        self.written = _load(write(*names, fits=probe.globals["fits"]), name)
+        self.forward = self.written.globals["forward"]
+        self.backward = self.written.globals["backward"]
+        self.op = Op(f"compiled {name}", self._run_forward, joint_vjp=self._run_backward)
+        self.grad_sources = self.written.grad_inputs
+        n_inputs = len(input_names)
+        self.grad_positions = [s.key if s.kind == "input" else n_inputs + s.key
+                               for s in self.grad_sources]
+
+    def modes_match(self) -> bool:
+        return all(m.training == training for m, training in self.modes)
+
+    def __call__(self, inputs: List[Any]) -> Value:
+        args = [x._data if isinstance(x, Value) else x for x in inputs]
+        args += [leaf._data for leaf in self.leaves]
+        parents = tuple(inputs[s.key] if s.kind == "input" else self.leaves[s.key]
+                        for s in self.grad_sources)
+        for pos in self.grad_positions:
+            args[pos] = None            # the node's inputs: given to the forward by apply
+        state: Dict[str, Any] = {}
+        if not parents:
+            out = Value(self._run_forward(args=args, state=state), requires_grad=False)
+        else:
+            out = apply(self.op, parents, {"args": args, "state": state})
+        if not self.written.aux:
+            return out
+        return (out, *[Value(normalize(a), requires_grad=False) for a in state["aux"]])
+
+    def _run_forward(self, *grad_args: Any, args: List[Any], state: dict) -> Any:
+        args = list(args)
+        for pos, data in zip(self.grad_positions, grad_args):
+            args[pos] = data
+        try:
+            out, saved, aux = self.forward(*args)
+        except NUMERIC_ERRORS:          # Python-float arithmetic raised: numpy's IEEE rules
+            out, saved, aux = self.forward(*[np.float64(a) if type(a) is float else a
+                                             for a in args])
+        state["saved"], state["aux"] = saved, aux
+        return normalize(out)
+
+    def _run_backward(self, g: Any, ans: Any, *grad_args: Any, args: List[Any],
+                      state: dict) -> List[Any]:
+        if isinstance(ans, Value):      # create_graph=True passes the node and its inputs
+            raise RuntimeError("backward: a compiled function's result is differentiated once "
+                               "(its program is first-order); for create_graph=True, call "
+                               "the function without compile")
+        saved = state["saved"]
+        try:
+            return list(self.backward(g, *saved))
+        except NUMERIC_ERRORS:
+            wide = [np.float64(a) if type(a) is float else a for a in (g, *saved)]
+            return [normalize(x) for x in self.backward(*wide)]
+
+
+def _load(written: Any, name: str) -> Any:
+    """Run a program's source, defining its forward and backward in its globals."""
+    exec(builtins.compile(written.text, f"<compiled {name}>", "exec"), written.globals)
+    return written
+
+
+def _ignore(*args: Any) -> None:
+    return None
+
+
+def _ones_like(x: Any) -> Any:
+    return 1.0 if type(x) is float else np.ones_like(x)
+
+
+# ----- signatures and inputs ------------------------------------------------------------------
+def _signature(x: Any, inputs: List[Any]) -> Any:
+    """What a program depends on in `x` (shapes and dtypes of arrays and Values, the values
+    of everything else), collecting the arrays and Values into `inputs`."""
+    if type(x) is np.ndarray or isinstance(x, Value):
+        inputs.append(x)
+        kind = "value" if isinstance(x, Value) else "array"
+        grad = x.requires_grad if isinstance(x, Value) else None
+        return (kind, x.shape, x.dtype.str, type(x._data if grad is not None else x), grad)
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, tuple(_signature(e, inputs) for e in x))
+    if isinstance(x, dict):
+        return ("dict", tuple((k, _signature(x[k], inputs)) for k in x))
+    try:
+        hash(x)
+    except TypeError:
+        raise TypeError(f"compile: an argument of type {type(x).__name__} is neither an array, "
+                        "a Value nor hashable: pass arrays, Values, numbers, strings, or lists "
+                        "and tuples of them") from None
+    return ("static", type(x), x)
+
+
+_shuffler = np.random.default_rng(20261129)
+
+
+def _shuffled(x: Any) -> Any:
+    """The same kind of data with its elements elsewhere (a Python float moved by 0.5)."""
+    if type(x) is float:
+        return x + 0.5
+    if x.size < 2:
+        return x + np.asarray(0.5, x.dtype) if x.dtype.kind == "f" else x
+    flat = x.reshape(-1)
+    moved = flat[_shuffler.permutation(x.size)]
+    if np.array_equal(moved, flat):     # the permutation happened to keep it: roll it
+        moved = np.roll(flat, 1)
+    return moved.reshape(x.shape)
+
+
+def _nudged(x: Any) -> Any:
+    """Floats moved by up to 0.1% of themselves (and by 1e-3 where 0); other data kept."""
+    if type(x) is float:
+        return x * 1.001 if x else 1e-3
+    if x.dtype.kind != "f":
+        return x
+    step = _shuffler.uniform(0.5, 1.0, x.shape) * 1e-3
+    return (x + np.where(x == 0, step, x * step)).astype(x.dtype)
+
+
+def _other(x: Any, inputs: List[Any], change: Callable[[Any], Any]) -> Any:
+    """`x` with every array and Value replaced by one of changed data (collected into
+    `inputs` in the order `_signature` collects them)."""
+    if type(x) is np.ndarray:
+        inputs.append(change(x))
+        return inputs[-1]
+    if isinstance(x, Value):
+        inputs.append(Value(change(x._data), requires_grad=x.requires_grad))
+        return inputs[-1]
+    if isinstance(x, (list, tuple)):
+        return type(x)(_other(e, inputs, change) for e in x)
+    if isinstance(x, dict):
+        return {k: _other(v, inputs, change) for k, v in x.items()}
+    return x
+
+
+def _change_state(run: Run, change: Callable[[Any], Any]) -> Callable[[], None]:
+    """Change the data of the parameters and buffers the run read; returns the undo."""
+    leaves = [(leaf, leaf._data) for leaf in run.leaves]
+    buffers = [(m, name, getattr(m, name)) for m, name in run.buffers]
+    for leaf, data in leaves:
+        leaf._data = change(data)       # not an in-place write: no version stamp
+    for m, name, data in buffers:
+        _set_buffer(m, name, change(data))
+
+    def restore() -> None:
+        for leaf, data in leaves:
+            leaf._data = data
+        for m, name, data in buffers:
+            _set_buffer(m, name, data)
+    return restore
+
+
+def _set_buffer(module: Any, name: str, array: np.ndarray) -> None:
+    """Swap a buffer's array without the module's checks (it is put back after recording)."""
+    module._buffers[name] = array
+    object.__setattr__(module, name, array)
+
+
+def _named(modules: List[Any]) -> List[Tuple[str, Any]]:
+    return [(type(m).__name__, m) for m in modules]
+
+
+def _input_names(fn: Callable, args: tuple, kwargs: dict, count: int) -> List[str]:
+    """Names for the flattened arrays and Values: the parameter names of `fn`."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        bound = {f"arg{i}": a for i, a in enumerate(args)} | dict(kwargs)
+    names: List[str] = []
+
+    def visit(x: Any, name: str) -> None:
+        if type(x) is np.ndarray or isinstance(x, Value):
+            names.append(name)
+        elif isinstance(x, (list, tuple)):
+            for i, e in enumerate(x):
+                visit(e, f"{name}_{i}")
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                visit(v, f"{name}_{k}")
+    for name, x in bound.items():
+        visit(x, name)
+    return names if len(names) == count else [f"x{i}" for i in range(count)]
+
+
+def _leaf_names(leaves: List[Value], modules: List[Any]) -> List[str]:
+    """Parameters by their names in the outermost module that holds them, else their own
+    `.name`, else p0, p1, ..."""
+    name_of: Dict[int, str] = {}
+    for m in modules:
+        for name, p in m.named_parameters():
+            name_of.setdefault(id(p), name)
+    return [name_of.get(id(leaf)) or leaf.name or f"p{j}" for j, leaf in enumerate(leaves)]

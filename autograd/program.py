@@ -1,0 +1,416 @@
+"""A recorded run turned into Python source: the forward ops, then their VJPs in reverse, one
+statement each (see `autograd.compile`).
+
+Every number in the run is given a place (`Source`): an argument, a parameter read afresh on
+each run, a step's result, a random draw, a module's buffer, or a constant. `describe` lists
+the run that way (two recordings of the same function on other data must describe the same
+program, or the function depends on its data in a way a program cannot replay), and `write`
+turns it into source: forward, then backward in the order `backward()` visits the graph, so
+the gradients are computed by the same numpy calls in the same order as in eager mode.
+"""
+from __future__ import annotations
+
+import builtins
+import keyword
+import operator
+import re
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+import numpy as np
+
+from autograd.ops import sum_to
+from autograd.tape import Detach, Tape
+from autograd.value import Value, memory_of
+
+
+class Source(NamedTuple):
+    """Where a number comes from: kind is 'input', 'leaf', 'step', 'draw', 'buffer', 'const',
+    or 'view' (a reshape of an input or a buffer, `shape` given); `key` says which."""
+    kind: str
+    key: Any
+    shape: Optional[tuple] = None
+
+
+INLINE = {operator.add: "{} + {}", operator.sub: "{} - {}", operator.mul: "{} * {}",
+          operator.truediv: "{} / {}", operator.neg: "-{}"}
+"""Ops written as Python operators in the source (on Python floats they need no wrapping)."""
+
+
+class Run:
+    """One recording described: each step's op, argument sources and attrs."""
+
+    def __init__(self, tape: Tape, inputs: List[Any], out: Value, aux: Tuple[Value, ...],
+                 modules: List[Tuple[str, Any]]) -> None:
+        self.tape, self.out, self.inputs = tape, out, inputs
+        self.produced = {id(step[3]): i for i, step in enumerate(tape.steps)}
+        self.input_of = {id(x): k for k, x in enumerate(inputs)}
+        self.draw_of = {id(array): j for j, (_, array) in enumerate(tape.draws)}
+        self.buffers: List[Tuple[Any, str]] = []
+        self.buffer_of: Dict[int, int] = {}
+        for _, module in modules:
+            for name, array in module._buffers.items():
+                if array is not None and id(array) not in self.buffer_of:
+                    self.buffer_of[id(array)] = len(self.buffers)
+                    self.buffers.append((module, name))
+        self.live = {id(x): x for x in inputs if isinstance(x, np.ndarray)}
+        self.live.update({id(getattr(m, n)): getattr(m, n) for m, n in self.buffers})
+        self.leaves: List[Value] = []
+        self.leaf_of: Dict[int, int] = {}
+        self.steps = [(op, tuple(self.source(a) for a in args),
+                       {k: self.source(v) if isinstance(v, np.ndarray) else Source("const", v)
+                        for k, v in (attrs or {}).items()}, out)
+                      for op, args, attrs, out in tape.steps]
+        self.result = self.source(out)
+        self.aux = tuple(self.source(a) for a in aux)
+        self.effects = [(update, tuple(self.source(v) for v in values), after)
+                        for update, values, after in tape.effects]
+
+    def source(self, x: Any) -> Source:
+        """Where `x`, an op's argument, comes from."""
+        key = id(x)
+        if key in self.produced:
+            return Source("step", self.produced[key])
+        if key in self.input_of:
+            return Source("input", self.input_of[key])
+        if isinstance(x, Value):
+            if x._order >= self.tape.start:         # made by the run from raw data
+                return self.source(x._data)
+            if key not in self.leaf_of:
+                self.leaf_of[key] = len(self.leaves)
+                self.leaves.append(x)
+            return Source("leaf", self.leaf_of[key])
+        if key in self.draw_of:
+            return Source("draw", self.draw_of[key])
+        if key in self.buffer_of:
+            return Source("buffer", self.buffer_of[key])
+        if type(x) is np.ndarray:
+            owner = memory_of(x)
+            for live_key, live in self.live.items():
+                if memory_of(live) is owner:
+                    return self._view_of(x, live_key, live)
+        return Source("const", x)
+
+    def _view_of(self, x: np.ndarray, live_key: int, live: np.ndarray) -> Source:
+        base = (Source("input", self.input_of[live_key]) if live_key in self.input_of
+                else Source("buffer", self.buffer_of[live_key]))
+        if x.size == live.size and x.flags.c_contiguous and live.flags.c_contiguous:
+            return Source("view", base, x.shape)
+        raise ValueError(
+            f"compile: an op reads part of {'argument' if base.kind == 'input' else 'a buffer'} "
+            f"{base.key} (shape {live.shape}) through a numpy view of shape {x.shape}: the "
+            "program cannot follow it to the next call's data. Index it with ops (x[...] on a "
+            "Value) or pass that part as its own argument")
+
+    def data(self) -> List[Any]:
+        """The forward's arguments in this run: the inputs' data, then the parameters'."""
+        return ([x._data if isinstance(x, Value) else x for x in self.inputs]
+                + [leaf._data for leaf in self.leaves])
+
+    def describe(self) -> list:
+        """The run as comparable data: ops, sources (constants by value), attrs, effects."""
+        steps = [(op, args, attrs) for op, args, attrs, _ in self.steps]
+        effects = [(getattr(u, "__code__", u), values, after) for u, values, after in self.effects]
+        return [steps, self.result, self.aux, effects, len(self.tape.draws), self.leaves]
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two descriptions (or constants in them) are equal, arrays by content."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, Value) or isinstance(b, Value):
+        return a is b
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True                     # NaN constants are the same constant
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):
+        return a is b
+
+
+def first_difference(one: list, other: list) -> str:
+    """Says where two descriptions of the same function's runs differ."""
+    steps, others = one[0], other[0]
+    for i, (a, b) in enumerate(zip(steps, others)):
+        if a[0] is not b[0]:
+            return (f"step {i} is op '{a[0].name}' on one call and '{b[0].name}' on another: "
+                    "the function takes a different path on other data (Python control flow "
+                    "on the numbers)")
+        if not same(a, b):
+            return (f"op '{a[0].name}' (step {i}) uses a number or array computed from the "
+                    "arguments or parameters outside the recorded ops (numpy on .data, a "
+                    "Python float of a Value, ...), which a program would keep")
+    if len(steps) != len(others):
+        return (f"one call runs {len(steps)} ops and another {len(others)}: the function takes "
+                "a different path on other data")
+    return ("the result, the state updates or the random draws depend on the data in a way "
+            "the recorded ops do not show")
+
+
+# ----- the source ---------------------------------------------------------------------------
+class Names:
+    """Unique Python names, readable ones where the run has them."""
+
+    def __init__(self) -> None:
+        self.used = set(keyword.kwlist) | set(dir(builtins)) | {
+            "np", "normalize", "accumulate", "fitted", "probe", "g", "saved"}
+
+    def new(self, hint: str) -> str:
+        base = re.sub(r"\W+", "_", hint).strip("_") or "t"
+        base = base if not base[0].isdigit() else "layer" + base
+        name, k = base, 1
+        while name in self.used:
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+
+def _literal(x: Any) -> Optional[str]:
+    """Python source for a small constant, or None when it needs a name."""
+    if x is None or type(x) in (bool, int, str):
+        return repr(x)
+    if type(x) is float:
+        return repr(x) if x == x and abs(x) != float("inf") else None
+    if type(x) is tuple and all(_literal(e) is not None for e in x):
+        return repr(x)
+    if isinstance(x, np.dtype):
+        return f"np.dtype({str(x)!r})"
+    return None
+
+
+class Written(NamedTuple):
+    """The source of a recorded run and what it refers to."""
+    text: str
+    aux: int                    # how many results the forward returns beside the first
+    globals: Dict[str, Any]
+    inputs: List[str]           # the forward's parameters, in order: arguments then leaves
+    grad_inputs: List[Any]      # what backward returns gradients for: ('input', k) / ('leaf', j)
+
+
+def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: List[str],
+          module_names: List[str], fits: Optional[set] = None,
+          stubs: Optional[Dict[int, Any]] = None) -> Written:
+    """The run as two Python functions, `forward(*inputs)` returning (result, saved, aux) and
+    `backward(g, *saved)` returning the gradients of `grad_inputs`. `fits`: which VJP
+    results need summing back to their input's shape or casting; None writes a program that
+    finds out. `stubs`: objects the source calls, replaced (by id) in its globals."""
+    names, env = Names(), {"np": np}
+    from autograd.op import normalize
+    from autograd.engine import accumulate
+    env.update(normalize=normalize, accumulate=accumulate, fitted=fitted)
+    if fits is None:
+        env["fits"] = set()
+        env["probe"] = lambda k, g, shape, dtype: _probe(env["fits"], k, g, shape, dtype)
+    inputs = [names.new(n) for n in input_names]
+    leaves = [names.new(n) for n in leaf_names]
+    steps = run.steps
+    var = [names.new(out.name or _op_word(op)) for op, _, _, out in steps]
+    op_names: Dict[int, str] = {}
+    consts: Dict[int, str] = {}
+
+    def global_for(obj: Any, hint: str, table: Dict[int, str]) -> str:
+        if id(obj) not in table:
+            table[id(obj)] = names.new(hint)
+            env[table[id(obj)]] = (stubs or {}).get(id(obj), obj)
+        return table[id(obj)]
+
+    def expr(s: Source) -> str:
+        if s.kind == "input":
+            return inputs[s.key]
+        if s.kind == "leaf":
+            return leaves[s.key]
+        if s.kind == "step":
+            return var[s.key]
+        if s.kind == "draw":
+            return draws[s.key]
+        if s.kind == "buffer":
+            module, attr = run.buffers[s.key]
+            return f"{global_for(module, module_names[s.key], consts)}.{attr}"
+        if s.kind == "view":
+            return f"{expr(s.key)}.reshape({s.shape!r})"
+        literal = _literal(s.key)
+        return literal if literal is not None else global_for(s.key, "const", consts)
+
+    def call(fn: str, args: Tuple[Source, ...], attrs: Dict[str, Source], lead: str = "") -> str:
+        parts = ([lead] if lead else []) + [expr(a) for a in args]
+        parts += [f"{k}={expr(v)}" for k, v in attrs.items()]
+        return f"{fn}({', '.join(parts)})"
+
+    # forward
+    draws = [names.new(n) for n in draw_names]
+    lines = [f"def forward({', '.join(inputs + leaves)}):"]
+    for j, (draw, _) in enumerate(run.tape.draws):
+        lines.append(f"    {draws[j]} = {global_for(draw, 'draw', consts)}()"
+                     "   # a fresh random draw on every call")
+    effects = {}
+    for update, values, after in run.effects:
+        effects.setdefault(after, []).append((update, values))
+    line_of: Dict[int, int] = {}
+    for i, (op, args, attrs, out) in enumerate(steps):
+        for update, values in effects.get(i, []):
+            lines.append(f"    {global_for(update, 'update', consts)}"
+                         f"({', '.join(expr(v) for v in values)})   # state update")
+        if op is Detach:
+            rhs, word = expr(args[0]), "detach"
+        elif op.forward in INLINE and not attrs:
+            rhs = INLINE[op.forward].format(*(expr(a) for a in args))
+            word = op.name
+            if not _float_result(out, args, run):
+                rhs = f"normalize({rhs})" if not _nd(out) else rhs
+        else:
+            fn = global_for(op, f"op_{_op_word(op)}", op_names) + ".forward"
+            rhs, word = call(fn, args, attrs), op.name
+            if not _nd(out):
+                rhs = f"normalize({rhs})"
+        line_of[i] = len(lines)
+        lines.append(f"    {var[i]} = {rhs}   # {word}")
+    for update, values in effects.get(len(steps), []):
+        lines.append(f"    {global_for(update, 'update', consts)}"
+                     f"({', '.join(expr(v) for v in values)})   # state update")
+    back, saved, grad_inputs = _backward(run, var, inputs + leaves + draws, expr, global_for,
+                                         op_names, consts, line_of, names, fits)
+    result, aux = expr(run.result), "".join(expr(a) + ", " for a in run.aux)
+    lines.append(f"    return {result}, ({''.join(s + ', ' for s in saved)}), ({aux})")
+    text = "\n".join(lines + [""] + back) + "\n"
+    return Written(text, len(run.aux), env, inputs + leaves, grad_inputs)
+
+
+def _op_word(op: Any) -> str:
+    words = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
+    return words.get(op.name, op.name)
+
+
+def _nd(out: Value) -> bool:
+    data = out._data
+    return type(data) is np.ndarray and data.ndim > 0
+
+
+def _float_result(out: Value, args: Tuple[Source, ...], run: Run) -> bool:
+    """Whether an inline op's result is a Python float from Python floats (nothing to wrap)."""
+    return type(out._data) is float and all(_is_float(a, run) for a in args)
+
+
+def _is_float(s: Source, run: Run) -> bool:
+    if s.kind == "step":
+        return type(run.steps[s.key][3]._data) is float
+    if s.kind == "leaf":
+        return type(run.leaves[s.key]._data) is float
+    if s.kind == "input":
+        x = run.inputs[s.key]
+        return isinstance(x, Value) and type(x._data) is float
+    return s.kind == "const" and type(s.key) is float
+
+
+def _probe(needed: set, k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
+    fit = fitted(g, shape, dtype)
+    if fit is not g:
+        needed.add(k)
+    return fit
+
+
+def fitted(g: Any, shape: Optional[tuple], dtype: Any) -> Any:
+    """A VJP's result summed back to its input's shape and cast to its dtype (`shape` None:
+    the input is a Python float): the engine's `fit`, on raw data."""
+    if shape is None:
+        return g if type(g) is float else float(np.sum(g))
+    if type(g) is not np.ndarray or g.shape != shape:
+        g = np.asarray(sum_to(g, shape))
+    return g if g.dtype == dtype else g.astype(dtype)
+
+
+def _backward(run: Run, var: List[str], arguments: List[str], expr: Any,
+              global_for: Any, op_names: Dict[int, str], consts: Dict[int, str],
+              line_of: Dict[int, int], names: Names,
+              fits: Optional[set]) -> Tuple[List[str], List[str], List[Any]]:
+    """The backward function's lines, the forward names it reads, and whose gradients it
+    returns: the eager walk (`autograd.engine.backward_pass`) written out. Nodes are visited
+    newest first; each gives every input that requires a gradient its VJP, fitted to the
+    input's shape, added to what that input has received so far."""
+    forward_scope = set(var) | set(arguments)
+    used: Dict[str, None] = {}          # an ordered set
+    sites: List[str] = []
+
+    def read(s: Source) -> str:
+        text = expr(s)
+        for name in re.findall(r"\b\w+\b", text):
+            if name in forward_scope:
+                used[name] = None
+        return text
+
+    def needs_grad(s: Source) -> bool:
+        if s.kind == "step":
+            return run.steps[s.key][3].requires_grad
+        if s.kind == "leaf":
+            return run.leaves[s.key].requires_grad
+        if s.kind == "input":
+            x = run.inputs[s.key]
+            return isinstance(x, Value) and x.requires_grad
+        return False
+
+    def data_of(s: Source) -> Any:
+        if s.kind == "step":
+            return run.steps[s.key][3]._data
+        return run.leaves[s.key]._data if s.kind == "leaf" else run.inputs[s.key]._data
+
+    lines = ["def backward(g, *saved):"]
+    pending: Dict[Source, str] = {}
+    if needs_grad(run.result):
+        pending[run.result] = "g"
+    for i in range(len(run.steps) - 1, -1, -1):
+        node = Source("step", i)
+        if node not in pending:
+            continue
+        op, args, attrs, out = run.steps[i]
+        g, ans = pending.pop(node), read(node)
+        lines.append(f"    # back through line {line_of[i] + 1}: {var[i]} = {op.name}(...)")
+        joint = None
+        for j, parent in enumerate(args):
+            if not needs_grad(parent):
+                continue
+            if op.joint_vjp is not None:
+                if joint is None:
+                    joint = names.new(f"g_{var[i]}_inputs")
+                    fn = global_for(op, f"op_{_op_word(op)}", op_names) + ".joint_vjp"
+                    lines.append(f"    {joint} = {call_read(fn, g, ans, args, attrs, read)}")
+                share = f"{joint}[{j}]"
+            else:
+                fn = global_for(op.vjps[j], f"vjp_{_op_word(op)}_{j}", op_names)
+                share = call_read(fn, g, ans, args, attrs, read)
+            data = data_of(parent)
+            if type(data) is float:
+                shape, dtype = "None", "None"
+            else:
+                shape, dtype = repr(data.shape), global_for(data.dtype, str(data.dtype), consts)
+            if fits is None:                # a first run notes where a VJP's result needs it
+                fit = f"probe({len(sites)}, {share}, {shape}, {dtype})"
+            elif len(sites) in fits:
+                fit = f"fitted({share}, {shape}, {dtype})"
+            else:
+                fit = share
+            sites.append(fit)
+            if parent not in pending:
+                pending[parent] = names.new(f"g_{expr(parent)}")
+                lines.append(f"    {pending[parent]} = {fit}")
+            elif type(data) is float:
+                lines.append(f"    {pending[parent]} = {pending[parent]} + {fit}")
+            else:
+                lines.append(f"    {pending[parent]} = accumulate({pending[parent]}, {fit})")
+    grad_inputs = [s for s in pending]
+    lines.append(f"    return ({''.join(pending[s] + ', ' for s in grad_inputs)})")
+    unpack = f"    {', '.join(used)}{',' if len(used) == 1 else ''} = saved" if used else None
+    if unpack:
+        lines.insert(1, unpack)
+    return lines, list(used), grad_inputs
+
+
+def call_read(fn: str, g: str, ans: str, args: Tuple[Source, ...], attrs: Dict[str, Source],
+              read: Any) -> str:
+    """`fn(g, ans, *args, **attrs)` as source, noting the forward names it reads."""
+    parts = [g, ans] + [read(a) for a in args]
+    parts += [f"{k}={read(v)}" for k, v in attrs.items()]
+    return f"{fn}({', '.join(parts)})"

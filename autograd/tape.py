@@ -1,0 +1,206 @@
+"""Recording what a function does, for `autograd.compile`: a tape of every op applied to a Value.
+
+While a tape records (in this thread), `apply` appends each op it runs on a Value, recorded for
+differentiation or not (a `detach()` too), so the tape holds the whole computation from the
+arguments and parameters to the result. What the function computes otherwise, with plain
+numpy or Python, reaches the tape as constants; `autograd.compile` records twice, on other
+data, to make sure they really are constant.
+
+Two things a tape cannot see are declared by the code that does them: random draws
+(`fresh_random`: drawn again on every run, as Dropout's masks are) and updates of module state
+(`state_update`: run again on every run, as BatchNorm's running statistics are). Both cost a
+function call when nothing records.
+
+Turning a recorded Value into a Python number or bool, or reading its data from outside the
+library, would freeze this call's numbers into the program; while recording it raises.
+"""
+from __future__ import annotations
+
+import contextvars
+import sys
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+import numpy as np
+
+from autograd.grad_mode import RECORD, Switch, current_mode
+from autograd.value import Value, next_order
+
+_tape = contextvars.ContextVar("autograd_tape", default=None)
+LIBRARY = ("autograd", "nn", "visualize")
+"""Packages whose code may read a recorded Value's `.data` (for shapes and dtypes; what it
+computes from the numbers is caught by the second recording)."""
+
+
+class Detach:
+    """The op of a `detach()` on the tape: the same data, no gradient."""
+
+    name = "detach"
+
+    @staticmethod
+    def forward(x: Any) -> Any:
+        return x
+
+
+class Tape:
+    """What one run of a function did: `steps` (op, inputs as given, attrs, output Value), the
+    random draws and their draw functions, the state updates, the modules called."""
+
+    def __init__(self, replay_draws: Optional[List[np.ndarray]] = None) -> None:
+        self.start = next_order()               # Values made from here on are the run's own
+        self.steps: List[tuple] = []
+        self.traced: Dict[int, Value] = {}      # id -> Value computed by a step
+        self.draws: List[tuple] = []            # (draw function, the array it gave)
+        self.effects: List[tuple] = []          # (update, Values, number of steps before it)
+        self.modules: Dict[int, Any] = {}       # id -> module called, in order of first call
+        self._replay = replay_draws             # the second recording reuses the first's draws
+
+    def is_traced(self, v: Value) -> bool:
+        """Whether `v` is computed by this run, or is a parameter it reads."""
+        return id(v) in self.traced or (v.requires_grad and v._order < self.start)
+
+
+def recording(tape: Tape) -> "_Recording":
+    """`with recording(tape): fn(...)` appends what fn does to `tape`."""
+    return _Recording(tape)
+
+
+class _Recording:
+    def __init__(self, tape: Tape) -> None:
+        self.tape = tape
+
+    def __enter__(self) -> Tape:
+        self._token = _tape.set(self.tape)
+        self._switch = Switch(RECORD, True)
+        self._switch.__enter__()
+        _guards.acquire()
+        return self.tape
+
+    def __exit__(self, *exc: object) -> None:
+        _guards.release()
+        self._switch.__exit__()
+        _tape.reset(self._token)
+
+
+def record_step(op: Any, args: tuple, raws: list, attrs: Optional[dict], out: Value) -> None:
+    """Called by `apply` for each op run on a Value while recording."""
+    tape = _tape.get()
+    stored = tuple(a if isinstance(a, Value) else r for a, r in zip(args, raws))
+    tape.steps.append((op, stored, attrs, out))
+    tape.traced[id(out)] = out
+
+
+def note_module(module: Any) -> None:
+    """Called by `nn.Module.__call__` while recording: the program depends on its mode."""
+    tape = _tape.get()
+    if tape is not None:
+        tape.modules.setdefault(id(module), module)
+
+
+def fresh_random(draw: Callable[[], np.ndarray]) -> np.ndarray:
+    """`draw()`, a random array: a compiled program calls `draw` again on every run instead of
+    keeping this one (Dropout's masks)."""
+    tape = _tape.get() if current_mode() & RECORD else None
+    if tape is None:
+        return draw()
+    array = draw() if tape._replay is None else tape._replay[len(tape.draws)]
+    tape.draws.append((draw, array))
+    return array
+
+
+def state_update(update: Callable[..., None], *values: Value) -> None:
+    """`update(*data)` now, with the data of `values`: a compiled program runs it again on
+    every run, with that run's data (BatchNorm's running statistics)."""
+    tape = _tape.get() if current_mode() & RECORD else None
+    if tape is None:
+        update(*[v._data for v in values])
+        return
+    if tape._replay is None:
+        update(*[v._data for v in values])
+    tape.effects.append((update, values, len(tape.steps)))
+
+
+class TracerError(RuntimeError):
+    """A recorded Value was turned into a Python value while `autograd.compile` recorded."""
+
+
+def _refuse(what: str) -> None:
+    raise TracerError(
+        f"compile: {what} of a Value computed from the arguments or parameters while "
+        "recording: the program would keep this call's number and give wrong results on the "
+        "next call. Keep data-dependent Python (if, float(), .item(), .data) out of the "
+        "compiled function: compute it outside, or pass the value as a non-array (static) "
+        "argument so that each value records its own program")
+
+
+def _recorded(v: Value) -> bool:
+    tape = _tape.get() if current_mode() & RECORD else None
+    return tape is not None and tape.is_traced(v)
+
+
+def _guard(name: str, what: str) -> Callable:
+    original = getattr(Value, name)
+
+    def guarded(self: Value, *args: Any, **kwargs: Any) -> Any:
+        if _recorded(self):
+            _refuse(what)
+        return original(self, *args, **kwargs)
+    guarded.__doc__ = original.__doc__
+    return guarded
+
+
+def _guarded_data(self: Value) -> Any:
+    if _recorded(self) and not sys._getframe(1).f_globals.get(
+            "__name__", "").startswith(LIBRARY):
+        _refuse("reading .data")
+    return self._data
+
+
+def _recorded_detach(self: Value) -> Value:
+    out = _DETACH(self)
+    tape = _tape.get() if current_mode() & RECORD else None
+    if tape is not None:
+        tape.steps.append((Detach, (self,), None, out))
+        tape.traced[id(out)] = out
+    return out
+
+
+class _Guards:
+    """Value's conversions, swapped for guarded ones while any thread records (and put back
+    after), so nothing costs more when nothing records."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._originals: Dict[str, Any] = {}
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._users == 1:
+                self._originals = {name: Value.__dict__[name] for name in _GUARDED}
+                for name, make in _GUARDED.items():
+                    setattr(Value, name, make())
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                for name, original in self._originals.items():
+                    setattr(Value, name, original)
+
+
+_DETACH = Value.detach
+_GUARDED: Dict[str, Callable[[], Any]] = {
+    "item": lambda: _guard("item", "item(), float() or int()"),
+    "numpy": lambda: _guard("numpy", "numpy()"),
+    "__bool__": lambda: _guard("__bool__", "bool() (an `if` or `while` on it)"),
+    "__array__": lambda: _guard("__array__", "converting to a numpy array"),
+    "__lt__": lambda: _guard("__lt__", "comparing (<)"),
+    "__le__": lambda: _guard("__le__", "comparing (<=)"),
+    "__gt__": lambda: _guard("__gt__", "comparing (>)"),
+    "__ge__": lambda: _guard("__ge__", "comparing (>=)"),
+    "data": lambda: property(_guarded_data, Value.data.fset, doc=Value.data.__doc__),
+    "detach": lambda: _recorded_detach,
+}
+_guards = _Guards()
