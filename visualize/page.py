@@ -237,7 +237,7 @@ def cells(x: Any, opts: Options) -> dict:
     scale = float(finite.max()) if finite.size else 0.0
     heat = np.where(np.isfinite(part), part / scale if scale else 0.0, 0.0)
     cut = part.shape != grid.shape
-    return {"shape": list(a.shape), "dtype": str(a.dtype),
+    return {"shape": str(a.shape), "dtype": str(a.dtype),
             "rows": [[number(e, opts.precision) for e in row] for row in part],
             "heat": np.round(heat, 3).tolist(),
             "cut": (f"showing the first {part.shape[0]} of {grid.shape[0]} rows and "

@@ -148,8 +148,8 @@
     if (step === last) go(0);
     byId("play").textContent = "pause";
     timer = setInterval(() => {
-      if (step >= last) play();
-      else go(step + 1);
+      go(step + 1);
+      if (step >= last) play();              // stop on the last step
     }, Number(byId("speed").value));
   }
 
@@ -169,8 +169,7 @@
 
   function table(cells, caption) {
     const box = element("div");
-    box.appendChild(element("div", caption + " " + JSON.stringify(cells.shape).replace(/\[/g, "(")
-      .replace(/\]/g, ")") + " " + cells.dtype));
+    box.appendChild(element("div", caption + " " + cells.shape + " " + cells.dtype));
     const t = element("table", undefined, "cells");
     cells.rows.forEach((row, r) => {
       const tr = element("tr");
