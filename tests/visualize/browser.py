@@ -56,7 +56,9 @@ def neuron():
     x1w1.name = "x1w1"
     x2w2 = x2 * w2
     x2w2.name = "x2w2"
-    n = x1w1 + x2w2 + b
+    x1w1x2w2 = x1w1 + x2w2
+    x1w1x2w2.name = "x1w1x2w2"
+    n = x1w1x2w2 + b
     n.name = "n"
     o = n.tanh()
     o.name = "o"
@@ -65,21 +67,24 @@ def neuron():
 
 
 def screenshot_explorer(png: Path) -> Path:
-    """The neuron's explorer in the middle of the backward pass, a node's details and an
-    explained gradient open, saved as `png` by the browser."""
+    """The neuron's explorer in the middle of the backward pass (n sends its gradient to its
+    inputs), x1w1's details and x1's explained gradient open, saved as `png` by the browser."""
     import visualize
     from selenium.webdriver.common.by import By
 
     o, leaves = neuron()
     with tempfile.TemporaryDirectory() as folder:
         page = visualize.explore(o, Path(folder) / "neuron.html").path
-        driver = start_browser(1500, 820)
+        driver = start_browser(1900, 860)
         try:
             driver.get(page.resolve().as_uri())
-            data_steps = int(driver.find_element(By.ID, "total").text)
-            for _ in range(data_steps - 3):
+            while not driver.find_element(By.ID, "narration").text.startswith("n's gradient"):
                 driver.find_element(By.ID, "next").click()
-            driver.find_element(By.CSS_SELECTOR, 'g.node[data-name="v1"]').click()
+            driver.find_element(By.CSS_SELECTOR, 'g.node[data-name="v2"]').click()
+            driver.execute_script("const z = document.getElementById('zoom'); z.value = '0.75';"
+                                  "z.dispatchEvent(new Event('change'));"
+                                  "const g = document.getElementById('graph');"
+                                  "g.scrollLeft = g.scrollWidth; g.scrollTop = g.scrollHeight;")
             picker = driver.find_element(By.ID, "explain-leaf")
             picker.find_element(By.XPATH, "./option[text()='x1']").click()
             png = Path(png)

@@ -114,14 +114,27 @@
     renderDetails();
   }
 
+  // A point on the curve near the middle of a Graphviz edge ("M p C p p p C p p p ..."), read
+  // from its path data: measuring the path would force a layout of the whole drawing.
+  function middleOf(path) {
+    const xy = path.getAttribute("d").match(/-?[\d.]+/g).map(Number);
+    const segments = Math.max(1, Math.floor((xy.length / 2 - 1) / 3));
+    const s = Math.min(Math.floor(segments / 2), segments - 1);
+    const t = segments % 2 ? 0.5 : 0;                   // odd: halfway along the middle one
+    const at = (i) => [xy[2 * (3 * s + i)], xy[2 * (3 * s + i) + 1]];
+    const w = [(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t ** 3];
+    const p = [0, 1, 2, 3].map(at);
+    return { x: w.reduce((a, wi, i) => a + wi * p[i][0], 0),
+             y: w.reduce((a, wi, i) => a + wi * p[i][1], 0) };
+  }
+
   // The value each highlighted edge carries back, written at the middle of the edge.
   function drawShares(k) {
     while (shareLabels.length) shareLabels.pop().remove();
     if (k <= forwardEnd) return;
     for (const x of edgesAt.get(k) || []) {
       if (x.e.bwd !== k || x.e.share === null || !x.el) continue;
-      const path = x.el.querySelector("path");
-      const at = path.getPointAtLength(path.getTotalLength() / 2);
+      const at = middleOf(x.el.querySelector("path"));
       const text = document.createElementNS("http://www.w3.org/2000/svg", "text");
       text.setAttribute("x", String(at.x));
       text.setAttribute("y", String(at.y - 4));
@@ -260,11 +273,15 @@
     byId("next").addEventListener("click", () => go(step + 1));
     byId("last").addEventListener("click", () => go(last));
     byId("play").addEventListener("click", play);
-    const fit = byId("fit");
-    fit.checked = units.length <= FIT_UNITS;
-    const refit = () => byId("graph").classList.toggle("fit", fit.checked);
-    fit.addEventListener("change", refit);
-    refit();
+    const zoom = byId("zoom");
+    const width = parseFloat(svg.getAttribute("width")) * 4 / 3;     // Graphviz sizes in pt
+    zoom.value = units.length <= FIT_UNITS ? "fit" : "1";
+    const rezoom = () => {
+      svg.style.width = zoom.value === "fit" ? "100%" : width * Number(zoom.value) + "px";
+      svg.style.height = "auto";
+    };
+    zoom.addEventListener("change", rezoom);
+    rezoom();
     byId("speed").addEventListener("change", () => { if (timer !== null) { play(); play(); } });
     document.addEventListener("keydown", (ev) => {
       const tag = ev.target.tagName;
