@@ -179,7 +179,7 @@ def _path(graph: Graph, edges: Tuple[Edge, ...], scalar: bool) -> GradientPath:
     for user, j, inp in edges:
         node, parent = graph.nodes[user], graph.nodes[inp]
         if scalar:
-            local.append(float(np.asarray(_vjp(node, j, _seed(node), parent))))
+            local.append(float(np.asarray(_vjp(node, j, _seed(node), parent)).item()))
         g = _vjp(node, j, g, parent)
     if scalar:
         return GradientPath(edges, tuple(local), math.prod(local))

@@ -36,18 +36,18 @@ def page_data(graph: Graph, passes: Walk, opts: Options, names: Dict[int, Tuple[
     done = [-1] * len(graph)
     for k, (i, _) in enumerate(passes.backward):
         done[i] = 1 + len(passes.forward) + k
-    pages = (_collapsed if collapsed else _full)(graph, passes, opts, names, labels, fwd, done)
+    page = (_collapsed if collapsed else _full)(graph, passes, opts, names, labels, fwd, done)
     if not collapsed:
-        pages["details"] = [_details(graph, passes, opts, names, labels, verdicts, done, i)
+        page["details"] = [_details(graph, passes, opts, names, labels, verdicts, done, i)
                             for i in range(len(graph))]
-    pages["note"] = _stale_note(graph, passes)
+    page["note"] = _stale_note(graph, passes)
     small = not collapsed and len(graph) <= EXPLAIN_MAX_VALUES
-    pages["explain"] = _explanations(graph, labels, opts, max_paths, pages) if small else []
-    pages["explainNote"] = "" if small else (
+    page["explain"] = _explanations(graph, labels, opts, max_paths, page) if small else []
+    page["explainNote"] = "" if small else (
         f"Explaining gradients here needs a drawing of every node with at most "
         f"{EXPLAIN_MAX_VALUES} values; this graph has {len(graph):,}. In Python, "
         f"visualize.explain_gradient(root, value) explains one value of any graph.")
-    return pages
+    return page
 
 
 def _full(graph: Graph, passes: Walk, opts: Options, names: Dict[int, Tuple[str, str]],
@@ -79,17 +79,14 @@ def _full(graph: Graph, passes: Walk, opts: Options, names: Dict[int, Tuple[str,
         edges.append({"key": f"o{i}->v{i}", "nth": 0, "fwd": fwd[i], "bwd": done[i],
                       "user": i, "position": -1,
                       "share": None if done[i] < 0 else _num(passes.grads.get(i), opts)})
+    unit_of = {u["id"]: k for k, u in enumerate(units)}
     steps = [_start(graph)]
-    steps += [{"phase": "forward", "focus": _unit_of(units, f"o{i}"),
+    steps += [{"phase": "forward", "focus": unit_of[f"o{i}"],
                "text": _forward_text(graph, labels, opts, i)} for i in passes.forward]
-    steps += [{"phase": "backward", "focus": _unit_of(units, f"v{i}"),
+    steps += [{"phase": "backward", "focus": unit_of[f"v{i}"],
                "text": _backward_text(graph, passes, labels, opts, i, g)}
               for i, g in passes.backward]
     return {"units": units, "edges": edges, "steps": steps, "collapsed": ""}
-
-
-def _unit_of(units: List[dict], uid: str) -> int:
-    return next(k for k in range(len(units) - 1, -1, -1) if units[k]["id"] == uid)
 
 
 def _start(graph: Graph) -> dict:
@@ -105,16 +102,15 @@ def _start(graph: Graph) -> dict:
 def _forward_text(graph: Graph, labels: Tuple[str, ...], opts: Options, i: int) -> str:
     v = graph.nodes[i]
     inputs = ", ".join(labels[p] for p in graph.parents[i])
-    return (f"{labels[i]} = {op_label(v.op, v.attrs)}({inputs}) = "
-            f"{_num(v.data, opts)}")
+    return f"{labels[i]} = {op_label(v.op, v.attrs)} of ({inputs}) = {_num(v.data, opts)}"
 
 
 def _backward_text(graph: Graph, passes: Walk, labels: Tuple[str, ...], opts: Options,
                    i: int, g: Any) -> str:
     received = passes.received.get(i, [])
     if not received:
-        text = f"{labels[i]} is the root: its gradient is the seed d{labels[i]}/d{labels[i]} " \
-               f"= {_num(g, opts)}."
+        text = (f"{labels[i]} is the root: its gradient is the seed "
+                f"d{labels[i]}/d{labels[i]} = {_num(g, opts)}.")
     elif len(received) == 1:
         text = (f"{labels[i]}'s gradient is complete: {_num(g, opts)}, the share from "
                 f"{labels[received[0].user]}.")
@@ -170,7 +166,7 @@ def _collapsed(graph: Graph, passes: Walk, opts: Options, names: Dict[int, Tuple
                        f"{units[k]['grad']}"} for k in backward]
     return {"units": units, "edges": _group_edges(graph, grouping, page_fwd, page_done),
             "steps": steps, "collapsed": _collapse_note(graph, grouping, opts),
-            "details": [_group_details(graph, g, units[k], opts) for k, g in enumerate(groups)]}
+            "details": [_group_details(graph, g, units[k]) for k, g in enumerate(groups)]}
 
 
 def _group_title(group: Any) -> str:
@@ -196,7 +192,7 @@ def _collapse_note(graph: Graph, grouping: Grouping, opts: Options) -> str:
             f"every node.")
 
 
-def _group_details(graph: Graph, group: Any, unit: dict, opts: Options) -> dict:
+def _group_details(graph: Graph, group: Any, unit: dict) -> dict:
     shapes = sorted({shape_text(graph.nodes[m].shape, graph.nodes[m].dtype) or "scalar"
                      for m in group.members})
     return {"title": unit["label"], "kind": f"a group of {len(group.members):,} values",
@@ -217,7 +213,8 @@ def _details(graph: Graph, passes: Walk, opts: Options, names: Dict[int, Tuple[s
     if id(v) in names:
         facts.append(["parameter", names[id(v)][0]])
     if ps:
-        facts.append(["op", f"{op_label(v.op, v.attrs)}({', '.join(labels[p] for p in ps)})"])
+        inputs = ", ".join(labels[p] for p in ps)
+        facts.append(["op", f"{op_label(v.op, v.attrs)} of ({inputs})"])
     if verdicts is not None:
         facts.append(["gradient health", verdicts[i].reason])
     grad = passes.grads.get(i)

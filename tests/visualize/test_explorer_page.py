@@ -148,8 +148,11 @@ def test_the_written_page_is_one_file_that_loads_nothing(tmp_path):
     shown = explore(o, tmp_path / "sub" / "neuron.html")
     text = shown.path.read_text(encoding="utf-8")
     assert shown.path == tmp_path / "sub" / "neuron.html" and text == shown.html
-    assert ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-            "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:;") in text
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy"\s+content="([^"]*)"', text)
+    directives = dict(d.strip().split(" ", 1) for d in policy.group(1).split(";"))
+    assert directives == {"default-src": "'none'", "script-src": "'unsafe-inline'",
+                          "style-src": "'unsafe-inline'", "img-src": "data:",
+                          "base-uri": "'none'", "form-action": "'none'"}
     assert not re.search(r"<(link|iframe|img|object|embed)\b|\bsrc=|@import|url\(", text)
     assert "@@" not in text and text.count("<svg") == 1
     data = _page_json(text)
@@ -179,3 +182,17 @@ def test_bad_arguments_raise_before_a_file_is_written(tmp_path):
     with pytest.raises(TypeError, match="expected a Value"):
         explore(1.0, target)
     assert not target.exists()
+
+
+def test_the_page_assets_are_installed_with_the_package():
+    import configparser
+    from pathlib import Path
+
+    import visualize
+    root = Path(visualize.__file__).parent
+    config = configparser.ConfigParser()
+    config.read(root.parent / "setup.cfg")
+    globs = [g.strip() for g in config["options.package_data"]["visualize"].split(",")]
+    assets = sorted(p.relative_to(root) for p in (root / "explorer").iterdir())
+    assert [p.name for p in assets] == ["explorer.css", "explorer.html", "explorer.js"]
+    assert all(any(p.match(g) for g in globs) for p in assets)

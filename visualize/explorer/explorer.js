@@ -215,7 +215,7 @@
     panel.appendChild(facts);
     if (d.data) {
       if (step >= unit.fwd) panel.appendChild(table(d.data, "data"));
-      else panel.appendChild(element("p", "data: not computed yet (step " + unit.fwd + ")", "data-pending"));
+      else panel.appendChild(element("p", "data: not computed yet (step " + unit.fwd + ")"));
     }
     if (d.grad) {
       const got = d.shares.filter((s) => s[2] <= step);
