@@ -148,6 +148,7 @@ def test_a_value_used_twice_shows_its_gradient_as_a_sum(driver, tmp_path):
 
 
 def test_the_keyboard_steps_jumps_and_plays(driver, neuron_page):
+    from selenium.webdriver.common.action_chains import ActionChains
     _, _, uri = neuron_page
     _open(driver, uri)
     last = int(driver.find_element("id", "total").text)
@@ -169,6 +170,11 @@ def test_the_keyboard_steps_jumps_and_plays(driver, neuron_page):
         time.sleep(0.05)
     assert _step(driver) == last
     assert driver.find_element("id", "play").text == "play"    # stops at the end
+    _click(driver, "first")                    # a focused button: space toggles play once
+    ActionChains(driver).send_keys(" ").perform()
+    assert driver.find_element("id", "play").text == "pause"
+    ActionChains(driver).send_keys(" ").perform()
+    assert driver.find_element("id", "play").text == "play"
 
 
 def test_the_slider_goes_to_any_step(driver, neuron_page):
