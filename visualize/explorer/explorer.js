@@ -25,7 +25,7 @@
   // The drawn texts a step rewrites: a value's `data ...` and `grad ...` fields.
   const units = data.units.map((u, k) => {
     const el = nodeOf.get(u.id);
-    const unit = { u, el, dataText: null, gradText: null, state: null, shown: {} };
+    const unit = { u, el, dataText: null, gradText: null, state: null };
     for (const t of el.querySelectorAll("text")) {
       if (t.textContent.startsWith("data ")) unit.dataText = t;
       else if (t.textContent.startsWith("grad ")) unit.gradText = t;
