@@ -57,7 +57,7 @@ class Explanation:
         return total
 
     def path_text(self, k: int) -> str:
-        """Path `k` as `o ←[tanh 0.5000]− n ←[* 2.0000]− w : term 1.0000`."""
+        """Path `k` as `o ←[tanh 0.5000]− n ←[* 2.0000]− w : 0.5000 × 2.0000 = 1.0000`."""
         path = self.paths[k]
         parts = [self.labels[path.edges[0][0]] if path.edges else self.labels[self.target]]
         for n, (user, _, inp) in enumerate(path.edges):
