@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: demo test venv dot clean bench
+.PHONY: demo test venv dot browser clean bench
 
-test: $(VENV)/.installed dot  ## set everything up, then run the whole test suite: fast, then slow
+test: $(VENV)/.installed dot browser  ## set everything up, then run the whole test suite: fast, then slow
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest -m slow
 
@@ -40,6 +40,17 @@ dot:  ## Graphviz's dot binary: installed with apt-get when missing and we are r
 	    echo "Graphviz's dot binary is missing: install it (sudo apt-get install graphviz," \
 	         "brew install graphviz, conda install -c conda-forge graphviz or" \
 	         "winget install graphviz); rendering tests will be skipped"; \
+	  fi; }
+
+browser:  ## headless Chromium and its driver for the explorer's browser tests: apt-get when root
+	@{ command -v chromium || command -v chromium-browser; } >/dev/null 2>&1 && \
+	  command -v chromedriver >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "Chromium or chromedriver is missing: install them (sudo apt-get install chromium" \
+	         "chromium-driver); the explorer's browser tests will be skipped"; \
 	  fi; }
 
 clean:

@@ -212,11 +212,16 @@ def draw_graphs(model: nn.MLP, data: Data, args: argparse.Namespace, out: Path) 
     neuron_out, neuron = neuron_on_sample(data, args.seed)
     path = visualize.render(neuron_out, out / "neuron.png", model=neuron)
     written.append((path, "backprop graph of one tanh neuron on one test sample"))
+    path = visualize.explore(neuron_out, out / "backprop_neuron.html", model=neuron).path
+    written.append((path, "the neuron's forward and backward pass step by step (a browser)"))
     loss = mlp_step(model, data, args)
     path = visualize.render(loss, out / "mlp_step.svg", model=model, rankdir=MLP_STEP_RANKDIR)
-    model.zero_grad()
     written.append((path, f"one MLP step on {MLP_STEP_BATCH} test samples, coloured by "
                           "gradient health (hover for details)"))
+    path = visualize.explore(loss, out / "backprop_mlp.html", model=model,
+                             rankdir=MLP_STEP_RANKDIR).path
+    model.zero_grad()
+    written.append((path, "the same MLP step, step by step (a browser)"))
     frames = visualize.backprop_frames(neuron_out, out / "backprop", format="png", model=neuron)
     written.append((frames[0].parent / "step_*.png",
                     f"the neuron's backward pass in {len(frames)} frames"))

@@ -11,6 +11,8 @@ each is loaded when a function needs it.
 from autograd.anomaly import hide_frames_of
 
 from visualize.dot import dot_source, draw_dot
+from visualize.explain import explain_gradient
+from visualize.interactive import explore
 from visualize.features import plot_feature_maps, plot_filters
 from visualize.frames import backprop_frames
 from visualize.gan import (GanSnapshot, animate_gan, discriminator_surface,
@@ -29,4 +31,6 @@ __all__ = ["draw_dot", "dot_source", "render", "GraphvizNotFoundError", "backpro
            "trace", "Graph", "classify", "reference", "plot_filters", "plot_feature_maps",
            "plot_gradient_through_time", "plot_learning_curves", "plot_attention",
            "GanSnapshot", "discriminator_surface", "plot_gan_samples", "animate_gan",
-           "plot_gan_losses"]
+           "plot_gan_losses",
+           "explore",
+           "explain_gradient"]

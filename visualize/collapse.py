@@ -241,10 +241,10 @@ def _group_attrs(graph: Graph, group: Group, opts: Options,
         title += f" (run of {group.levels} levels)"
     fields = [escape_record(title)]
     if opts.show_data:
-        fields.append("data " + escape_record(_summary([v.data for v in members], opts)))
+        fields.append("data " + escape_record(summary([v.data for v in members], opts)))
     if opts.show_grad:
         kept = [v.grad for v in members if v.grad is not None]
-        fields.append("grad " + (escape_record(_summary(kept, opts)) if kept else "none"))
+        fields.append("grad " + (escape_record(summary(kept, opts)) if kept else "none"))
     tip = [f"{len(members):,} node{'s' if len(members) > 1 else ''}"
            + (f" in {group.module}" if group.module else "")]
     attrs = ["shape=Mrecord" if not graph.parents[group.members[0]] else "shape=record",
@@ -293,7 +293,7 @@ def _group_color(verdicts: List[Verdict], kinds: Dict[str, int]) -> Tuple[str, b
     return (band_color(max(sizes)) if sizes else COLORS["none"]), flagged
 
 
-def _summary(values: List[Any], opts: Options) -> str:
+def summary(values: List[Any], opts: Options) -> str:
     """One value in full, or min/mean/max over all entries of many."""
     if len(values) == 1:
         return numbers(values[0], opts.precision, opts.max_elems)

@@ -83,3 +83,23 @@ def node_modules(graph: Graph, names: Dict[int, Tuple[str, str]]) -> List[Option
                 common = common[:k]
             modules[i] = ".".join(common)
     return modules
+
+
+def node_label(graph: Graph, names: Dict[int, Tuple[str, str]], i: int) -> str:
+    """What node `i` is called in text: its name, else its parameter name, else its op and
+    number (`tanh#5`), or `leaf#2` / `const#3`.
+
+    >>> from autograd import Value
+    >>> from visualize.trace import trace
+    >>> g = trace(Value(2.0, name='x').tanh())
+    >>> node_label(g, {}, 0), node_label(g, {}, 1)
+    ('x', 'tanh#1')
+    """
+    v = graph.nodes[i]
+    if v.name:
+        return v.name
+    if id(v) in names:
+        return names[id(v)][0]
+    if graph.parents[i]:
+        return f"{v.op}#{i}"
+    return f"leaf#{i}" if v.requires_grad else f"const#{i}"

@@ -13,7 +13,8 @@ from visualize.errors import INSTALL_HINT, GraphvizNotFoundError
 
 FORMATS = ("svg", "png", "pdf", "dot")
 
-__all__ = ["render", "run_dot", "GraphvizNotFoundError", "INSTALL_HINT", "FORMATS"]
+__all__ = ["render", "run_dot", "svg_text", "GraphvizNotFoundError", "INSTALL_HINT",
+           "FORMATS"]
 
 
 def render(root: Value, path: Union[str, os.PathLike], model: Any = None,
@@ -57,3 +58,17 @@ def run_dot(source: str, path: Path, fmt: str, fallback: Optional[Path] = None) 
     if result.returncode != 0:
         raise RuntimeError(f"render: dot failed on {str(path)!r}: "
                            f"{result.stderr.decode(errors='replace').strip()}")
+
+
+def svg_text(source: str, caller: str) -> str:
+    """The SVG that `dot` lays out from `source`, as text (for pages that inline it); without
+    `dot`, GraphvizNotFoundError says how to install Graphviz."""
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizNotFoundError(f"{caller}: Graphviz's `dot` program was not found, so the "
+                                    f"graph could not be laid out. {INSTALL_HINT}")
+    result = subprocess.run([program, "-Tsvg"], input=source.encode(), capture_output=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{caller}: dot failed: "
+                           f"{result.stderr.decode(errors='replace').strip()}")
+    return result.stdout.decode("utf-8")

@@ -52,3 +52,11 @@ def band_color(relative: float) -> str:
 def fill_color(verdict: Verdict) -> str:
     """The fill of a node with this verdict."""
     return band_color(verdict.relative) if verdict.kind == "ok" else COLORS[verdict.kind]
+
+# The explorer's step colours: a value not computed yet, computed at this forward step, waiting
+# for its gradient, holding some of its users' shares, being processed, complete; the edges of
+# the forward pass and of an explained gradient's paths; the ends of its heatmaps.
+EXPLORER_COLORS = {"hidden": "#f4f4f4", "fresh": "#9ecae1", "waiting": WHITE,
+                   "partial": "#fdd0a2", "current": FRAME_COLORS["current"],
+                   "done": FRAME_COLORS["done"], "flow": FLOW_EDGE, "forward": "#3182bd",
+                   "path": "#6a3d9a", "positive": "#d7301f", "negative": "#2171b5"}

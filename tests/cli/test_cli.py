@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot binary is not installed (make test does)")
 ACCURACY = re.compile(r"^test accuracy: (\d+\.\d+)% on (\d+) held-out samples$", re.M)
-GRAPH_FILES = ("neuron.png", "mlp_step.svg", "backprop")
+GRAPH_FILES = ("neuron.png", "mlp_step.svg", "backprop", "backprop_neuron.html",
+               "backprop_mlp.html")
 
 
 def run_cli(capsys, *argv):
@@ -72,6 +73,11 @@ def test_demo_job_writes_every_picture(tmp_path, capsys):
     frames = sorted((tmp_path / "backprop").glob("step_*.png"))
     assert 5 <= len(frames) <= 20 and all(is_png(f) for f in frames)   # a small neuron
     assert is_gif(tmp_path / "backprop" / "backprop.gif")
+    for page in ("backprop_neuron.html", "backprop_mlp.html"):
+        text = (tmp_path / page).read_text(encoding="utf-8")
+        assert text.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in text
+        assert page in out
+    assert "layers.0.W" in (tmp_path / "backprop_mlp.html").read_text(encoding="utf-8")
     history = json.loads((tmp_path / "history.json").read_text())
     assert history["epochs"] == [1, 2] and len(history["val_accuracy"]) == 2
     assert not err
