@@ -158,14 +158,16 @@ class Names:
     def __init__(self) -> None:
         self.used = set(keyword.kwlist) | set(dir(builtins)) | {
             "np", "normalize", "accumulate", "fitted", "probe", "g", "saved"}
+        self.count: Dict[str, int] = {}     # the last number given to each base name
 
     def new(self, hint: str) -> str:
         base = re.sub(r"\W+", "_", hint).strip("_") or "t"
         base = base if not base[0].isdigit() else "layer" + base
-        name, k = base, 1
+        name, k = base, self.count.get(base, 1)
         while name in self.used:
             k += 1
             name = f"{base}_{k}"
+        self.count[base] = k
         self.used.add(name)
         return name
 
@@ -272,10 +274,11 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     for update, values in effects.get(len(steps), []):
         lines.append(f"    {global_for(update, 'update', consts)}"
                      f"({', '.join(expr(v) for v in values)})   # state update")
-    back, saved, grad_inputs = _backward(run, var, inputs + leaves + draws, expr, global_for,
-                                         op_names, consts, line_of, names, fits)
-    result, aux = expr(run.result), "".join(expr(a) + ", " for a in run.aux)
-    lines.append(f"    return {result}, ({''.join(s + ', ' for s in saved)}), ({aux})")
+    order = {name: k for k, name in enumerate(inputs + leaves + draws + var)}
+    back, saved, grad_inputs = _backward(run, expr, global_for, op_names, consts, line_of,
+                                         names, fits, order.__getitem__)
+    result, aux = expr(run.result), [expr(a) for a in run.aux]
+    lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
     text = "\n".join(lines + [""] + back) + "\n"
     return Written(text, len(run.aux), env, inputs + leaves, grad_inputs)
 
@@ -323,24 +326,22 @@ def fitted(g: Any, shape: Optional[tuple], dtype: Any) -> Any:
     return g if g.dtype == dtype else g.astype(dtype)
 
 
-def _backward(run: Run, var: List[str], arguments: List[str], expr: Any,
+def _backward(run: Run, expr: Any,
               global_for: Any, op_names: Dict[int, str], consts: Dict[int, str],
-              line_of: Dict[int, int], names: Names,
-              fits: Optional[set]) -> Tuple[List[str], List[str], List[Any]]:
+              line_of: Dict[int, int], names: Names, fits: Optional[set],
+              order_of: Any) -> Tuple[List[str], List[str], List[Any]]:
     """The backward function's lines, the forward names it reads, and whose gradients it
     returns: the eager walk (`autograd.engine.backward_pass`) written out. Nodes are visited
     newest first; each gives every input that requires a gradient its VJP, fitted to the
     input's shape, added to what that input has received so far."""
-    forward_scope = set(var) | set(arguments)
     used: Dict[str, None] = {}          # an ordered set
     sites: List[str] = []
 
     def read(s: Source) -> str:
-        text = expr(s)
-        for name in re.findall(r"\b\w+\b", text):
-            if name in forward_scope:
-                used[name] = None
-        return text
+        base = s.key if s.kind == "view" else s
+        if base.kind in ("step", "input", "leaf", "draw"):
+            used[expr(base)] = None
+        return expr(s)
 
     def needs_grad(s: Source) -> bool:
         if s.kind == "step":
@@ -367,14 +368,14 @@ def _backward(run: Run, var: List[str], arguments: List[str], expr: Any,
             continue
         op, args, attrs, out = run.steps[i]
         g, ans = pending.pop(node), read(node)
-        lines.append(f"    # back through line {line_of[i] + 1}: {var[i]} = {op.name}(...)")
+        lines.append(f"    # back through line {line_of[i] + 1}: {ans} = {op.name}(...)")
         joint = None
         for j, parent in enumerate(args):
             if not needs_grad(parent):
                 continue
             if op.joint_vjp is not None:
                 if joint is None:
-                    joint = names.new(f"g_{var[i]}_inputs")
+                    joint = names.new(f"g_{ans}_inputs")
                     fn = global_for(op, f"op_{_op_word(op)}", op_names) + ".joint_vjp"
                     lines.append(f"    {joint} = {call_read(fn, g, ans, args, attrs, read)}")
                 share = f"{joint}[{j}]"
@@ -400,12 +401,27 @@ def _backward(run: Run, var: List[str], arguments: List[str], expr: Any,
                 lines.append(f"    {pending[parent]} = {pending[parent]} + {fit}")
             else:
                 lines.append(f"    {pending[parent]} = accumulate({pending[parent]}, {fit})")
-    grad_inputs = [s for s in pending]
-    lines.append(f"    return ({''.join(pending[s] + ', ' for s in grad_inputs)})")
-    unpack = f"    {', '.join(used)}{',' if len(used) == 1 else ''} = saved" if used else None
-    if unpack:
-        lines.insert(1, unpack)
-    return lines, list(used), grad_inputs
+    grad_inputs = sorted(pending, key=lambda s: (s.kind != "input", s.key))
+    lines.append(f"    return {_tuple([pending[s] for s in grad_inputs])}")
+    saved = sorted(used, key=order_of)
+    if saved:
+        lines.insert(1, f"    {_tuple(saved)} = saved")
+    return lines, saved, grad_inputs
+
+
+def _tuple(names: List[str], indent: str = "        ") -> str:
+    """`(a, b, ...)` as source, wrapped to lines of about 90 columns."""
+    text = ", ".join(names)
+    if len(text) < 80:
+        return f"({text}{',' if len(names) == 1 else ''})"
+    rows, row = [], ""
+    for name in names:
+        if row and len(row) + len(name) > 84:
+            rows.append(row.rstrip())
+            row = ""
+        row += name + ", "
+    rows.append(row.rstrip())
+    return "(\n" + "".join(f"{indent}{r}\n" for r in rows) + indent[:-4] + ")"
 
 
 def call_read(fn: str, g: str, ans: str, args: Tuple[Source, ...], attrs: Dict[str, Source],

@@ -18,6 +18,7 @@ from visualize.frames import backprop_frames
 from visualize.gan import (GanSnapshot, animate_gan, discriminator_surface,
                            plot_gan_losses, plot_gan_samples)
 from visualize.health import classify, reference
+from visualize.program import draw_program, program_dot
 from visualize.plots import (plot_decision_boundary, plot_gradient_flow, plot_history,
                              plot_predictions)
 from visualize.render import GraphvizNotFoundError, render
@@ -26,7 +27,7 @@ from visualize.trace import Graph, trace
 
 hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
-__all__ = ["draw_dot", "dot_source", "render", "GraphvizNotFoundError", "backprop_frames",
+__all__ = ["draw_dot", "dot_source", "draw_program", "program_dot", "render", "GraphvizNotFoundError", "backprop_frames",
            "plot_history", "plot_decision_boundary", "plot_predictions", "plot_gradient_flow",
            "trace", "Graph", "classify", "reference", "plot_filters", "plot_feature_maps",
            "plot_gradient_through_time", "plot_learning_curves", "plot_attention",

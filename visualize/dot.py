@@ -63,12 +63,12 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", show_data: b
                           "work without it") from exc
     opts = Options(rankdir, show_data, show_grad, max_elems, precision, color, max_nodes,
                    check, lr)
-    return _drawing_class(graphviz.Digraph)(format=format,
+    return drawing_class(graphviz.Digraph)(format=format,
                                             body=body_lines(trace(root), opts, model))
 
 
 @functools.lru_cache(maxsize=None)
-def _drawing_class(digraph: type) -> type:
+def drawing_class(digraph: type) -> type:
     """A subclass of graphviz's Digraph whose rendering (`render`, `view`, `pipe` and the
     inline display in notebooks) says how to install Graphviz when `dot` is missing."""
 
