@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: demo test venv dot clean bench
+.PHONY: demo test venv dot clean bench notebooks
 
 test: $(VENV)/.installed dot  ## set everything up, then run the whole test suite: fast, then slow
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest
@@ -12,6 +12,10 @@ test: $(VENV)/.installed dot  ## set everything up, then run the whole test suit
 
 demo: $(VENV)/.installed dot  ## set everything up, then train on the real digits and draw into out/
 	$(BIN)/python -m seegrad
+
+notebooks: $(VENV)/.installed dot  ## set everything up with the notebooks extra (Jupyter), then open the course notebooks
+	$(BIN)/python -m pip install -q -e ".[notebooks]"
+	$(BIN)/python -m notebook notebooks
 
 venv: $(VENV)/.installed  ## the virtual environment with the package and its test extra
 
