@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = [
     "01_neuron", "02_activations", "03_losses", "04_backprop", "05_optimisers", "06_xor",
-    "07_mlp_digits", "08_vanishing_exploding",
+    "07_mlp_digits", "08_vanishing_exploding", "09_cnn", "10_rnn_lstm_gru",
 ]
 CELL_TIMEOUT = 300          # seconds per cell: generous, for a machine shared with other jobs
 
