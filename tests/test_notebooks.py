@@ -13,7 +13,7 @@ NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = [
     "01_neuron", "02_activations", "03_losses", "04_backprop", "05_optimisers", "06_xor",
     "07_mlp_digits", "08_vanishing_exploding", "09_cnn", "10_rnn_lstm_gru",
-    "11_transformer",
+    "11_transformer", "12_gan",
 ]
 CELL_TIMEOUT = 300          # seconds per cell: generous, for a machine shared with other jobs
 
