@@ -36,6 +36,14 @@ def test_stored_without_outputs(name):
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
 
 
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_checks_what_it_teaches(name):
+    """Each notebook asserts at least one of the numbers it teaches."""
+    code = "".join("".join(cell["source"]) for cell in _load(name)["cells"]
+                   if cell["cell_type"] == "code")
+    assert "assert " in code
+
+
 @pytest.fixture
 def python3_kernel(tmp_path, monkeypatch):
     """A `python3` kernel spec that runs this very interpreter (so a user-wide `python3`
