@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: demo test venv dot browser clean bench
+.PHONY: demo test venv dot browser clean bench notebooks
 
 test: $(VENV)/.installed dot browser  ## set everything up, then run the whole test suite: fast, then slow
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/python -m pytest
@@ -12,6 +12,10 @@ test: $(VENV)/.installed dot browser  ## set everything up, then run the whole t
 
 demo: $(VENV)/.installed dot  ## set everything up, then train on the real digits and draw into out/
 	$(BIN)/python -m seegrad
+
+notebooks: $(VENV)/.installed dot  ## set everything up with the notebooks extra (Jupyter), then open the course notebooks
+	$(BIN)/python -m pip install -q -e ".[notebooks]"
+	$(BIN)/python -m notebook notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 venv: $(VENV)/.installed  ## the virtual environment with the package and its test extra
 
