@@ -44,6 +44,15 @@ def test_checks_what_it_teaches(name):
     assert "assert " in code
 
 
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_markdown_is_prose_not_comments(name):
+    """Markdown cells read as prose: not every line starts with '#' (each would be a heading)."""
+    for cell in _load(name)["cells"]:
+        lines = [line for line in "".join(cell["source"]).splitlines() if line]
+        if cell["cell_type"] == "markdown" and len(lines) > 1:
+            assert not all(line.startswith("#") for line in lines), lines[0]
+
+
 @pytest.fixture
 def python3_kernel(tmp_path, monkeypatch):
     """A `python3` kernel spec that runs this very interpreter (so a user-wide `python3`
