@@ -18,6 +18,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from autograd.engine import accumulate
+from autograd.op import normalize
 from autograd.ops import sum_to
 from autograd.tape import Detach, Tape
 from autograd.value import Value, memory_of
@@ -190,7 +192,6 @@ class Written(NamedTuple):
     text: str
     aux: int                    # how many results the forward returns beside the first
     globals: Dict[str, Any]
-    inputs: List[str]           # the forward's parameters, in order: arguments then leaves
     grad_inputs: List[Any]      # what backward returns gradients for: ('input', k) / ('leaf', j)
 
 
@@ -201,10 +202,8 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     `backward(g, *saved)` returning the gradients of `grad_inputs`. `fits`: which VJP
     results need summing back to their input's shape or casting; None writes a program that
     finds out. `stubs`: objects the source calls, replaced (by id) in its globals."""
-    names, env = Names(), {"np": np}
-    from autograd.op import normalize
-    from autograd.engine import accumulate
-    env.update(normalize=normalize, accumulate=accumulate, fitted=fitted)
+    names = Names()
+    env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fitted": fitted}
     if fits is None:
         env["fits"] = set()
         env["probe"] = lambda k, g, shape, dtype: _probe(env["fits"], k, g, shape, dtype)
@@ -238,8 +237,8 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
         literal = _literal(s.key)
         return literal if literal is not None else global_for(s.key, "const", consts)
 
-    def call(fn: str, args: Tuple[Source, ...], attrs: Dict[str, Source], lead: str = "") -> str:
-        parts = ([lead] if lead else []) + [expr(a) for a in args]
+    def call(fn: str, args: Tuple[Source, ...], attrs: Dict[str, Source]) -> str:
+        parts = [expr(a) for a in args]
         parts += [f"{k}={expr(v)}" for k, v in attrs.items()]
         return f"{fn}({', '.join(parts)})"
 
@@ -280,7 +279,7 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
     text = "\n".join(lines + [""] + back) + "\n"
-    return Written(text, len(run.aux), env, inputs + leaves, grad_inputs)
+    return Written(text, len(run.aux), env, grad_inputs)
 
 
 def _op_word(op: Any) -> str:
