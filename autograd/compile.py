@@ -67,7 +67,7 @@ class Compiled:
         inputs: List[Any] = []
         key = (_signature(args, inputs), _signature(kwargs, inputs), bool(mode & GRAD))
         for program in self.programs.get(key, ()):
-            if program.modes_match():
+            if program.still_valid():
                 self.programs.move_to_end(key)
                 self.last = program
                 return program(inputs)
@@ -146,7 +146,8 @@ class Program:
 
     def __init__(self, run: Run, input_names: List[str], modules: List[Any], name: str) -> None:
         self.leaves = run.leaves
-        self.modes = [(m, m.training) for m in modules]
+        # What else the program assumes: each module's mode and its very parameter objects.
+        self.modules = [(m, m.training, tuple(m._parameters.values())) for m in modules]
         leaf_names = _leaf_names(run.leaves, modules)
         draw_names = [f"draw_{j}" for j in range(len(run.tape.draws))]
         module_names = [type(m).__name__.lower() for m, _ in run.buffers]
@@ -167,8 +168,12 @@ class Program:
         self.grad_positions = [s.key if s.kind == "input" else n_inputs + s.key
                                for s in self.grad_sources]
 
-    def modes_match(self) -> bool:
-        return all(m.training == training for m, training in self.modes)
+    def still_valid(self) -> bool:
+        """Whether the modules the program read are in the same train/eval mode and hold the
+        same parameters (a parameter assigned anew is not the one the program reads)."""
+        return all(m.training == training and len(m._parameters) == len(params) and all(
+            a is b for a, b in zip(m._parameters.values(), params))
+            for m, training, params in self.modules)
 
     def __call__(self, inputs: List[Any]) -> Value:
         args = [x._data if isinstance(x, Value) else x for x in inputs]

@@ -285,3 +285,15 @@ def test_under_detect_anomaly_the_function_runs_eagerly():
     with ag.detect_anomaly():
         out = f(np.ones(2))
     assert out.op == "sum" and not f.programs
+
+
+def test_a_parameter_assigned_anew_is_read_by_a_new_recording():
+    X, y = _data()
+    model = _mlp()
+    step = ag.compile(lambda X, y: nn.losses.cross_entropy(model(X), y))
+    step(X, y)
+    step(X, y)
+    model[0].weight = nn.Parameter(model[0].weight.data * 0.0)
+    loss = step(X, y)
+    _same(loss.data, nn.losses.cross_entropy(model(X), y).data)
+    assert [len(programs) for programs in step.programs.values()] == [2]
