@@ -155,11 +155,14 @@ class Program:
         # One run shows which VJP results need fitting (with the recorded draws, no updates).
         stubs = {id(draw): functools.partial(np.copy, array) for draw, array in run.tape.draws}
         stubs.update({id(update): _ignore for update, _, _ in run.tape.effects})
-        probe = _load(write(*names, stubs=stubs), name)
-        out, saved, _ = probe.globals["forward"](*run.data())
-        if saved and run.out.requires_grad:
+        probe = write(*names, stubs=stubs)
+        fits: set = set()
+        if probe.probes:
+            _load(probe, name)
+            out, saved, _ = probe.globals["forward"](*run.data())
             probe.globals["backward"](_ones_like(normalize(out)), *saved)
-        self.written = _load(write(*names, fits=probe.globals["fits"]), name)
+            fits = probe.globals["fits"]
+        self.written = _load(write(*names, fits=fits), name)
         self.forward = self.written.globals["forward"]
         self.backward = self.written.globals["backward"]
         self.op = Op(f"compiled {name}", self._run_forward, joint_vjp=self._run_backward)

@@ -191,6 +191,7 @@ class Written(NamedTuple):
     """The source of a recorded run and what it refers to."""
     text: str
     aux: int                    # how many results the forward returns beside the first
+    probes: int                 # VJP results whose need of fitting a first run finds out
     globals: Dict[str, Any]
     grad_inputs: List[Any]      # what backward returns gradients for: ('input', k) / ('leaf', j)
 
@@ -261,7 +262,7 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
         elif op.forward in INLINE and not attrs:
             rhs = INLINE[op.forward].format(*(expr(a) for a in args))
             word = op.name
-            if not _float_result(out, args, run):
+            if not _all_floats(out, args, run):
                 rhs = f"normalize({rhs})" if not _nd(out) else rhs
         else:
             fn = global_for(op, f"op_{_op_word(op)}", op_names) + ".forward"
@@ -274,12 +275,12 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
         lines.append(f"    {global_for(update, 'update', consts)}"
                      f"({', '.join(expr(v) for v in values)})   # state update")
     order = {name: k for k, name in enumerate(inputs + leaves + draws + var)}
-    back, saved, grad_inputs = _backward(run, expr, global_for, op_names, consts, line_of,
-                                         names, fits, order.__getitem__)
+    back, saved, grad_inputs, probes = _backward(run, expr, global_for, op_names, consts,
+                                                 line_of, names, fits, order.__getitem__)
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
     text = "\n".join(lines + [""] + back) + "\n"
-    return Written(text, len(run.aux), env, grad_inputs)
+    return Written(text, len(run.aux), probes, env, grad_inputs)
 
 
 def _op_word(op: Any) -> str:
@@ -292,8 +293,9 @@ def _nd(out: Value) -> bool:
     return type(data) is np.ndarray and data.ndim > 0
 
 
-def _float_result(out: Value, args: Tuple[Source, ...], run: Run) -> bool:
-    """Whether an inline op's result is a Python float from Python floats (nothing to wrap)."""
+def _all_floats(out: Value, args: Tuple[Source, ...], run: Run) -> bool:
+    """Whether an op's result and inputs are all Python floats (a float op: nothing to wrap
+    or fit)."""
     return type(out._data) is float and all(_is_float(a, run) for a in args)
 
 
@@ -328,9 +330,9 @@ def fitted(g: Any, shape: Optional[tuple], dtype: Any) -> Any:
 def _backward(run: Run, expr: Any,
               global_for: Any, op_names: Dict[int, str], consts: Dict[int, str],
               line_of: Dict[int, int], names: Names, fits: Optional[set],
-              order_of: Any) -> Tuple[List[str], List[str], List[Any]]:
-    """The backward function's lines, the forward names it reads, and whose gradients it
-    returns: the eager walk (`autograd.engine.backward_pass`) written out. Nodes are visited
+              order_of: Any) -> Tuple[List[str], List[str], List[Any], int]:
+    """The backward function's lines, the forward names it reads, whose gradients it returns,
+    and how many probes it holds: the eager walk (`autograd.engine.backward_pass`) written out. Nodes are visited
     newest first; each gives every input that requires a gradient its VJP, fitted to the
     input's shape, added to what that input has received so far."""
     used: Dict[str, None] = {}          # an ordered set
@@ -386,13 +388,14 @@ def _backward(run: Run, expr: Any,
                 shape, dtype = "None", "None"
             else:
                 shape, dtype = repr(data.shape), global_for(data.dtype, str(data.dtype), consts)
-            if fits is None:                # a first run notes where a VJP's result needs it
-                fit = f"probe({len(sites)}, {share}, {shape}, {dtype})"
-            elif len(sites) in fits:
-                fit = f"fitted({share}, {shape}, {dtype})"
-            else:
+            if _all_floats(out, args, run):     # a float op's VJPs give floats: nothing to fit
                 fit = share
-            sites.append(fit)
+            elif fits is None:              # a first run notes where a VJP's result needs it
+                fit = f"probe({len(sites)}, {share}, {shape}, {dtype})"
+                sites.append(fit)
+            else:
+                fit = f"fitted({share}, {shape}, {dtype})" if len(sites) in fits else share
+                sites.append(fit)
             if parent not in pending:
                 pending[parent] = names.new(f"g_{expr(parent)}")
                 lines.append(f"    {pending[parent]} = {fit}")
@@ -405,7 +408,7 @@ def _backward(run: Run, expr: Any,
     saved = sorted(used, key=order_of)
     if saved:
         lines.insert(1, f"    {_tuple(saved)} = saved")
-    return lines, saved, grad_inputs
+    return lines, saved, grad_inputs, len(sites) if fits is None else 0
 
 
 def _tuple(names: List[str], indent: str = "        ") -> str:
