@@ -199,9 +199,11 @@ class _Builder:
         if flat.size and (flat == flat[0]).all() and (np.asarray(db) == flat[0]).all():
             fill = self.graph.constant(np.asarray(flat[0], dtype=_kind_dtype(da, dtype)), "fill")
             return self.graph.emit("Expand", [fill, node.shape_of(sa, sb)])
-        raise Unsupported(f"one of its inputs, an array of shape {sa}, changes with the batch "
-                          "size (not a constant fill), so it cannot have a symbolic batch; "
-                          "export with dynamic_batch=False")
+        raise Unsupported(f"one of its inputs, an array of shape {sa}, grows with the batch "
+                          "and holds more than one repeated value: it was computed from the "
+                          "model's input outside the recorded graph (then it cannot be "
+                          "exported), or is a constant sized by the batch (then export with "
+                          "dynamic_batch=False)")
 
 
 def _raw(x: Any) -> Any:
