@@ -179,6 +179,13 @@ def _check_ours(module: Module, path: str) -> None:
 
 
 def _ours_to_torch(torch: Any, module: Module, path: str) -> Any:
+    """torch's module for ours, in our module's training mode (its children keep theirs)."""
+    converted = _convert_ours(torch, module, path)
+    converted.training = module.training
+    return converted
+
+
+def _convert_ours(torch: Any, module: Module, path: str) -> Any:
     tnn, kind = torch.nn, type(module)
     if kind is MLP:
         return tnn.Sequential(*[part for i, layer in enumerate(module.layers)
@@ -194,7 +201,7 @@ def _ours_to_torch(torch: Any, module: Module, path: str) -> Any:
     if kind is Activation:
         return _activation_to_torch(torch, module._act, path)
     if kind is Dropout:
-        return tnn.Dropout(module.p).train(module.training)
+        return tnn.Dropout(module.p)
     if kind is Identity:
         return tnn.Identity()
     if kind is Flatten:
@@ -335,7 +342,15 @@ def _from_same_layout(torch: Any, module: Any, path: str) -> Module:
 
 
 def _from_torch(torch: Any, module: Any, path: str, build: bool) -> Any:
-    """Ours for `module` (with its weights) when `build`, else only the check that it can be."""
+    """Ours for `module` (with its weights, in its training mode; its children keep theirs)
+    when `build`, else only the check that it can be."""
+    ours = _convert_torch(torch, module, path, build)
+    if ours is not None:
+        ours.training = module.training
+    return ours
+
+
+def _convert_torch(torch: Any, module: Any, path: str, build: bool) -> Any:
     tnn, kind = torch.nn, type(module)
     if kind in (tnn.Sequential, tnn.ModuleList):
         children = [_from_torch(torch, c, f"{path}.{name}" if path else name, build)
