@@ -26,11 +26,13 @@ from autograd import Value
 from autograd.grad_mode import enable_grad
 from autograd.value import inputs_of, next_order
 from nn.module import Module
+from nn.onnx_ops import build_graph
 from nn.serialization import check_writable, write_atomically
 
 OPSET = 18
-"""The ONNX opset written: 18 has every operator used here with its current signature (axes of
-the reductions as inputs), and onnxruntime has run it for years."""
+"""The ONNX opset written by default, and the lowest accepted: 18 has every operator used here
+with its current signature (the reductions take their axes as inputs), and onnxruntime has run
+it for years."""
 
 
 def _import_onnx() -> Any:
@@ -48,7 +50,7 @@ class Trace:
 
     def __init__(self, model: Module, inputs: Sequence[Any]) -> None:
         self.inputs = list(inputs)
-        spans: List[Tuple[int, int, str, Module]] = []
+        spans: List[list] = []              # [start, end, name, module] of each forward
         handles = []
         for name, module in model.named_modules():
             def before(m: Module, args: Any, name: str = name) -> None:
@@ -164,12 +166,11 @@ def export_onnx(model: Module, example_input: Any, path: Any,
     its module before anything is written.
     """
     onnx = _import_onnx()
-    from nn.onnx_ops import build_graph   # here: it needs onnx, an optional dependency
     if not isinstance(model, Module):
         raise TypeError(f"export_onnx: model must be an nn.Module, got {type(model).__name__}")
     check_writable(path, "export_onnx")
-    if not isinstance(opset, int) or not 17 <= opset <= onnx.defs.onnx_opset_version():
-        raise ValueError(f"export_onnx: opset must be an int from 17 to "
+    if not isinstance(opset, int) or not OPSET <= opset <= onnx.defs.onnx_opset_version():
+        raise ValueError(f"export_onnx: opset must be an int from {OPSET} to "
                          f"{onnx.defs.onnx_opset_version()} (the installed onnx's newest), "
                          f"got {opset!r}")
     arrays = _check_inputs(example_input, batch_axis, bool(dynamic_batch))
@@ -185,13 +186,16 @@ def export_onnx(model: Module, example_input: Any, path: Any,
             module.training = training
     in_names = _names(input_names, len(arrays), "input")
     out_names = _names(output_names, len(first.outputs), "output")
+    if set(in_names) & set(out_names):
+        raise ValueError(f"export_onnx: {sorted(set(in_names) & set(out_names))} name both an "
+                         "input and an output; give them different names")
     params = {id(p): name for name, p in model.named_parameters()}
     buffers = {id(b): name for name, b in model.named_buffers()}
     graph = build_graph(onnx, first, second, in_names, out_names, axis, params, buffers,
                         type(model).__name__)
-    proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)],
-                                   producer_name="seegrad")
-    proto.ir_version = min(proto.ir_version, 10)
+    opsets = [onnx.helper.make_opsetid("", opset)]
+    proto = onnx.helper.make_model(graph, opset_imports=opsets, producer_name="seegrad",
+                                   ir_version=onnx.helper.find_min_ir_version_for(opsets))
     onnx.checker.check_model(proto, full_check=True)
     data = proto.SerializeToString()
     write_atomically(path, lambda f: f.write(data), "export_onnx")

@@ -112,7 +112,6 @@ class Node:
     def __init__(self, builder: "_Builder", index: int) -> None:
         self.builder, self.graph = builder, builder.graph
         self.v, self.w = builder.first.nodes[index], builder.second.nodes[index]
-        self.index = index
         self.args, self.args2 = inputs_of(self.v), inputs_of(self.w)
         self.attrs, self.attrs2 = self.v.attrs, self.w.attrs
         self.dtype = self.v.dtype
@@ -154,7 +153,7 @@ class _Builder:
         self.names: Dict[int, str] = {}          # id of a Value or array of trace 1 -> tensor
         for x, name in zip(first.inputs, in_names):
             self.names[id(x)] = name
-        self.second_inputs = {id(x): i for i, x in enumerate(second.inputs)}
+            self.graph.fresh(name)                # reserved: no node output takes it
         self.first_inputs = {id(x): i for i, x in enumerate(first.inputs)}
 
     def tensor(self, a: Any, b: Any, dtype: np.dtype, node: Node) -> str:
@@ -524,6 +523,8 @@ def build_graph(onnx: Any, first: Any, second: Any, in_names: List[str], out_nam
                          "stand for it; try dynamic_batch=False")
     builder = _Builder(onnx, first, second, in_names, batch_axis, params, buffers)
     graph = builder.graph
+    for name in out_names:
+        graph.fresh(name)                         # reserved for the outputs' Identity nodes
     for index, v in enumerate(first.nodes):
         name, module = first.module_of(v)
         writer = WRITERS.get(v.op)

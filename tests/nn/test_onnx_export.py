@@ -356,6 +356,13 @@ def test_what_cannot_be_exported_raises_and_writes_nothing(tmp_path, model, word
     assert os.listdir(tmp_path) == []
 
 
+def test_a_fixed_batch_still_refuses_numbers_computed_from_the_input(tmp_path):
+    with pytest.raises(ValueError, match="computed from the model's input outside"):
+        nn.export_onnx(MasksOutsideTheGraph(), np.random.default_rng(0).normal(size=(4, 3)),
+                       str(tmp_path / "m.onnx"), dynamic_batch=False)
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_failed_export_leaves_an_existing_file_as_it_was(tmp_path):
     path = tmp_path / "m.onnx"
     path.write_bytes(b"before")
@@ -367,9 +374,10 @@ def test_a_failed_export_leaves_an_existing_file_as_it_was(tmp_path):
 @pytest.mark.parametrize("options, error, words", [
     (dict(input_names=["a", "b"]), ValueError, ["input_names", "1 distinct"]),
     (dict(output_names=[""]), ValueError, ["output_names"]),
-    (dict(opset=12), ValueError, ["opset must be an int from 17"]),
+    (dict(opset=17), ValueError, ["opset must be an int from 18"]),
+    (dict(input_names=["x"], output_names=["x"]), ValueError, ["name both an input and an"]),
     (dict(batch_axis=2), ValueError, ["batch_axis=2", "dynamic_batch=False"]),
-], ids=["input-names", "output-names", "opset", "batch-axis"])
+], ids=["input-names", "output-names", "opset", "same-names", "batch-axis"])
 def test_bad_arguments_raise_before_anything_is_written(tmp_path, options, error, words):
     path = tmp_path / "m.onnx"
     with pytest.raises(error) as caught:
