@@ -155,6 +155,7 @@ class _Builder:
             self.names[id(x)] = name
             self.graph.fresh(name)                # reserved: no node output takes it
         self.first_inputs = {id(x): i for i, x in enumerate(first.inputs)}
+        self.position = {id(v): i for i, v in enumerate(first.nodes)}
 
     def tensor(self, a: Any, b: Any, dtype: np.dtype, node: Node) -> str:
         """The tensor of an op's input `a` (its counterpart in the second recording is `b`),
@@ -437,6 +438,37 @@ def _power(n: Node) -> str:
     return n.emit("Pow", [n.input(0), n.input(1)])
 
 
+# ----- log_softmax and softmax, recognised ------------------------------------------------------
+def _log_softmax_axis(n: Node) -> Optional[int]:
+    """The axis when this '-' node is x - logsumexp(x, axis, keepdims=True) over one axis:
+    F.log_softmax, written as LogSoftmax (its logsumexp is then left unused and pruned)."""
+    x, total = n.args
+    if not (isinstance(total, Value) and total.op == "logsumexp" and isinstance(x, Value)):
+        return None
+    axis, keepdims = total.attrs["axis"], total.attrs["keepdims"]
+    if inputs_of(total)[0] is not x or not keepdims or axis is None or len(axis) != 1:
+        return None
+    return int(axis[0])
+
+
+def _subtract(n: Node) -> str:
+    axis = _log_softmax_axis(n)
+    if axis is None:
+        return n.emit("Sub", [n.input(0), n.input(1)])
+    return n.emit("LogSoftmax", [n.input(0)], axis=axis)
+
+
+def _exp(n: Node) -> str:
+    """exp, or Softmax for exp(log_softmax(x)), F.softmax."""
+    inner = n.args[0]
+    if isinstance(inner, Value) and inner.op == "-":
+        difference = Node(n.builder, n.builder.position[id(inner)])
+        axis = _log_softmax_axis(difference)
+        if axis is not None:
+            return n.emit("Softmax", [difference.input(0)], axis=axis)
+    return n.emit("Exp", [n.input(0)])
+
+
 # ----- the fused recurrent steps, decomposed ---------------------------------------------------
 def _columns(n: Node, x: str, start: int, stop: int) -> str:
     return n.emit("Slice", [x, n.graph.ints([start]), n.graph.ints([stop]), n.graph.ints([1])])
@@ -494,8 +526,8 @@ def _gru_step(n: Node) -> str:
 
 
 WRITERS: Dict[str, Writer] = {
-    "+": _binary("Add"), "-": _binary("Sub"), "*": _binary("Mul"), "/": _binary("Div"),
-    "**": _power, "neg": _unary("Neg"), "exp": _unary("Exp"), "log": _unary("Log"),
+    "+": _binary("Add"), "-": _subtract, "*": _binary("Mul"), "/": _binary("Div"),
+    "**": _power, "neg": _unary("Neg"), "exp": _exp, "log": _unary("Log"),
     "sqrt": _unary("Sqrt"), "abs": _unary("Abs"), "tanh": _unary("Tanh"),
     "sigmoid": _unary("Sigmoid"), "relu": _unary("Relu"), "sin": _unary("Sin"),
     "cos": _unary("Cos"), "erf": _unary("Erf"), "floor": _unary("Floor"),
@@ -550,7 +582,20 @@ def build_graph(onnx: Any, first: Any, second: Any, in_names: List[str], out_nam
         graph.nodes.append(helper.make_node("Identity", [source], [name],
                                             name=graph.fresh("output")))
         outputs.append(_value_info(helper, name, v.data, w.data, builder.n))
-    return helper.make_graph(graph.nodes, model_name, inputs, outputs, graph.initializers)
+    nodes, initializers = _used(graph.nodes, graph.initializers, out_names)
+    return helper.make_graph(nodes, model_name, inputs, outputs, initializers)
+
+
+def _used(nodes: List[Any], initializers: List[Any], outputs: List[str]
+          ) -> Tuple[List[Any], List[Any]]:
+    """The nodes and initializers the outputs need (a fused log_softmax leaves its logsumexp
+    unused), in their order."""
+    needed, kept = set(outputs), []
+    for node in reversed(nodes):
+        if needed & set(node.output):
+            kept.append(node)
+            needed |= set(node.input)
+    return kept[::-1], [t for t in initializers if t.name in needed]
 
 
 def _value_info(helper: Any, name: str, x: Any, x2: Any, n: Optional[int]) -> Any:

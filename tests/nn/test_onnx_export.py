@@ -300,6 +300,15 @@ def test_the_export_runs_in_evaluation_mode_and_leaves_the_mode_as_it_was(tmp_pa
                                model(np.ones((4, 3))).data, rtol=1e-10)
 
 
+@pytest.mark.parametrize("activation, op_type", [("softmax", "Softmax"),
+                                                  (F.log_softmax, "LogSoftmax")])
+def test_softmax_and_log_softmax_are_written_as_such(tmp_path, activation, op_type):
+    model = nn.Sequential(nn.Linear(3, 4), nn.Activation(activation))
+    proto, _ = exported(model, np.ones((2, 3)), tmp_path / "m.onnx")
+    kinds = [node.op_type for node in proto.graph.node]
+    assert op_type in kinds and "Exp" not in kinds and "ReduceMax" not in kinds
+
+
 def test_a_fixed_batch_is_written_when_asked(tmp_path):
     proto, session = exported(nn.Linear(3, 2), np.ones((5, 3)), tmp_path / "m.onnx",
                               dynamic_batch=False)
