@@ -9,8 +9,10 @@ so the day onnxruntime adds the kernels this note is updated.
 """
 import functools
 import os
+import subprocess
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -394,6 +396,15 @@ def test_bad_arguments_raise_before_anything_is_written(tmp_path, options, error
     for word in words:
         assert word in str(caught.value)
     assert not path.exists()
+
+
+def test_importing_nn_imports_neither_onnx_nor_torch():
+    """They are optional: only export_onnx, to_torch and from_torch import them, when called."""
+    root = Path(__file__).resolve().parents[2]
+    code = "import sys, nn; print(sorted({'onnx', 'onnxruntime', 'torch'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_missing_folder_and_a_missing_onnx_are_named(tmp_path, monkeypatch):
