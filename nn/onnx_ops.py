@@ -310,12 +310,12 @@ def _where(n: Node) -> str:
 
 
 def _condition(n: Node) -> str:
-    """where's condition: a constant, or a formula of the input recognised in both recordings
-    (`a > 0` or `b > 0` as leaky_relu, elu and prelu take it; `indices == k` as an Embedding's
-    padding row), else refused (it would be wrong for the next input)."""
+    """where's condition: a formula of the input recognised in both recordings (`a > 0` or
+    `b > 0` as leaky_relu, elu and prelu take it; `indices == k` as an Embedding's padding row),
+    or a constant, else refused (it would be wrong for the next input). The formulas come first:
+    a condition that equals `a > 0` for two different inputs is that formula, even where it
+    happens to be the same for both (all True, say, for inputs that are all positive)."""
     c, c2 = np.asarray(n.attrs["cond"]), np.asarray(n.attrs2["cond"])
-    if c.shape == c2.shape and np.array_equal(c, c2):
-        return n.graph.constant(c, "condition")
     for k in (0, 1):
         a, b = n.args[k], n.args2[k]
         if isinstance(a, Value) and not _is_constant(n.builder, a) and _same(
@@ -329,6 +329,8 @@ def _condition(n: Node) -> str:
                     name = n.builder.names[id(x)]
                     equal = n.emit("Equal", [name, n.graph.constant(np.asarray(k, x.dtype), "k")])
                     return n.emit("Unsqueeze", [equal, n.graph.ints([-1])])
+    if c.shape == c2.shape and np.array_equal(c, c2):
+        return n.graph.constant(c, "condition")
     raise Unsupported("its condition was computed from the model's input outside the recorded "
                       "graph, by a formula the export does not recognise")
 

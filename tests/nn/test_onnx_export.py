@@ -106,6 +106,15 @@ def test_micrograd_mlp_layer_batchnorm_prelu_maxout(tmp_path, dtype):
                         tmp_path / "m.onnx", dtype)
 
 
+def test_an_activation_on_an_input_that_is_all_positive_still_works_for_negatives(tmp_path):
+    """The example (all > 0) gives leaky_relu a condition that is all True in both recordings:
+    it is still written as x > 0, not as a constant."""
+    model = nn.Sequential(nn.Activation("leaky_relu"), nn.Linear(3, 2))
+    rng = np.random.default_rng(14)
+    assert_runs_as_ours(model, rng.random((4, 3)) + 0.1, [-rng.random((4, 3))],
+                        tmp_path / "m.onnx", np.float64, dynamic_batch=False)
+
+
 def test_gelu_exact_form_in_float32(tmp_path):
     rng = np.random.default_rng(2)
     model = nn.Sequential(nn.Linear(3, 5, dtype=np.float32), nn.Activation("gelu"))
