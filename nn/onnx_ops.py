@@ -43,12 +43,12 @@ class Graph:
         self._taken.add(name)
         return name
 
-    def emit(self, op_type: str, inputs: Sequence[str], outputs: int = 1, **attrs: Any) -> Any:
-        """Add a node; returns its output name (or names, when outputs > 1)."""
-        names = [self.fresh(op_type) for _ in range(outputs)]
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), names,
+    def emit(self, op_type: str, inputs: Sequence[str], **attrs: Any) -> str:
+        """Add a node; returns the name of its output."""
+        output = self.fresh(op_type)
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [output],
                                                 name=self.fresh(f"{op_type}_node"), **attrs))
-        return names[0] if outputs == 1 else names
+        return output
 
     def constant(self, array: Any, hint: str, exact_name: bool = False) -> str:
         """An initializer holding `array` (bools, ints and floats keep their dtype)."""
