@@ -318,7 +318,7 @@ def run_demo(args: argparse.Namespace, demo: Callable[[argparse.Namespace, Path]
     return 0
 
 
-def export(model: nn.Module, data: Data, args: argparse.Namespace) -> None:
+def write_onnx(model: nn.Module, data: Data, args: argparse.Namespace) -> None:
     """--export-onnx: the trained model as ONNX, recorded on two test samples (the batch size
     stays symbolic)."""
     try:
@@ -362,7 +362,7 @@ def run(args: argparse.Namespace, recipe: Recipe = MLP) -> int:
             raise JobError(str(exc)) from None
         print(f"model saved to {args.save}")
     if args.export_onnx:
-        export(model, data, args)
+        write_onnx(model, data, args)
     if interrupted:
         written += attempt("the training curves", lambda: plot_curves(history, out))
         report(written, out)
