@@ -50,16 +50,16 @@ class Trace:
 
     def __init__(self, model: Module, inputs: Sequence[Any]) -> None:
         self.inputs = list(inputs)
-        spans: List[list] = []              # [start, end, name, module] of each forward
+        spans: List[list] = []      # [start, end, name, module, args, output] of each call
         handles = []
         for name, module in model.named_modules():
             def before(m: Module, args: Any, name: str = name) -> None:
-                spans.append([next_order(), 0, name, m])
+                spans.append([next_order(), 0, name, m, args, None])
 
             def after(m: Module, args: Any, out: Any, name: str = name) -> None:
                 for span in reversed(spans):
                     if span[3] is m and span[1] == 0:
-                        span[1] = next_order()
+                        span[1], span[5] = next_order(), out
                         break
             handles += [module.register_forward_pre_hook(before),
                         module.register_forward_hook(after)]
@@ -76,7 +76,7 @@ class Trace:
     def module_of(self, node: Value) -> Tuple[str, Optional[Module]]:
         """The dotted name and the innermost module whose forward made `node`."""
         best = ("", None, -1)
-        for start, end, name, module in self.spans:
+        for start, end, name, module, _, _ in self.spans:
             if start < node._order < end and start > best[2]:
                 best = (name, module, start)
         return best[0], best[1]

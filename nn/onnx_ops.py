@@ -2,19 +2,25 @@
 
 `build_graph` walks the two recordings of `nn/onnx_export.py` side by side and calls the
 writer of each op's name in `WRITERS`. Most ops map one to one (matmul to MatMul, conv to Conv,
-standardize to LayerNormalization, ...). A few are decomposed so that ONNX Runtime computes the
-same numbers as ours, not nearly the same: logsumexp and the attention's safe softmax (a row
-whose keys are all masked gives zeros), and the fused recurrent steps (Gemm, Sigmoid, Tanh, Mul,
-Add, joined into the step's record as ours is). An op missing from the table raises, naming it.
+standardize to LayerNormalization, ...). A few patterns are recognised: F.softmax and
+F.log_softmax become Softmax and LogSoftmax, and a batch norm's call (evaluation mode) one
+BatchNormalization; the ops they replace are left unused and pruned. A few ops are decomposed so
+that ONNX Runtime computes the same numbers as ours, not nearly the same: logsumexp and the
+attention's safe softmax (a row whose keys are all masked gives zeros), and the fused recurrent
+steps (Gemm, Sigmoid, Tanh, Mul, Add, joined into the step's record as ours is). An op missing
+from the table raises, naming it.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from autograd import Value
 from autograd.value import inputs_of
+from nn.conv import BatchNorm2d
+from nn.layers import BatchNorm
 from nn.parameter import Parameter
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -471,6 +477,42 @@ def _exp(n: Node) -> str:
     return n.emit("Exp", [n.input(0)])
 
 
+# ----- batch norms in evaluation mode, written whole ----------------------------------------------
+def _batch_norm(n: Node, module: Any, x: Any, x2: Any) -> str:
+    """A BatchNorm2d or BatchNorm call (evaluation mode: its running statistics) as one
+    BatchNormalization of its input; the ops it recorded are then unused and pruned."""
+    if isinstance(module, BatchNorm2d):
+        scale, shift = module.weight, module.bias
+    else:
+        scale, shift = module.gamma, module.beta
+    builder, channels = n.builder, n.shape[1]
+    if scale is None:
+        ones, zeros = np.ones(channels, n.dtype), np.zeros(channels, n.dtype)
+        affine = [n.graph.constant(ones, "ones"), n.graph.constant(zeros, "zeros")]
+    else:
+        affine = [builder.tensor(p, p, n.dtype, n) for p in (scale, shift)]
+    statistics = [builder.tensor(b, b, n.dtype, n)
+                  for b in (module.running_mean, module.running_var)]
+    return n.emit("BatchNormalization", [builder.tensor(x, x2, n.dtype, n)] + affine + statistics,
+                  epsilon=float(module.eps))
+
+
+def _call_writer(n: Node, call: Tuple[Any, Any, Any]) -> str:
+    return _batch_norm(n, *call)
+
+
+def _whole_modules(first: Any, second: Any) -> Dict[int, Tuple[Any, Any, Any]]:
+    """The calls written as one ONNX operator: id of their output node -> (module, input in
+    the first recording, input in the second)."""
+    calls = {}
+    for one, two in zip(first.spans, second.spans):
+        module, args, out = one[3], one[4], one[5]
+        if type(module) in (BatchNorm2d, BatchNorm) and len(args) == 1 and isinstance(
+                out, Value) and out._op is not None:
+            calls[id(out)] = (module, args[0], two[4][0])
+    return calls
+
+
 # ----- the fused recurrent steps, decomposed ---------------------------------------------------
 def _columns(n: Node, x: str, start: int, stop: int) -> str:
     return n.emit("Slice", [x, n.graph.ints([start]), n.graph.ints([stop]), n.graph.ints([1])])
@@ -559,9 +601,12 @@ def build_graph(onnx: Any, first: Any, second: Any, in_names: List[str], out_nam
     graph = builder.graph
     for name in out_names:
         graph.fresh(name)                         # reserved for the outputs' Identity nodes
+    whole = _whole_modules(first, second)
     for index, v in enumerate(first.nodes):
         name, module = first.module_of(v)
         writer = WRITERS.get(v.op)
+        if id(v) in whole:
+            writer = functools.partial(_call_writer, call=whole[id(v)])
         where = (f"in module '{name}' ({type(module).__name__})" if name else
                  f"in {model_name}.forward") if module is not None else "outside any module"
         if writer is None:

@@ -311,6 +311,54 @@ def test_the_export_runs_in_evaluation_mode_and_leaves_the_mode_as_it_was(tmp_pa
                                model(np.ones((4, 3))).data, rtol=1e-10)
 
 
+class ManyOps(nn.Module):
+    """Slices (reversed too), integer indices, None, reshapes, transposes, joins, broadcasts,
+    reductions, elementwise ops, a constant mask, a gather and a cast; a scalar output."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 4, seed=0)
+
+    def forward(self, x):
+        h = self.linear(x)
+        a = h[:, ::-1] + h[:, 1][:, None] * 2.0
+        b = ag.concatenate([a, h[..., None][..., 0] ** 2.0], axis=1)
+        c = b.reshape((b.shape[0], 2, 4)).transpose((0, 2, 1))
+        d = ag.broadcast_to(h[:, None, :], (h.shape[0], 3, 4))
+        e = (d.sum(axis=1) + d.max(axis=(1, 2), keepdims=True)[:, 0] - d.min(axis=1)
+             + d.mean(axis=1))
+        f = ag.logsumexp(c, axis=1) + ag.maximum(c, 0.1).sum(axis=2)[:, :2]
+        g = ag.sqrt(ag.abs(e) + 1.0).log() * ag.exp(-ag.abs(e))
+        k = ag.where(np.array([True, False, True, False]), g, -g)
+        t = ag.take(k, [3, 0, 0], axis=1)
+        s = ag.stack([t, t * 0.5], axis=1).swapaxes(1, 2)
+        return s.astype(np.float32), f, ag.tanh(c).sum()
+
+
+def test_shape_reduction_and_elementwise_ops(tmp_path):
+    rng = np.random.default_rng(15)
+    _, session = exported(ManyOps(), normal(rng, (3, 4), np.float64), tmp_path / "m.onnx")
+    for x in (normal(rng, (3, 4), np.float64), normal(rng, (6, 4), np.float64)):
+        theirs = session.run(None, {"input": x})
+        ours = outputs_of(ManyOps(), x)
+        assert [t.dtype for t in theirs] == [np.float32, np.float64, np.float64]
+        for t, o in zip(theirs, ours):
+            assert t.shape == o.shape
+            np.testing.assert_allclose(t, o, rtol=1e-10, atol=1e-10)
+
+
+def test_batch_norms_are_batch_normalization_with_their_buffers_named(tmp_path):
+    f32 = np.float32
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, dtype=f32), nn.BatchNorm2d(2, dtype=f32),
+                          nn.BatchNorm2d(2, affine=False, dtype=f32), nn.Flatten(),
+                          nn.BatchNorm(8, dtype=f32))
+    proto, _ = exported(model, np.ones((2, 1, 4, 4), f32), tmp_path / "m.onnx")
+    assert [n.op_type for n in proto.graph.node].count("BatchNormalization") == 3
+    names = {t.name for t in proto.graph.initializer}
+    assert {"1.running_mean", "1.running_var", "2.running_var", "4.gamma", "4.beta",
+            "4.running_mean"} <= names
+
+
 @pytest.mark.parametrize("activation, op_type", [("softmax", "Softmax"),
                                                   (F.log_softmax, "LogSoftmax")])
 def test_softmax_and_log_softmax_are_written_as_such(tmp_path, activation, op_type):
