@@ -26,6 +26,8 @@ from nn.callbacks import Callback, EarlyStopping, History, ModelCheckpoint
 from nn.metrics import accuracy, scores_to_classes
 from nn.training import evaluate, fit, predict, train_step
 from nn.diagnostics import DeadReluWatch, GradientMonitor, GradientReport, gradient_report
+from nn.onnx_export import export_onnx
+from nn.torch_interop import from_torch, to_torch
 
 hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
@@ -41,4 +43,6 @@ __all__ = [
     "Linear", "Identity", "Embedding",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "PositionalEncoding",
+    "export_onnx",
+    "to_torch", "from_torch",
 ]

@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from typing import Any, Callable, NoReturn, Optional, Sequence
 
 from nn import checks
 from nn.functional import ACTIVATIONS
+from nn.serialization import check_writable
 from seegrad import charlm, cnn, gan, job, reverse, vanishing
 from seegrad.job import (DATASETS, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LR, LOSS_CHOICES,
                          OPTIMIZERS, TOY_EPOCHS, TOY_HIDDEN, JobError)
@@ -143,6 +145,9 @@ def build_parser(prog: str = "seegrad") -> argparse.ArgumentParser:
                    help="run each training step (forward, loss, backward) as one compiled "
                         "program (autograd.compile): the same numbers, less time per step "
                         "(mlp and cnn)")
+    p.add_argument("--export-onnx", metavar="MODEL.onnx",
+                   help="export the trained mlp or cnn to this ONNX file, with a symbolic batch "
+                        "size (needs the onnx extra: pip install seegrad[onnx])")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no per-epoch progress lines")
     return p
@@ -155,6 +160,8 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
     if args.compile and args.model not in ("mlp", "cnn"):
         parser.error(f"--compile is for --model mlp and cnn (their steps go through nn.fit); "
                      f"--model {args.model} trains with its own loop")
+    if args.export_onnx:
+        _check_export(parser, args)
     if args.model == "gan":
         return gan.check_args(parser, args)
     if args.model in SEQUENCE_MODELS:
@@ -184,6 +191,24 @@ def parse_args(argv: Optional[Sequence[str]] = None, prog: str = "seegrad") -> a
         args.dataset, TOY_EPOCHS)
     args.lr = args.lr or DEFAULT_LR[args.optimizer]
     return args
+
+
+def _check_export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """--export-onnx's model, file name, folder and dependency, checked before any data is
+    read."""
+    path = args.export_onnx
+    if args.model not in ("mlp", "cnn"):
+        parser.error(f"--export-onnx exports the mlp or the cnn; --model {args.model} has no "
+                     "export (use nn.export_onnx on its model in Python)")
+    if not path.endswith(".onnx"):
+        parser.error(f"--export-onnx {path}: give a file name ending in .onnx")
+    if importlib.util.find_spec("onnx") is None:
+        parser.error("--export-onnx needs the onnx package; install it with "
+                     "`pip install seegrad[onnx]`")
+    try:
+        check_writable(path, "--export-onnx")
+    except OSError as exc:
+        parser.error(str(exc))
 
 
 def _sequence_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace

@@ -324,6 +324,16 @@ def run_demo(args: argparse.Namespace, demo: Callable[[argparse.Namespace, Path]
     return 0
 
 
+def write_onnx(model: nn.Module, data: Data, args: argparse.Namespace) -> None:
+    """--export-onnx: the trained model as ONNX, recorded on two test samples (the batch size
+    stays symbolic)."""
+    try:
+        nn.export_onnx(model, np.asarray(data.X_test[:2], dtype=args.dtype), args.export_onnx)
+    except OSError as exc:
+        raise JobError(str(exc)) from None
+    print(f"model exported to {args.export_onnx} (ONNX)")
+
+
 @dataclass(frozen=True)
 class Recipe:
     """What makes one job differ from another; `run` does the rest (training, evaluation,
@@ -357,6 +367,8 @@ def run(args: argparse.Namespace, recipe: Recipe = MLP) -> int:
         except OSError as exc:
             raise JobError(str(exc)) from None
         print(f"model saved to {args.save}")
+    if args.export_onnx:
+        write_onnx(model, data, args)
     if interrupted:
         written += attempt("the training curves", lambda: plot_curves(history, out))
         report(written, out)
