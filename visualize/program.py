@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Tuple
 
 from visualize.dot import drawing_class
 from visualize.format import escape_string
+from visualize.style import CLUSTER_BORDER, EDGE, PROGRAM_COLORS
 
 _ASSIGNMENT = re.compile(r"^    (\w+) = (.*?)(?:   # (.*))?$")
 _NAME = re.compile(r"\b[A-Za-z_]\w*\b")
@@ -33,13 +34,13 @@ def program_dot(source: str, max_statements: int = 400) -> str:
     for p in params:
         known[p] = f"in_{p}"
         lines.append(f'  "{known[p]}" [label="{escape_string(p)}", shape=box, style=filled, '
-                     'fillcolor="#e8e8e8"];')
+                     f'fillcolor="{PROGRAM_COLORS["input"]}"];')
     known["g"] = "seed_g"
     lines.append('  "seed_g" [label="g = 1 (the seed)", shape=box, style=filled, '
-                 'fillcolor="#fde2c8"];')
-    for phase, statements, color in (("forward", forward, "#dbe9f6"),
-                                     ("backward", backward, "#fde2c8")):
-        lines.append(f'  subgraph "cluster_{phase}" {{ label="{phase}"; color="#999999";')
+                 f'fillcolor="{PROGRAM_COLORS["backward"]}"];')
+    for phase, statements in (("forward", forward), ("backward", backward)):
+        color = PROGRAM_COLORS[phase]
+        lines.append(f'  subgraph "cluster_{phase}" {{ label="{phase}"; color="{CLUSTER_BORDER}";')
         for k, (name, rhs, word) in enumerate(statements):
             node = f"{phase}_{k}"
             label = escape_string(f"{name}\n{word or rhs}")
@@ -48,8 +49,8 @@ def program_dot(source: str, max_statements: int = 400) -> str:
             for read in dict.fromkeys(_NAME.findall(rhs)):
                 if read in known:
                     saved = phase == "backward" and not (read.startswith("g_") or read == "g")
-                    style = ('color="#bbbbbb", style=dashed, constraint=false' if saved
-                             else 'color="#555555"')
+                    style = (f'color="{PROGRAM_COLORS["saved"]}", style=dashed, '
+                             'constraint=false' if saved else f'color="{EDGE}"')
                     lines.append(f'    "{known[read]}" -> "{node}" [{style}];')
             known[name] = node
         lines.append("  }")

@@ -60,3 +60,7 @@ EXPLORER_COLORS = {"hidden": "#f4f4f4", "fresh": "#9ecae1", "waiting": WHITE,
                    "partial": "#fdd0a2", "current": FRAME_COLORS["current"],
                    "done": FRAME_COLORS["done"], "flow": FLOW_EDGE, "forward": "#3182bd",
                    "path": "#6a3d9a", "positive": "#d7301f", "negative": "#2171b5"}
+
+# draw_program: a compiled program's statements, inputs and the seed, forward and backward.
+PROGRAM_COLORS = {"input": "#e8e8e8", "forward": "#dbe9f6", "backward": "#fde2c8",
+                  "saved": "#bbbbbb"}
