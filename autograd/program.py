@@ -332,9 +332,9 @@ def _backward(run: Run, expr: Any,
               line_of: Dict[int, int], names: Names, fits: Optional[set],
               order_of: Any) -> Tuple[List[str], List[str], List[Any], int]:
     """The backward function's lines, the forward names it reads, whose gradients it returns,
-    and how many probes it holds: the eager walk (`autograd.engine.backward_pass`) written out. Nodes are visited
-    newest first; each gives every input that requires a gradient its VJP, fitted to the
-    input's shape, added to what that input has received so far."""
+    and how many probes it holds: the eager walk (`autograd.engine.backward_pass`) written
+    out. Nodes are visited newest first; each gives every input that requires a gradient its
+    VJP, fitted to the input's shape, added to what that input has received so far."""
     used: Dict[str, None] = {}          # an ordered set
     sites: List[str] = []
 
