@@ -237,10 +237,10 @@ def fit(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: int = 
     backward run as one compiled program (`autograd.compile`: the same numbers, recorded once
     per batch shape, faster for models of many small ops). With `terminate_on_nan` (the
     default, Keras's TerminateOnNaN) a NaN or infinite batch loss stops training with a
-    FloatingPointError naming the epoch and batch; the History keeps the finished epochs, and the parameters are
-    those of the step that diverged. The display writes one line per epoch (updated in place
-    on a terminal) to `stream` (stdout by default); `verbose=False` silences it. The History
-    returned is the first one in `callbacks`, else a new one.
+    FloatingPointError naming the epoch and batch; the History keeps the finished epochs, and
+    the parameters are those of the step that diverged. The display writes one line per epoch
+    (updated in place on a terminal) to `stream` (stdout by default); `verbose=False` silences
+    it. The History returned is the first one in `callbacks`, else a new one.
 
     >>> import nn
     >>> X, y = nn.data.make_xor(4, seed=0)
