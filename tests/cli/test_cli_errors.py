@@ -35,15 +35,6 @@ def one_line_error(status, err, code):
     return lines[0]
 
 
-@pytest.fixture
-def no_training(monkeypatch):
-    """Fail the test if the job gets as far as training."""
-    def refuse(*args, **kwargs):
-        pytest.fail("training started")
-
-    monkeypatch.setattr(job, "train", refuse)
-
-
 FAST = ["--dataset", "xor", "--epochs", "1", "--no-graphs", "--quiet"]
 
 

@@ -6,28 +6,10 @@ import numpy as np
 import pytest
 
 from seegrad import cli, cnn, job
+from test_cli import run_cli
 
 onnx = pytest.importorskip("onnx", reason="the onnx extra is not installed")
 ort = pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
-
-
-def run_cli(capsys, *argv):
-    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
-    try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """Fail the test if the job gets as far as training."""
-    def refuse(*args, **kwargs):
-        pytest.fail("training started")
-
-    monkeypatch.setattr(job, "train", refuse)
 
 
 FAST = ["--dataset", "xor", "--epochs", "2", "--no-graphs", "--quiet"]
