@@ -169,16 +169,18 @@ def recording_notes(results: Dict[tuple, Result]) -> List[str]:
         ours = ours_of(results, key)
         if r.peer != COMPILED or r.timing is None or not (ours and ours.timing):
             continue
-        extra = r.first_seconds - ours.median      # the first call does one step's work too
-        saving = ours.median - r.median
+        over = paired_ratio(r.timing, ours.timing)     # the × ours column
+        extra = r.first_seconds - ours.median          # the first call does one step's work too
+        saving = ours.median * (1.0 - over)
         payback = (f"pays back after {max(0, math.ceil(extra / saving)):,} steps"
                    if saving > 0 else "never pays back (no faster than eager here)")
         notes.append(f"{COMPILED} ({r.variant}): the first call (recording) took "
                      f"{seconds(r.first_seconds)}, against {seconds(ours.median)} per eager "
-                     f"step and {seconds(r.median)} per compiled step: {payback}.")
+                     f"step, a compiled step taking {over:.2f}× that: {payback}.")
     if notes:
-        notes.append("pays back after N steps: N = (first call − eager step) / (eager step − "
-                     "compiled step), the steps after which compiling has saved its recording.")
+        notes.append("pays back after N steps: N = (first call − eager step) / (eager step × "
+                     "(1 − compiled / eager)), compiled / eager being × ours: the steps after "
+                     "which compiling has saved its recording.")
     return notes
 
 

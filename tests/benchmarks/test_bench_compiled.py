@@ -73,9 +73,10 @@ def test_payback_is_the_recording_over_the_saving_per_step():
                ("compiled", "float32"): _timed(("compiled", "float32"), 3e-3, 0.01)}
     notes = workloads.recording_notes(results)
     assert notes[0] == ("compiled (float64): the first call (recording) took 22.5 ms, against "
-                        "2 ms per eager step and 1.5 ms per compiled step: pays back after 41 "
-                        "steps.")                    # (22.5 - 2) / (2 - 1.5) = 41
-    assert notes[1].endswith("never pays back (no faster than eager here).")
+                        "2 ms per eager step, a compiled step taking 0.75× that: pays back "
+                        "after 41 steps.")           # (22.5 - 2) / (2 × (1 - 0.75)) = 41
+    assert notes[1].endswith("a compiled step taking 1.50× that: never pays back (no faster "
+                             "than eager here).")
     assert notes[2].startswith("pays back after N steps: N = (first call − eager step)")
 
 
