@@ -8,9 +8,10 @@ interleaved in one process (`in_one_process`) or each alone in a fresh one (fres
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -22,6 +23,8 @@ from benchmarks.report import (Table, agreement, count, micro, number, percent, 
 from benchmarks.timing import Settings, Timing, first_call, interleaved, paired_ratio
 
 OURS = "ours"
+COMPILED = "compiled"
+FLOOR = "numpy"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Result:
     dtype: Any = np.float64
     status: str = ""                       # "" when it ran, else why not
     first: Optional[float] = None
+    first_seconds: Optional[float] = None  # the first call's time (a compiled step records)
     timing: Optional[Timing] = None
 
     @property
@@ -97,9 +101,10 @@ def in_one_process(workload: int, peers: Dict[str, Peer],
             results[key] = result
             if result.status:
                 continue
-            result.first, estimates[key], result.status = first_value(step)
+            result.first, result.first_seconds, result.status = first_value(step)
             if not result.status:
                 steps[key] = step
+                estimates[key] = result.first_seconds
         for key, timing in interleaved(steps, settings, estimates).items():
             results[key].timing = timing
     return results
@@ -137,8 +142,9 @@ def mlp_cases(variants: Sequence[tuple], peers: Dict[str, Peer],
 
 def mlp_table(title: str, results: Dict[tuple, Result], peers: Dict[str, Peer],
               notes: Sequence[str] = ()) -> Table:
-    """The table of an MLP workload's results."""
-    table = Table(title, list(MLP_COLUMNS), notes=list(notes) + [SPREAD_NOTE, paired_note()])
+    """The table of an MLP workload's results (with what recording cost the compiled peer)."""
+    table = Table(title, list(MLP_COLUMNS), notes=list(notes) + recording_notes(results)
+                  + [SPREAD_NOTE, paired_note()])
     for key, r in results.items():
         ours = ours_of(results, key)
         if r.status:
@@ -155,7 +161,41 @@ def mlp_table(title: str, results: Dict[tuple, Result], peers: Dict[str, Peer],
     return table
 
 
-def paired_note(columns: str = "× ours, ours / floor") -> str:
+def recording_notes(results: Dict[tuple, Result]) -> List[str]:
+    """For each compiled case: its first call (which records the program), and after how many
+    steps compiling has paid that back against eager mode (ours on the same variant)."""
+    notes = []
+    for key, r in results.items():
+        ours = ours_of(results, key)
+        if r.peer != COMPILED or r.timing is None or not (ours and ours.timing):
+            continue
+        over = paired_ratio(r.timing, ours.timing)     # the × ours column
+        extra = r.first_seconds - ours.median          # the first call does one step's work too
+        saving = ours.median * (1.0 - over)
+        payback = (f"pays back after {max(0, math.ceil(extra / saving)):,} steps"
+                   if saving > 0 else "never pays back (no faster than eager here)")
+        notes.append(f"{COMPILED} ({r.variant}): the first call (recording) took "
+                     f"{seconds(r.first_seconds)}, against {seconds(ours.median)} per eager "
+                     f"step, a compiled step taking {over:.2f}× that: {payback}.")
+    if notes:
+        notes.append("pays back after N steps: N = (first call − eager step) / (eager step × "
+                     "(1 − compiled / eager)), compiled / eager being × ours: the steps after "
+                     "which compiling has saved its recording.")
+    return notes
+
+
+def floor_verdicts(results: Dict[tuple, Result], peer: str, target: float) -> List[str]:
+    """`peer` / the numpy floor on each variant with a floor, and whether it meets `target`."""
+    notes = []
+    for key, r in results.items():
+        over = _over_floor(results, key, peer) if r.peer == FLOOR else None
+        if over is not None:
+            notes.append(f"{peer} / floor ({r.variant}): {over:.2f}× (target at most "
+                         f"{target:.2f}×: {'met' if over <= target else 'not met'}).")
+    return notes
+
+
+def paired_note(columns: str = "× ours and the ratios to the floor") -> str:
     """How the ratio columns are computed (see timing.paired_ratio)."""
     return (f"{columns}: the median over the rounds of the ratio within each round (the "
             "contenders of a round run back to back, so a drift of the machine's speed "
@@ -189,6 +229,14 @@ def workload_1(peers, settings):
     if micrograd and fused and micrograd.timing and fused.timing:
         table.notes.append(f"micrograd / ours (scalar, fused): {paired(micrograd, fused)}.")
     table.notes.append("Target: ours (scalar) at least 15× faster than micrograd.")
+    compiled = results.get((COMPILED, "scalar"))
+    table.notes.append(f"Target: {COMPILED} (scalar) at least {SCALAR_TARGET:.0f}× faster than "
+                       "micrograd.")
+    if micrograd and compiled and micrograd.timing and compiled.timing:
+        faster = paired_ratio(micrograd.timing, compiled.timing)
+        table.notes.append(f"micrograd / {COMPILED} (scalar): {faster:.2f}× "
+                           f"({'met' if faster >= SCALAR_TARGET else 'not met'}).")
+    table.notes += compiled_notes("Workload 1", results)
     return table, results
 
 
@@ -202,7 +250,8 @@ def workload_2(peers, settings):
     results = in_one_process(2, peers, settings)
     table = mlp_table("Workload 2: small MLP 64-64-32-10, batch 32, ReLU, softmax cross-entropy, "
                       "SGD lr 0.1", results, peers,
-                      ["Target: faster than torch and mygrad, at most 2.0× the numpy floor."])
+                      ["Target: faster than torch and mygrad, at most 2.0× the numpy floor."]
+                      + compiled_notes("Workload 2", results))
     return table, results
 
 
@@ -216,7 +265,8 @@ def workload_3(peers, settings):
     results = in_one_process(3, peers, settings)
     table = mlp_table("Workload 3: MNIST-sized MLP 784-128-64-10, batch 128, same recipe",
                       results, peers,
-                      ["Target: at most 1.10× the numpy floor in float32 and float64."])
+                      ["Target: at most 1.10× the numpy floor in float32 and float64."]
+                      + compiled_notes("Workload 3", results))
     return table, results
 
 
@@ -254,32 +304,47 @@ def workload_4(peers, settings):
         f"rounds. A step is {problem.flops_per_step() / 1e9:.2f} GFLOP of matmuls (forward, "
         "and backward without a gradient for the input).",
         "Target: at most 1.05× the numpy floor (above 85% of numpy's matmul throughput)."]
+    table.notes += compiled_notes("Workload 4", results)
     return table, results
 
 
-TARGETS = {"Workload 2": 2.0, "Workload 3": 1.10, "Workload 4": 1.05}
+# The most each peer's step may take over the numpy floor's, per workload (issues 6 and 19).
+TARGETS = {OURS: {"Workload 2": 2.0, "Workload 3": 1.10, "Workload 4": 1.05},
+           COMPILED: {"Workload 1": 1.3, "Workload 2": 1.15, "Workload 3": 1.03,
+                      "Workload 4": 1.0}}
+SCALAR_TARGET = 50.0        # micrograd's scalar step over the compiled one, at least
 
 
-def _over_floor(results: Dict[tuple, Result], key: tuple) -> Optional[float]:
-    """Ours / the numpy floor on key's variant, paired by round; None unless both were timed."""
-    floor, ours = results.get(key), ours_of(results, key)
-    if not (floor and ours and floor.timing and ours.timing):
+def compiled_notes(workload: str, results: Dict[tuple, Result]) -> List[str]:
+    """The compiled peer's target on an MLP workload, and its measured ratio to the floor."""
+    target = TARGETS[COMPILED][workload]
+    return ([f"Target: {COMPILED} at most {target:.2f}× the numpy floor."]
+            + floor_verdicts(results, COMPILED, target))
+
+
+def _over_floor(results: Dict[tuple, Result], key: tuple, peer: str = OURS) -> Optional[float]:
+    """`peer` / the numpy floor on key's variant, paired by round; None unless both were
+    timed."""
+    floor, mine = results.get(key), results.get((peer,) + tuple(key[1:]))
+    if not (floor and mine and floor.timing and mine.timing):
         return None
-    return paired_ratio(ours.timing, floor.timing)
+    return paired_ratio(mine.timing, floor.timing)
 
 
 def workload_7(mlp_results: Dict[str, Dict[tuple, Result]],
                fresh_results: Optional[Dict[str, Dict[tuple, Result]]] = None) -> Table:
-    """Ours against the hand-written numpy floor, from the MLP tables measured above; with
-    `fresh_results` (the same workloads in fresh processes) also the ratio and verdict there."""
-    columns = ["workload", "variant", "numpy floor / step", "ours / step", "ours / floor",
+    """Our engine, eager and compiled, against the hand-written numpy floor, from the MLP tables
+    measured above; with `fresh_results` (the same workloads in fresh processes) also the ratio
+    and verdict there."""
+    columns = ["workload", "variant", "peer", "numpy floor / step", "peer / step", "× floor",
                "target", "met"]
     notes = ["The floor rows were timed inside workloads 1-4, in alternation with the other "
-             "peers.", paired_note()]
+             "peers. ours: eager mode; compiled: the step's loss under `autograd.compile`.",
+             paired_note("× floor")]
     if fresh_results is not None:
-        columns += ["ours / floor, fresh", "met, fresh"]
-        notes.append("ours / floor, fresh: from the fresh-process tables (each contender alone "
-                     "in its own processes).")
+        columns += ["× floor, fresh", "met, fresh"]
+        notes.append("× floor, fresh: from the fresh-process tables (each contender alone in its "
+                     "own processes).")
     table = Table("Workload 7: the numpy floor (hand-written forward and backward)", columns,
                   notes=notes)
 
@@ -287,17 +352,21 @@ def workload_7(mlp_results: Dict[str, Dict[tuple, Result]],
         return "" if target is None or over is None else ("yes" if over <= target else "no")
 
     for workload, results in mlp_results.items():
-        target = TARGETS.get(workload)
         for key, r in results.items():
-            over = _over_floor(results, key) if r.peer == "numpy" else None
-            if over is None:
+            if r.peer != FLOOR:
                 continue
-            row = [workload, r.variant, seconds(r.median), seconds(ours_of(results, key).median),
-                   f"{over:.2f}×", f"≤ {target:.2f}×" if target else "", verdict(over, target)]
-            if fresh_results is not None:
-                fresh = _over_floor(fresh_results.get(workload, {}), key)
-                row += ["–" if fresh is None else f"{fresh:.2f}×", verdict(fresh, target)]
-            table.add(*row)
+            for peer in (OURS, COMPILED):
+                over = _over_floor(results, key, peer)
+                if over is None:
+                    continue
+                target = TARGETS[peer].get(workload)
+                row = [workload, r.variant, peer, seconds(r.median),
+                       seconds(results[(peer,) + tuple(key[1:])].median), f"{over:.2f}×",
+                       f"≤ {target:.2f}×" if target else "", verdict(over, target)]
+                if fresh_results is not None:
+                    fresh = _over_floor(fresh_results.get(workload, {}), key, peer)
+                    row += ["–" if fresh is None else f"{fresh:.2f}×", verdict(fresh, target)]
+                table.add(*row)
     if not table.rows:
         table.notes.append("No floor measured: run workloads 1-4 with the numpy and ours peers.")
     return table

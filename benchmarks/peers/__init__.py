@@ -11,6 +11,7 @@ from benchmarks.peers.base import Peer
 # name -> (module defining `PEER`, package it needs); the order is the order of table rows.
 REGISTRY = {
     "ours": ("benchmarks.peers.ours", "autograd"),
+    "compiled": ("benchmarks.peers.ours_compiled", "autograd"),
     "micrograd": ("benchmarks.peers.micrograd_peer", "micrograd"),
     "mygrad": ("benchmarks.peers.mygrad_peer", "mygrad"),
     "torch": ("benchmarks.peers.torch_peer", "torch"),

@@ -1,7 +1,7 @@
 """Our engine: array mode (one Value per weight matrix) and scalar mode (one Value per weight)."""
 from __future__ import annotations
 
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Tuple
 
 import autograd
 import nn
@@ -19,18 +19,75 @@ def _loss(problem: MLPProblem, out: Value, params: List[Value], y: Any) -> Value
     return data + problem.alpha * sum((p * p).sum() for p in params)
 
 
-def _sgd(params: List[Value], lr: float) -> None:
+def sgd(params: List[Value], lr: float) -> None:
+    """Plain SGD on each parameter, then its gradient cleared."""
     with autograd.no_grad():
         for p in params:
             p.data -= lr * p.grad
             p.zero_grad()
 
 
-def _scalar_step(problem: MLPProblem, neuron: Callable[[List[Value], List[Any], Value], Value],
-                 mean: Callable[[List[Value]], Value], squares: Callable[[List[Value]], Value]):
-    """micrograd's training step on scalar Values: one graph per sample, a Value per weight.
-    `neuron(ws, inputs, b)` is a neuron's pre-activation; `mean` and `squares` (the sum of
-    squares) reduce lists of Values."""
+def sgd_step(loss: Callable[[], Value], params: List[Value], lr: float,
+             **backward: bool) -> Step:
+    """One training step: `loss()`, its backward (with the `backward` options), `sgd`; the
+    step returns the loss before the update. The compiled peer passes a compiled `loss`."""
+    def step() -> float:
+        value = loss()
+        value.backward(**backward)
+        sgd(params, lr)
+        return float(value.data)
+    return step
+
+
+def mlp_loss(problem: MLPProblem) -> Tuple[List[Value], Callable[[], Value]]:
+    """The MLP's parameters (one Value per weight matrix and bias), and its loss on the whole
+    batch as a function of none: the forward pass and the loss."""
+    params = [Value(a.copy()) for layer in problem.weights for a in layer]
+    x = Value(problem.x, requires_grad=False)
+    y = problem.y if problem.loss == "xent" else problem.y.astype(problem.dtype)
+    last = len(params) - 2
+
+    def loss() -> Value:
+        h = x
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i < last:
+                h = h.relu()
+        return _loss(problem, h, params, y)
+    return params, loss
+
+
+def _neuron(ws: List[Value], inputs: List[Any], b: Value) -> Value:
+    return sum((w * a for w, a in zip(ws, inputs)), b)
+
+
+def _mean(terms: List[Value]) -> Value:
+    return sum(terms) * (1.0 / len(terms))
+
+
+def _squares(params: List[Value]) -> Value:
+    return sum(p * p for p in params)
+
+
+def _fused_neuron(ws: List[Value], inputs: List[Any], b: Value) -> Value:
+    return autograd.affine(ws, inputs, b)
+
+
+def _fused_mean(terms: List[Value]) -> Value:
+    return autograd.affine([1.0 / len(terms)] * len(terms), terms)
+
+
+def _fused_squares(params: List[Value]) -> Value:
+    return autograd.affine(params, params)
+
+
+def scalar_loss(problem: MLPProblem, fused: bool = False
+                ) -> Tuple[List[Value], Callable[[], Value]]:
+    """micrograd's model on scalar Values (a Value per weight) and its loss as a function of
+    none: one graph per sample, as micrograd builds it. With `fused`, each neuron's weighted
+    sum and the loss's sums are one `autograd.affine` node each."""
+    neuron, mean, squares = ((_fused_neuron, _fused_mean, _fused_squares) if fused else
+                             (_neuron, _mean, _squares))
     # layers[l][j] = (weights of neuron j as a list of Values, its bias Value)
     layers = [[([Value(float(w)) for w in W[:, j]], Value(float(b[j])))
                for j in range(W.shape[1])] for W, b in problem.weights]
@@ -47,13 +104,10 @@ def _scalar_step(problem: MLPProblem, neuron: Callable[[List[Value], List[Any], 
                 act = [v.relu() for v in act]
         return act[0]
 
-    def step() -> float:
+    def loss() -> Value:
         losses = [(1.0 - yi * forward(row)).relu() for row, yi in zip(rows, labels)]
-        loss = mean(losses) + problem.alpha * squares(params)
-        loss.backward()
-        _sgd(params, problem.lr)
-        return loss.data
-    return step
+        return mean(losses) + problem.alpha * squares(params)
+    return params, loss
 
 
 class Ours(Peer):
@@ -67,44 +121,17 @@ class Ours(Peer):
         self.retain_graph = retain_graph
 
     def mlp(self, problem: MLPProblem):
-        params = [Value(a.copy()) for layer in problem.weights for a in layer]
-        x = Value(problem.x, requires_grad=False)
-        y = problem.y if problem.loss == "xent" else problem.y.astype(problem.dtype)
-        last = len(params) - 2
-
-        def step() -> float:
-            h = x
-            for i in range(0, len(params), 2):
-                h = h @ params[i] + params[i + 1]
-                if i < last:
-                    h = h.relu()
-            loss = _loss(problem, h, params, y)
-            loss.backward(retain_grads=False, retain_graph=self.retain_graph)
-            _sgd(params, problem.lr)
-            return float(loss.data)
-        return step
+        params, loss = mlp_loss(problem)
+        return sgd_step(loss, params, problem.lr, retain_grads=False,
+                        retain_graph=self.retain_graph)
 
     def scalar_mlp(self, problem: MLPProblem):
-        def neuron(ws: List[Value], inputs: List[Any], b: Value) -> Value:
-            return sum((w * a for w, a in zip(ws, inputs)), b)
-
-        def mean(terms: List[Value]) -> Value:
-            return sum(terms) * (1.0 / len(terms))
-
-        def squares(params: List[Value]) -> Value:
-            return sum(p * p for p in params)
-        return _scalar_step(problem, neuron, mean, squares)
+        params, loss = scalar_loss(problem)
+        return sgd_step(loss, params, problem.lr)
 
     def fused_scalar_mlp(self, problem: MLPProblem):
-        def neuron(ws: List[Value], inputs: List[Any], b: Value) -> Value:
-            return autograd.affine(ws, inputs, b)
-
-        def mean(terms: List[Value]) -> Value:
-            return autograd.affine([1.0 / len(terms)] * len(terms), terms)
-
-        def squares(params: List[Value]) -> Value:
-            return autograd.affine(params, params)
-        return _scalar_step(problem, neuron, mean, squares)
+        params, loss = scalar_loss(problem, fused=True)
+        return sgd_step(loss, params, problem.lr)
 
     def chain(self, problem: ChainProblem):
         def backward(y: Value) -> None:
@@ -136,19 +163,28 @@ class Ours(Peer):
         return step
 
     def lstm(self, problem: SequenceProblem):
-        s = problem.sizes
-        model = _loaded(_layer("LSTM", "recurrent")(s["input"], s["hidden"], dtype=problem.dtype),
-                        problem.state)
-        return _train(model, problem,
-                      lambda out: nn.losses.mse_loss(out[0][-1], problem.target))
+        return train(*lstm_loss(problem), problem.lr)
 
     def transformer(self, problem: SequenceProblem):
-        s = problem.sizes
-        layer = _layer("TransformerEncoderLayer", "attention")(
-            s["d_model"], s["heads"], s["ff"], dropout=0.0, dtype=problem.dtype)
-        model = _loaded(_layer("TransformerEncoder", "attention")(layer, s["layers"]),
-                        problem.state)
-        return _train(model, problem, lambda out: nn.losses.mse_loss(out, problem.target))
+        return train(*transformer_loss(problem), problem.lr)
+
+
+def lstm_loss(problem: SequenceProblem) -> Tuple[nn.Module, Callable[[], Value]]:
+    """Workload 10's `nn.LSTM` and its loss as a function of none (MSE of the last output)."""
+    s = problem.sizes
+    model = _loaded(_layer("LSTM", "recurrent")(s["input"], s["hidden"], dtype=problem.dtype),
+                    problem.state)
+    return model, lambda: nn.losses.mse_loss(model(problem.x)[0][-1], problem.target)
+
+
+def transformer_loss(problem: SequenceProblem) -> Tuple[nn.Module, Callable[[], Value]]:
+    """Workload 11's `nn.TransformerEncoder` and its loss as a function of none."""
+    s = problem.sizes
+    layer = _layer("TransformerEncoderLayer", "attention")(
+        s["d_model"], s["heads"], s["ff"], dropout=0.0, dtype=problem.dtype)
+    model = _loaded(_layer("TransformerEncoder", "attention")(layer, s["layers"]),
+                    problem.state)
+    return model, lambda: nn.losses.mse_loss(model(problem.x), problem.target)
 
 
 def _layer(name: str, branch: str) -> Callable[..., nn.Module]:
@@ -165,17 +201,17 @@ def _loaded(model: nn.Module, state: State) -> nn.Module:
     return model
 
 
-def _train(model: nn.Module, problem: SequenceProblem, loss_of: Callable[[Any], Value]) -> Step:
-    """One SGD step of a model whose output the loss unpacks itself (nn.train_step takes
-    a single output array)."""
-    opt = nn.optim.SGD(model.parameters(), lr=problem.lr)
+def train(model: nn.Module, loss: Callable[[], Value], lr: float) -> Step:
+    """One step of `nn.optim.SGD` on a model's `loss()` (a function of none, as the loss
+    unpacks the model's output itself; nn.train_step takes a single output array)."""
+    opt = nn.optim.SGD(model.parameters(), lr=lr)
 
     def step() -> float:
         opt.zero_grad()
-        loss = loss_of(model(problem.x))
-        loss.backward(retain_grads=False, retain_graph=False)
+        value = loss()
+        value.backward(retain_grads=False, retain_graph=False)
         opt.step()
-        return loss.item()
+        return value.item()
     return step
 
 

@@ -1,0 +1,47 @@
+"""Our engine with the loss compiled (`autograd.compile`): the same models, losses and SGD
+updates as peers/ours.py, but the forward pass and the loss are recorded on the first call and
+replayed as one program afterwards, whose backward runs the recorded VJPs. A step's first call
+records (it runs the loss twice eagerly and builds the program), so it is slower than the rest:
+the tables report it apart (workloads.recording_notes)."""
+from __future__ import annotations
+
+import autograd
+from benchmarks.arch_problems import SequenceProblem
+from benchmarks.peers import ours
+from benchmarks.peers.base import Peer, Unavailable
+from benchmarks.problems import MLPProblem
+
+# Recording a scalar graph takes time quadratic in its nodes (naming them: autograd/program.py,
+# Names.new): 3 s at 4 samples, 28 s at 16 here, so workload 1's 100 would take most of an hour.
+SCALAR_SAMPLES = 16
+
+
+class Compiled(Peer):
+    """`ours` with `autograd.compile` on each step's loss (MLPs, micrograd's scalar graph, the
+    LSTM and the Transformer)."""
+
+    name = "compiled"
+    distribution = "seegrad"
+
+    def mlp(self, problem: MLPProblem):
+        params, loss = ours.mlp_loss(problem)
+        return ours.sgd_step(autograd.compile(loss), params, problem.lr, retain_grads=False,
+                             retain_graph=False)
+
+    def scalar_mlp(self, problem: MLPProblem):
+        if len(problem.x) > SCALAR_SAMPLES:
+            raise Unavailable(f"recording {len(problem.x)} samples' scalar graph takes too long "
+                              f"(quadratic in nodes; at most {SCALAR_SAMPLES} samples here)")
+        params, loss = ours.scalar_loss(problem)
+        return ours.sgd_step(autograd.compile(loss), params, problem.lr)
+
+    def lstm(self, problem: SequenceProblem):
+        model, loss = ours.lstm_loss(problem)
+        return ours.train(model, autograd.compile(loss), problem.lr)
+
+    def transformer(self, problem: SequenceProblem):
+        model, loss = ours.transformer_loss(problem)
+        return ours.train(model, autograd.compile(loss), problem.lr)
+
+
+PEER = Compiled()
