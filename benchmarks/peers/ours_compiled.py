@@ -8,13 +8,9 @@ from __future__ import annotations
 import autograd
 from benchmarks.arch_problems import SequenceProblem
 from benchmarks.peers import ours
-from benchmarks.peers.base import Peer, Unavailable
+from benchmarks.peers.base import Peer
 from benchmarks.problems import MLPProblem
 
-# Recording micrograd's demo as a scalar graph writes and compiles a program of a line per op:
-# workload 1's 100 samples make about 270,000 lines, about a minute to record, too long to repeat
-# in every round; the scalar row runs up to this many samples.
-SCALAR_SAMPLES = 16
 
 
 class Compiled(Peer):
@@ -30,10 +26,6 @@ class Compiled(Peer):
                              retain_graph=False)
 
     def scalar_mlp(self, problem: MLPProblem):
-        if len(problem.x) > SCALAR_SAMPLES:
-            raise Unavailable(f"recording {len(problem.x)} samples' scalar graph (a program of "
-                              "hundreds of thousands of lines) takes about a minute, too long "
-                              f"for these rounds; at most {SCALAR_SAMPLES} samples here")
         params, loss = ours.scalar_loss(problem)
         return ours.sgd_step(autograd.compile(loss), params, problem.lr)
 
