@@ -92,7 +92,10 @@ def test_tables_show_compiled_beside_ours_with_the_same_first_loss(tables):
         assert math.isclose(float(compiled["first loss"]), float(ours["first loss"]),
                             rel_tol=1e-9)
     scalar, = _rows(tables[1], peer="compiled", variant="scalar")
-    assert scalar["time / step"].startswith("unavailable: recording 100 samples' scalar graph")
+    eager_scalar, = _rows(tables[1], peer="ours", variant="scalar")
+    assert scalar["check"] == "ok" and RATIO.match(scalar["× ours"])    # the 100-sample graph
+    assert math.isclose(float(scalar["first loss"]), float(eager_scalar["first loss"]),
+                        rel_tol=1e-9)
 
 
 def test_notes_give_the_compiled_targets_ratios_and_recording_cost(tables):
