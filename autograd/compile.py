@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from autograd.grad_mode import ANOMALY, GRAD, current_mode
+from autograd.grad_mode import ANOMALY, GRAD, RECORD, current_mode
 from autograd.op import NUMERIC_ERRORS, Op, apply, normalize
 from autograd.program import Run, first_difference, same, write
 from autograd.tape import Tape, recording
@@ -62,7 +62,7 @@ class Compiled:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         mode = current_mode()
-        if mode & ANOMALY:
+        if mode & (ANOMALY | RECORD):       # anomaly checks, or inside another recording
             return self.fn(*args, **kwargs)
         inputs: List[Any] = []
         key = (_signature(args, inputs), _signature(kwargs, inputs), bool(mode & GRAD))
@@ -95,6 +95,12 @@ class Compiled:
             out = self.fn(*args, **kwargs)
         result, aux = _outputs(out, name)
         modules = list(tape.modules.values())
+        hooked = [type(m).__name__ for m in modules if m._forward_hooks or m._forward_pre_hooks]
+        if hooked:
+            raise ValueError(f"compile: {name} calls modules with forward hooks ({', '.join(hooked)}"
+                             "): a program replays ops, not Python hooks, which would run on the "
+                             "first call only; remove the hooks, or call the function without "
+                             "compile")
         run = Run(tape, inputs, result, aux, _named(modules))
         other = self._record_again(run, args, kwargs, name, modules)
         if not same(run.describe(), other.describe()):
@@ -107,13 +113,18 @@ class Compiled:
     def _record_again(self, run: Run, args: tuple, kwargs: dict, name: str,
                       modules: List[Any]) -> Run:
         """Record the function again on other data of the same shapes: the elements of its
-        arrays, parameters and buffers shuffled (which keeps labels valid labels), or, when
-        that raises (a shuffled matrix may be singular), each float nudged by up to 0.1%."""
+        arrays, parameters and buffers drawn again from their own values (labels stay valid
+        labels, but counts, sums and maxima change) and nudged by up to 0.1%; when that raises,
+        only drawn again (exact values some checks need), then only nudged (a matrix drawn
+        again may be singular)."""
         failures = []
-        for change in (_shuffled, _nudged):
+        for other_data in (_resampled_and_nudged, _resampled, _nudged):
+            rng = np.random.default_rng(20261129)       # the same other data on every run
+            change = functools.partial(other_data, rng=rng)
             other_inputs: List[Any] = []
-            other_args = _other(args, other_inputs, change)
-            other_kwargs = _other(kwargs, other_inputs, change)
+            memo: Dict[int, Any] = {}
+            other_args = _other(args, other_inputs, change, memo)
+            other_kwargs = _other(kwargs, other_inputs, change, memo)
             again = Tape(replay_draws=[array for _, array in run.tape.draws])
             restore = _change_state(run, change)
             try:
@@ -128,7 +139,7 @@ class Compiled:
                 restore()
         raise RuntimeError(f"compile: {name} raised when recorded again on other data of the "
                            "same shapes (to check that nothing but its recorded ops depends on "
-                           f"the data), shuffled: {failures[0]}; nudged: {failures[1]}")
+                           f"the data): {'; '.join(failures)}")
 
 
 def _outputs(out: Any, name: str) -> Tuple[Value, Tuple[Value, ...]]:
@@ -146,8 +157,10 @@ class Program:
 
     def __init__(self, run: Run, input_names: List[str], modules: List[Any], name: str) -> None:
         self.leaves = run.leaves
-        # What else the program assumes: each module's mode and its very parameter objects.
-        self.modules = [(m, m.training, tuple(m._parameters.values())) for m in modules]
+        # What else the program assumes: each module's state (see _module_state) and which
+        # parameters need a gradient.
+        self.modules = [(m, _module_state(m)) for m in modules]
+        self.wants_grad = [leaf.requires_grad for leaf in self.leaves]
         leaf_names = _leaf_names(run.leaves, modules)
         draw_names = [f"draw_{j}" for j in range(len(run.tape.draws))]
         module_names = [type(m).__name__.lower() for m, _ in run.buffers]
@@ -172,11 +185,10 @@ class Program:
                                for s in self.grad_sources]
 
     def still_valid(self) -> bool:
-        """Whether the modules the program read are in the same train/eval mode and hold the
-        same parameters (a parameter assigned anew is not the one the program reads)."""
-        return all(m.training == training and len(m._parameters) == len(params) and all(
-            a is b for a, b in zip(m._parameters.values(), params))
-            for m, training, params in self.modules)
+        """Whether the modules the program read are as they were recorded (see _module_state)
+        and the parameters need a gradient where they did."""
+        return all(_module_state(m) == state for m, state in self.modules) and all(
+            leaf.requires_grad == wanted for leaf, wanted in zip(self.leaves, self.wants_grad))
 
     def __call__(self, inputs: List[Any]) -> Value:
         args = [x._data if isinstance(x, Value) else x for x in inputs]
@@ -256,45 +268,48 @@ def _signature(x: Any, inputs: List[Any]) -> Any:
     return ("static", type(x), x)
 
 
-_shuffler = np.random.default_rng(20261129)
-
-
-def _shuffled(x: Any) -> Any:
-    """The same kind of data with its elements elsewhere (a Python float moved by 0.5)."""
+def _resampled(x: Any, rng: np.random.Generator) -> Any:
+    """The same kind of data, each element drawn from its own elements (a Python float moved
+    by 0.5; a one-element array moved by 0.5, or an integer's last bit flipped)."""
     if type(x) is float:
         return x + 0.5
     if x.size < 2:
-        return x + np.asarray(0.5, x.dtype) if x.dtype.kind == "f" else x
+        return x + np.asarray(0.5, x.dtype) if x.dtype.kind == "f" else (
+            x ^ 1 if x.dtype.kind in "iu" else ~x)
     flat = x.reshape(-1)
-    moved = flat[_shuffler.permutation(x.size)]
-    if np.array_equal(moved, flat):     # the permutation happened to keep it: roll it
-        moved = np.roll(flat, 1)
-    return moved.reshape(x.shape)
+    drawn = flat[rng.integers(0, x.size, x.size)]
+    if np.array_equal(drawn, flat):     # the draw happened to keep it: roll it
+        drawn = np.roll(flat, 1)
+    return drawn.reshape(x.shape)
 
 
-def _nudged(x: Any) -> Any:
+def _nudged(x: Any, rng: np.random.Generator) -> Any:
     """Floats moved by up to 0.1% of themselves (and by 1e-3 where 0); other data kept."""
     if type(x) is float:
         return x * 1.001 if x else 1e-3
     if x.dtype.kind != "f":
         return x
-    step = _shuffler.uniform(0.5, 1.0, x.shape) * 1e-3
+    step = rng.uniform(0.5, 1.0, x.shape) * 1e-3
     return (x + np.where(x == 0, step, x * step)).astype(x.dtype)
 
 
-def _other(x: Any, inputs: List[Any], change: Callable[[Any], Any]) -> Any:
+def _resampled_and_nudged(x: Any, rng: np.random.Generator) -> Any:
+    return _nudged(_resampled(x, rng), rng)
+
+
+def _other(x: Any, inputs: List[Any], change: Callable[[Any], Any], memo: Dict[int, Any]) -> Any:
     """`x` with every array and Value replaced by one of changed data (collected into
-    `inputs` in the order `_signature` collects them)."""
-    if type(x) is np.ndarray:
-        inputs.append(change(x))
-        return inputs[-1]
-    if isinstance(x, Value):
-        inputs.append(Value(change(x._data), requires_grad=x.requires_grad))
+    `inputs` in the order `_signature` collects them; one object given twice stays one)."""
+    if type(x) is np.ndarray or isinstance(x, Value):
+        if id(x) not in memo:
+            memo[id(x)] = change(x) if type(x) is np.ndarray else Value(
+                change(x._data), requires_grad=x.requires_grad)
+        inputs.append(memo[id(x)])
         return inputs[-1]
     if isinstance(x, (list, tuple)):
-        return type(x)(_other(e, inputs, change) for e in x)
+        return type(x)(_other(e, inputs, change, memo) for e in x)
     if isinstance(x, dict):
-        return {k: _other(v, inputs, change) for k, v in x.items()}
+        return {k: _other(v, inputs, change, memo) for k, v in x.items()}
     return x
 
 
@@ -319,6 +334,16 @@ def _set_buffer(module: Any, name: str, array: np.ndarray) -> None:
     """Swap a buffer's array without the module's checks (it is put back after recording)."""
     module._buffers[name] = array
     object.__setattr__(module, name, array)
+
+
+def _module_state(module: Any) -> tuple:
+    """What a program read of a module besides its data: train/eval mode, its parameter and
+    sub-module objects (by identity: one assigned anew is another), and its settings (plain
+    attributes holding numbers, strings, tuples: Dropout's p, BatchNorm's eps)."""
+    settings = tuple((k, v) for k, v in vars(module).items() if not k.startswith("_")
+                     and type(v) in (bool, int, float, str, tuple, type(None)))
+    return (module.training, tuple(map(id, module._parameters.values())),
+            tuple(map(id, module._modules.values())), settings)
 
 
 def _named(modules: List[Any]) -> List[Tuple[str, Any]]:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from autograd.anomaly import check_backward
-from autograd.grad_mode import ANOMALY, current_mode, enable_grad, no_grad
+from autograd.grad_mode import ANOMALY, RECORD, current_mode, enable_grad, no_grad
 from autograd.op import NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
 from autograd.value import (MANY_INPUTS, ONE_INPUT, RELEASED, Constant, Value, grad_like,
@@ -268,6 +268,10 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
     if create_graph and not retain_graph:
         raise ValueError("backward: create_graph=True records the gradients on top of this "
                          "graph, so it needs retain_graph=True")
+    if current_mode() & RECORD:
+        raise RuntimeError("backward: called inside a function autograd.compile is recording; "
+                           "a program replays ops, not .grad writes. Compile the loss and call "
+                           "backward() on its result, outside the compiled function")
     seed = _seed(root, gradient, "backward")
     inputs_of(root)                     # a released root raises before anything is stored
     with enable_grad() if create_graph else no_grad():

@@ -156,6 +156,25 @@ def _guarded_data(self: Value) -> Any:
     return self._data
 
 
+def _refuse_write(self: Value, *args: Any) -> None:
+    if current_mode() & RECORD and _tape.get() is not None:
+        raise TracerError(
+            "compile: a Value's data is written in place while recording (an optimiser step, a "
+            ".data assignment or bump_version inside the compiled function): a program replays "
+            "ops, not writes, so the step would happen on the first call only. Compile the "
+            "loss, and call backward() and optimizer.step() outside")
+
+
+def _guarded_set_data(self: Value, new: Any) -> None:
+    _refuse_write(self)
+    _SET_DATA(self, new)
+
+
+def _guarded_bump(self: Value) -> None:
+    _refuse_write(self)
+    _BUMP(self)
+
+
 def _recorded_detach(self: Value) -> Value:
     out = _DETACH(self)
     tape = _tape.get() if current_mode() & RECORD else None
@@ -190,7 +209,7 @@ class _Guards:
                     setattr(Value, name, original)
 
 
-_DETACH = Value.detach
+_DETACH, _SET_DATA, _BUMP = Value.detach, Value.data.fset, Value.bump_version
 _GUARDED: Dict[str, Callable[[], Any]] = {
     "item": lambda: _guard("item", "item(), float() or int()"),
     "numpy": lambda: _guard("numpy", "numpy()"),
@@ -200,7 +219,8 @@ _GUARDED: Dict[str, Callable[[], Any]] = {
     "__le__": lambda: _guard("__le__", "comparing (<=)"),
     "__gt__": lambda: _guard("__gt__", "comparing (>)"),
     "__ge__": lambda: _guard("__ge__", "comparing (>=)"),
-    "data": lambda: property(_guarded_data, Value.data.fset, doc=Value.data.__doc__),
+    "data": lambda: property(_guarded_data, _guarded_set_data, doc=Value.data.__doc__),
+    "bump_version": lambda: _guarded_bump,
     "detach": lambda: _recorded_detach,
 }
 _guards = _Guards()

@@ -322,7 +322,7 @@ class _Sequence(_Recurrent):
         return [f"_l{layer}"] + ([f"_l{layer}_reverse"] if self.bidirectional else [])
 
     def _checked_input(self, x: Any) -> Tuple[Any, bool]:
-        """The input as (L, N, input_size), and whether it was unbatched."""
+        """The input, checked, and whether it is unbatched."""
         x = self._floats(x, "input")
         layout = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
         expected = f"{layout.format(self.input_size)} or (L, {self.input_size}) unbatched"
@@ -332,12 +332,15 @@ class _Sequence(_Recurrent):
         if x.shape[0 if x.ndim == 2 or not self.batch_first else 1] == 0:
             raise ValueError(f"{self._label()}: the sequence is empty (input of shape "
                              f"{tuple(x.shape)}); give at least one timestep")
-        unbatched = x.ndim == 2
+        return x, x.ndim == 2
+
+    def _time_major(self, x: Any, unbatched: bool) -> Value:
+        """The checked input as a Value (L, N, input_size), reshaped by ops (which a compiled
+        program replays on each call's input)."""
+        x = x if isinstance(x, Value) else Value(x, requires_grad=False)
         if unbatched:
-            return x[:, None], True
-        if self.batch_first:
-            x = ag.swapaxes(x, 0, 1) if isinstance(x, Value) else np.swapaxes(x, 0, 1)
-        return x, False
+            return x[:, None]
+        return ag.swapaxes(x, 0, 1) if self.batch_first else x
 
     def _initial(self, hx: Any, batch: int, unbatched: bool) -> Tuple[Any, Any]:
         """The initial h and c (None but for the LSTM), each (layers * directions, N, H)."""
@@ -352,12 +355,10 @@ class _Sequence(_Recurrent):
                    ) -> Tuple[Value, Any, Any]:
         """One layer in one direction over x (L, N, in): outputs (L, N, H), h_n, c_n."""
         xw = self._projected(x, suffix)
-        needs_grad = isinstance(x, Value) and x.requires_grad
-        inputs = x if needs_grad else np.asarray(x.data if isinstance(x, Value) else x)
         state = self._start(h, c)
         states: List[Any] = [None] * len(xw)
         for t in (reversed(range(len(xw))) if reverse else range(len(xw))):
-            state = self._step(inputs[t] if self.fused else None, xw[t], state, suffix)
+            state = self._step(x[t] if self.fused else None, xw[t], state, suffix)
             states[t] = state
         if self._kind == "LSTM" and not self.fused:
             out = ag.stack([h for h, _ in states])
@@ -374,7 +375,9 @@ class _Sequence(_Recurrent):
 
     def forward(self, input: Any, hx: Optional[Any] = None) -> Tuple[Value, Any]:
         x, unbatched = self._checked_input(input)
-        h0, c0 = self._initial(hx, x.shape[1], unbatched)
+        batch = 1 if unbatched else x.shape[0 if self.batch_first else 1]
+        h0, c0 = self._initial(hx, batch, unbatched)
+        x = self._time_major(x, unbatched)
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             if layer and self.training and self.dropout > 0:

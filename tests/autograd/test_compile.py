@@ -297,3 +297,91 @@ def test_a_parameter_assigned_anew_is_read_by_a_new_recording():
     loss = step(X, y)
     _same(loss.data, nn.losses.cross_entropy(model(X), y).data)
     assert [len(programs) for programs in step.programs.values()] == [2]
+
+
+def test_backward_or_an_optimiser_step_inside_the_function_raises():
+    X, y = _data()
+    model = _mlp()
+    opt = nn.optim.SGD(model.parameters(), 0.1)
+
+    def whole_step(X, y):
+        loss = nn.losses.cross_entropy(model(X), y)
+        loss.backward()
+        return loss
+
+    def with_update(X, y):
+        loss = nn.losses.cross_entropy(model(X), y)
+        opt.step()
+        return loss
+    with pytest.raises(RuntimeError, match="backward: called inside"):
+        ag.compile(whole_step)(X, y)
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    with pytest.raises(TracerError, match="written in place"):
+        ag.compile(with_update)(X, y)
+
+
+@pytest.mark.parametrize("derived", [
+    lambda x, mask: float(mask.sum()),                      # a count of the data
+    lambda x, mask: float(np.abs(x).max()),                 # its maximum
+    lambda x, mask: float(np.bincount(mask.astype(int)).max()),
+])
+def test_numbers_shuffling_would_keep_are_caught_too(derived):
+    W = Value(np.ones((3, 2)))
+    f = ag.compile(lambda x, mask: (x @ W).sum() / derived(x, mask))
+    with pytest.raises(ValueError, match="computed from the arguments"):
+        f(np.arange(12.0).reshape(4, 3), np.array([1.0, 1.0, 0.0, 0.0]))
+
+
+def test_what_a_program_read_of_its_modules_is_checked_on_every_call():
+    X, y = _data()
+    model = _mlp(dropout=0.5)
+    step = ag.compile(lambda X, y: nn.losses.cross_entropy(model(X), y))
+    step(X, y)
+    step(X, y)
+    model[0].requires_grad_(False)          # frozen: no gradient, as eagerly
+    model.zero_grad()
+    step(X, y).backward()
+    assert model[0].weight.grad is None and model[-1].weight.grad is not None
+    model[0].requires_grad_(True)           # unfrozen: trains again
+    step(X, y).backward()
+    assert model[0].weight.grad is not None
+    model[2].p = 0.0                        # a setting read as a constant: records again
+    model[-1] = nn.Linear(8, 3, seed=9)     # a sub-module replaced: records again
+    model.eval()
+    loss = step(X, y)
+    _same(loss.data, nn.losses.cross_entropy(model(X), y).data)
+
+
+def test_hooks_are_refused_and_aliased_or_nested_calls_work():
+    X, y = _data()
+    model = _mlp()
+    handle = model[0].register_forward_hook(lambda m, args, out: None)
+    with pytest.raises(ValueError, match="forward hooks"):
+        ag.compile(lambda X, y: nn.losses.cross_entropy(model(X), y))(X, y)
+    handle.remove()
+    twice = ag.compile(lambda a, b: ((model(a) - model(b)) ** 2).sum() + (model(a) ** 2).sum())
+    twice(X, X)
+    _same(twice(X, X).data, (model(X) ** 2).sum().data)
+    inner = ag.compile(lambda X: (model(X) ** 2).sum())
+    outer = ag.compile(lambda X: inner(X) * 2.0)
+    inner(X)
+    outer(X)
+    _same(outer(X).data, (model(X) ** 2).sum().data * 2.0)
+
+
+@pytest.mark.parametrize("layer", ["LSTM", "GRU"])
+def test_a_recurrent_layer_compiles_with_its_input_as_an_argument(layer):
+    rnn = getattr(nn, layer)(3, 4, batch_first=True, seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3))
+    step = ag.compile(lambda x: (rnn(x)[0] ** 2).sum())
+    step(x)
+    loss = step(x * 0.5)
+    loss.backward()
+    grads = [p.grad.copy() for p in rnn.parameters()]
+    rnn.zero_grad()
+    eager = (rnn(x * 0.5)[0] ** 2).sum()
+    eager.backward()
+    _same(loss.data, eager.data)
+    for g, p in zip(grads, rnn.parameters()):
+        _same(g, p.grad)
