@@ -273,9 +273,9 @@ def _resampled(x: Any, rng: np.random.Generator) -> Any:
     by 0.5; a one-element array moved by 0.5, or an integer's last bit flipped)."""
     if type(x) is float:
         return x + 0.5
-    if x.size < 2:
-        return x + np.asarray(0.5, x.dtype) if x.dtype.kind == "f" else (
-            x ^ 1 if x.dtype.kind in "iu" else ~x)
+    if x.size < 2:                      # (np.asarray: arithmetic on 0-d gives a scalar)
+        return np.asarray(x + 0.5 if x.dtype.kind == "f" else x ^ 1 if x.dtype.kind in "iu"
+                          else ~x, dtype=x.dtype).reshape(x.shape)
     flat = x.reshape(-1)
     drawn = flat[rng.integers(0, x.size, x.size)]
     if np.array_equal(drawn, flat):     # the draw happened to keep it: roll it
@@ -290,7 +290,7 @@ def _nudged(x: Any, rng: np.random.Generator) -> Any:
     if x.dtype.kind != "f":
         return x
     step = rng.uniform(0.5, 1.0, x.shape) * 1e-3
-    return (x + np.where(x == 0, step, x * step)).astype(x.dtype)
+    return np.asarray(x + np.where(x == 0, step, x * step), dtype=x.dtype).reshape(x.shape)
 
 
 def _resampled_and_nudged(x: Any, rng: np.random.Generator) -> Any:

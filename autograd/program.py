@@ -27,7 +27,8 @@ from autograd.value import Value, memory_of
 
 class Source(NamedTuple):
     """Where a number comes from: kind is 'input', 'leaf', 'step', 'draw', 'buffer', 'const',
-    or 'view' (a reshape of an input or a buffer, `shape` given); `key` says which."""
+    'view' (a reshape of an input or a buffer, `shape` given) or 'tuple' (of sources, an index);
+    `key` says which."""
     kind: str
     key: Any
     shape: Optional[tuple] = None
@@ -59,8 +60,7 @@ class Run:
         self.leaves: List[Value] = []
         self.leaf_of: Dict[int, int] = {}
         self.steps = [(op, tuple(self.source(a) for a in args),
-                       {k: self.source(v) if isinstance(v, np.ndarray) else Source("const", v)
-                        for k, v in (attrs or {}).items()}, out)
+                       {k: self.attr_source(v) for k, v in (attrs or {}).items()}, out)
                       for op, args, attrs, out in tape.steps]
         self.result = self.source(out)
         self.aux = tuple(self.source(a) for a in aux)
@@ -91,6 +91,16 @@ class Run:
                 if memory_of(live) is owner:
                     return self._view_of(x, live_key, live)
         return Source("const", x)
+
+    def attr_source(self, value: Any) -> Source:
+        """Where an op's non-differentiable argument comes from: an array as an argument
+        does (an index array may be the call's input), a tuple element by element (numpy
+        indices: `(slice(None), idx)`), anything else is a constant."""
+        if isinstance(value, np.ndarray):
+            return self.source(value)
+        if type(value) is tuple and any(isinstance(v, np.ndarray) for v in value):
+            return Source("tuple", tuple(self.attr_source(v) for v in value))
+        return Source("const", value)
 
     def _view_of(self, x: np.ndarray, live_key: int, live: np.ndarray) -> Source:
         base = (Source("input", self.input_of[live_key]) if live_key in self.input_of
@@ -235,6 +245,8 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
             return f"{global_for(module, module_names[s.key], consts)}.{attr}"
         if s.kind == "view":
             return f"{expr(s.key)}.reshape({s.shape!r})"
+        if s.kind == "tuple":
+            return f"({''.join(expr(e) + ', ' for e in s.key)})"
         literal = _literal(s.key)
         return literal if literal is not None else global_for(s.key, "const", consts)
 
@@ -339,9 +351,10 @@ def _backward(run: Run, expr: Any,
     sites: List[str] = []
 
     def read(s: Source) -> str:
-        base = s.key if s.kind == "view" else s
-        if base.kind in ("step", "input", "leaf", "draw"):
-            used[expr(base)] = None
+        for part in s.key if s.kind == "tuple" else (s,):
+            base = part.key if part.kind == "view" else part
+            if base.kind in ("step", "input", "leaf", "draw"):
+                used[expr(base)] = None
         return expr(s)
 
     def needs_grad(s: Source) -> bool:

@@ -36,7 +36,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from autograd import Op, Value, fresh_random
+from autograd import Op, Value, fresh_random, where
 from nn import checks
 from nn.containers import ModuleList
 from nn.init import Rng, as_generator
@@ -80,9 +80,10 @@ def _as_value(x: Any, dtype: Optional[np.dtype], what: str, caller: str) -> Valu
 
 def _additive_mask(mask: Any, true_means_keep: bool, shape: Tuple[int, ...], dtype: np.dtype,
                    what: str, caller: str, fix: str) -> Any:
-    """A boolean or float mask as an array (or a float Value) to add to scores of `shape`:
-    0 where a key is kept, -inf where it is removed. Raises naming the mask if its dtype is
-    neither bool nor float, if it holds NaN or +inf, or if it does not broadcast to `shape`."""
+    """A boolean or float mask as a Value (needing no gradient, unless it is one) to add to
+    scores of `shape`: 0 where a key is kept, -inf where it is removed. Raises naming the mask
+    if its dtype is neither bool nor float, if it holds NaN or +inf, or if it does not
+    broadcast to `shape`."""
     data = np.asarray(mask.data if isinstance(mask, Value) else mask)
     if data.dtype.kind not in "bf":
         raise TypeError(f"{caller}: {what} has dtype {data.dtype}; use a bool mask ({fix}) or "
@@ -94,15 +95,15 @@ def _additive_mask(mask: Any, true_means_keep: bool, shape: Tuple[int, ...], dty
     if not fits:
         raise ValueError(f"{caller}: {what} has shape {data.shape}, which does not broadcast to "
                          f"the scores' shape {shape}")
-    if data.dtype == bool:
-        keep = data if true_means_keep else ~data
-        return np.where(keep, 0.0, -np.inf).astype(dtype)
+    if data.dtype == bool:              # ops, so a compiled program reads each call's mask
+        kept = Value(np.zeros((), dtype), requires_grad=False)
+        removed = Value(np.full((), -np.inf, dtype), requires_grad=False)
+        return where(data, kept, removed) if true_means_keep else where(data, removed, kept)
     if np.isnan(data).any() or (data == np.inf).any():
         raise ValueError(f"{caller}: {what} holds NaN or +inf; a float mask holds finite "
                          "numbers or -inf (which removes a key)")
-    if isinstance(mask, Value):
-        return mask if mask.dtype == dtype else mask.astype(dtype)
-    return data.astype(dtype, copy=False)
+    mask = mask if isinstance(mask, Value) else Value(data, requires_grad=False)
+    return mask if mask.dtype == dtype else mask.astype(dtype)
 
 
 def _causal_mask(length: int, source_length: int, dtype: np.dtype) -> np.ndarray:

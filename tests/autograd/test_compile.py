@@ -385,3 +385,31 @@ def test_a_recurrent_layer_compiles_with_its_input_as_an_argument(layer):
     _same(loss.data, eager.data)
     for g, p in zip(grads, rnn.parameters()):
         _same(g, p.grad)
+
+
+def test_index_arrays_masks_and_zero_d_arrays_are_read_from_each_call():
+    emb, head = nn.Embedding(10, 4, seed=0), nn.Linear(4, 2, seed=1)
+    mha = nn.MultiheadAttention(4, 2, batch_first=True, seed=2)
+
+    def loss(idx, pad, scale):
+        x = emb(idx)
+        return (head(mha(x, x, x, key_padding_mask=pad)[0]) ** 2).sum() * scale
+    f = ag.compile(loss)
+    rng = np.random.default_rng(0)
+    for k in range(3):
+        idx = rng.integers(0, 10, (2, 5))
+        pad = np.zeros((2, 5), bool)
+        pad[k % 2, 4 - k:] = True
+        scale = np.array(1.0 + k)
+        for m in (emb, head, mha):
+            m.zero_grad()
+        compiled = f(idx, pad, scale)
+        compiled.backward()
+        grads = [p.grad.copy() for p in emb.parameters() + mha.parameters()]
+        for m in (emb, head, mha):
+            m.zero_grad()
+        eager = loss(idx, pad, scale)
+        eager.backward()
+        _same(compiled.data, eager.data)
+        for g, p in zip(grads, emb.parameters() + mha.parameters()):
+            _same(g, p.grad)
