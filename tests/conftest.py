@@ -1,6 +1,6 @@
 """Hypothesis profiles: `ci` (default under make test) keeps the suite to a few minutes on two
-cores; `thorough` runs many more examples (HYPOTHESIS_PROFILE=thorough make test). And the
-command-line tests' `no_training` fixture."""
+cores; `thorough` runs many more examples (HYPOTHESIS_PROFILE=thorough make test). And
+fixtures several folders share: `no_training` (command line), `saved_figures` (plots)."""
 import os
 
 import pytest
@@ -22,3 +22,17 @@ def no_training(monkeypatch):
         pytest.fail("training started")
 
     monkeypatch.setattr(job, "train", refuse)
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """Every matplotlib Figure saved during the test, in order."""
+    figure = pytest.importorskip("matplotlib.figure")
+    figures, savefig = [], figure.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        figures.append(fig)
+        return savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(figure.Figure, "savefig", keep)
+    return figures

@@ -379,20 +379,6 @@ def test_a_real_sigint_stops_training_cleanly(tmp_path, runner):
 
 
 # ----- one rule from scores to classes ----------------------------------------------------------
-@pytest.fixture
-def saved_figures(monkeypatch):
-    """Every matplotlib Figure saved during the test, in order."""
-    figure = pytest.importorskip("matplotlib.figure")
-    saved, savefig = [], figure.Figure.savefig
-
-    def keep(fig, *args, **kwargs):
-        saved.append(fig)
-        return savefig(fig, *args, **kwargs)
-
-    monkeypatch.setattr(figure.Figure, "savefig", keep)
-    return saved
-
-
 def cell_centres(image):
     """The plane coordinates (n, 2) of the cells of an imshow image with origin='lower'."""
     (x0, x1, y0, y1), (rows, cols) = image.get_extent(), image.get_array().shape

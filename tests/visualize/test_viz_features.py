@@ -25,11 +25,11 @@ def _tile(canvas, i, h, w, cols=8):
 
 
 # ----- plot_filters ---------------------------------------------------------------------------
-def test_filters_are_drawn_kernel_by_kernel_on_a_scale_centred_on_zero(tmp_path, saved):
+def test_filters_are_drawn_kernel_by_kernel_on_a_scale_centred_on_zero(tmp_path, saved_figures):
     layer = nn.Conv2d(2, 5, (3, 2), seed=3)
     path = plot_filters(layer, tmp_path / "pictures" / "filters.png")
     assert path.read_bytes()[:8] == PNG_SIGNATURE
-    (ax,) = saved[-1].axes
+    (ax,) = saved_figures[-1].axes
     image = ax.images[0]
     canvas = np.asarray(image.get_array().filled(np.nan))
     w = layer.weight.data
@@ -75,12 +75,12 @@ def test_plot_filters_refuses_non_finite_weights(tmp_path):
 
 # ----- plot_feature_maps ----------------------------------------------------------------------
 @pytest.mark.parametrize("shape", [(1, 8, 8), (1, 1, 8, 8)])
-def test_feature_maps_show_the_image_and_each_conv_output(tmp_path, saved, shape):
+def test_feature_maps_show_the_image_and_each_conv_output(tmp_path, saved_figures, shape):
     model = _cnn()
     x = np.random.default_rng(0).uniform(0, 1, (1, 8, 8))
     path = plot_feature_maps(model, x.reshape(shape), tmp_path / "maps.png")
     assert path.read_bytes()[:8] == PNG_SIGNATURE
-    axes = saved[-1].axes
+    axes = saved_figures[-1].axes
     assert [ax.get_title() for ax in axes] == [
         "input (1, 8, 8)", "layer 0: Conv2d (3, 8, 8)", "layer 4: Conv2d (10, 4, 4)"]
     model.eval()
@@ -93,7 +93,7 @@ def test_feature_maps_show_the_image_and_each_conv_output(tmp_path, saved, shape
             np.testing.assert_allclose(_tile(canvas, c, h, w), expected[c], rtol=1e-12)
 
 
-def test_feature_maps_leave_the_model_as_it_was(tmp_path, saved):
+def test_feature_maps_leave_the_model_as_it_was(tmp_path, saved_figures):
     model = _cnn()
     before = {k: v.copy() for k, v in model.state_dict().items()}
     plot_feature_maps(model, Value(np.ones((1, 8, 8))), tmp_path / "maps.png")
