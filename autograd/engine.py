@@ -80,19 +80,25 @@ def fit(g: Any, p: Value) -> Any:
     data = p.data
     if not isinstance(g, GRADIENT_TYPES):
         raise TypeError(f"expected a number or an array, got {type(g).__name__}")
-    if type(data) is float:
-        if type(g) is float:
-            return g
-        if isinstance(g, Value):
+    if isinstance(g, Value):
+        if type(data) is float:
             g = sum_to(g, ())
             return g if type(g.data) is float else astype(g, np.float64)
-        return float(np.sum(g))
-    if isinstance(g, Value):
         g = sum_to(g, data.shape)
         return g if g.dtype == data.dtype else astype(g, data.dtype)
-    if type(g) is not np.ndarray or g.shape != data.shape:
-        g = np.asarray(sum_to(g, data.shape))
-    return g if g.dtype == data.dtype else g.astype(data.dtype)
+    if type(data) is float:
+        return fit_data(g, None, None)
+    return fit_data(g, data.shape, data.dtype)
+
+
+def fit_data(g: Any, shape: Optional[tuple], dtype: Any) -> Any:
+    """`fit` for a raw gradient: summed back to `shape` and cast to `dtype` (both None: the
+    input is a Python float). Compiled programs call it where a VJP's result needs it."""
+    if shape is None:
+        return g if type(g) is float else float(np.sum(g))
+    if type(g) is not np.ndarray or g.shape != shape:
+        g = np.asarray(sum_to(g, shape))
+    return g if g.dtype == dtype else g.astype(dtype)
 
 
 GRADIENT_TYPES = (float, int, np.ndarray, np.generic, Value)

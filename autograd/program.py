@@ -18,9 +18,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from autograd.engine import accumulate
+from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
-from autograd.ops import sum_to
 from autograd.tape import Detach, Tape
 from autograd.value import Value, memory_of
 
@@ -169,7 +168,7 @@ class Names:
 
     def __init__(self) -> None:
         self.used = set(keyword.kwlist) | set(dir(builtins)) | {
-            "np", "normalize", "accumulate", "fitted", "probe", "g", "saved"}
+            "np", "normalize", "accumulate", "fit_data", "probe", "g", "saved"}
         self.count: Dict[str, int] = {}     # the last number given to each base name
 
     def new(self, hint: str) -> str:
@@ -214,7 +213,7 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     results need summing back to their input's shape or casting; None writes a program that
     finds out. `stubs`: objects the source calls, replaced (by id) in its globals."""
     names = Names()
-    env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fitted": fitted}
+    env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fit_data": fit_data}
     if fits is None:
         env["fits"] = set()
         env["probe"] = lambda k, g, shape, dtype: _probe(env["fits"], k, g, shape, dtype)
@@ -323,20 +322,10 @@ def _is_float(s: Source, run: Run) -> bool:
 
 
 def _probe(needed: set, k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
-    fit = fitted(g, shape, dtype)
+    fit = fit_data(g, shape, dtype)
     if fit is not g:
         needed.add(k)
     return fit
-
-
-def fitted(g: Any, shape: Optional[tuple], dtype: Any) -> Any:
-    """A VJP's result summed back to its input's shape and cast to its dtype (`shape` None:
-    the input is a Python float): the engine's `fit`, on raw data."""
-    if shape is None:
-        return g if type(g) is float else float(np.sum(g))
-    if type(g) is not np.ndarray or g.shape != shape:
-        g = np.asarray(sum_to(g, shape))
-    return g if g.dtype == dtype else g.astype(dtype)
 
 
 def _backward(run: Run, expr: Any,
@@ -407,7 +396,7 @@ def _backward(run: Run, expr: Any,
                 fit = f"probe({len(sites)}, {share}, {shape}, {dtype})"
                 sites.append(fit)
             else:
-                fit = f"fitted({share}, {shape}, {dtype})" if len(sites) in fits else share
+                fit = f"fit_data({share}, {shape}, {dtype})" if len(sites) in fits else share
                 sites.append(fit)
             if parent not in pending:
                 pending[parent] = names.new(f"g_{expr(parent)}")
