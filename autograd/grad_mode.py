@@ -22,10 +22,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 GRAD = 1        # record operations for differentiation
 ANOMALY = 2     # check every op's numbers for NaN/Inf (autograd.detect_anomaly)
 RECORD = 4      # append every op to a tape (autograd.compile, see autograd/tape.py)
+WATCHED = ANOMALY | RECORD     # either: each op is looked at after it runs
 
 _mode = contextvars.ContextVar("autograd_mode", default=GRAD)
 current_mode = _mode.get
-"""This thread's switches: GRAD | ANOMALY bits (new threads start with GRAD alone)."""
+"""This thread's switches: GRAD | ANOMALY | RECORD bits (new threads start with GRAD alone)."""
 _undo = contextvars.ContextVar("autograd_undo", default=None)
 """How to leave the innermost block: the tokens that reset `_mode` and `_undo` to what they
 were before it. Resetting (not setting back) leaves the context as the block found it, empty

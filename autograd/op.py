@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from autograd.anomaly import check_forward
-from autograd.grad_mode import ANOMALY, GRAD, RECORD, current_mode
+from autograd.grad_mode import ANOMALY, GRAD, RECORD, WATCHED, current_mode
 from autograd.tape import record_step
 from autograd.value import MANY_INPUTS, ONE_INPUT, Constant, Value, as_data, init_node
 
@@ -167,10 +167,11 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
         init_node(v, out, True, None, op, a, b, attrs)
     else:
         init_node(v, out, False, None, None, None, None, None)
-    if mode & ANOMALY:
-        check_forward(op, raws, out, v)
-    if mode & RECORD:
-        record_step(op, args, raws, attrs, v)
+    if mode & WATCHED:                  # anomaly mode or a compile tape: one test for both
+        if mode & ANOMALY:
+            check_forward(op, raws, out, v)
+        if mode & RECORD:
+            record_step(op, args, raws, attrs, v)
     return v
 
 

@@ -12,7 +12,7 @@ import itertools
 import threading
 import weakref
 from operator import attrgetter
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -76,7 +76,7 @@ def raise_released() -> None:
 # counters do. The stamps live beside what they stamp, keyed by id and dropped with it, so
 # nodes pay nothing for them; `latest_write` lets the engine skip the check for graphs
 # recorded after every write (a training loop's, always).
-_stamps: Dict[int, Tuple[Any, int, int]] = {}       # id -> (weak ref, stamp, count)
+_stamps: Dict[int, List[Any]] = {}       # id -> [weak ref, stamp, count]
 _stamping = threading.Lock()
 _latest = [0]
 
@@ -85,26 +85,32 @@ def memory_of(data: Data) -> Optional[np.ndarray]:
     """The array owning `data`'s memory (views lead back to it); None for a Python float."""
     if type(data) is float:
         return None
-    while isinstance(data.base, np.ndarray):
-        data = data.base
+    base = data.base
+    while base is not None and isinstance(base, np.ndarray):
+        data, base = base, base.base
     return data
 
 
 def note_write(v: "Value", in_place: bool) -> None:
     """Record that `v`'s data changed: written in place (stamping its memory, for every Value
-    that shares it) or replaced (stamping `v` alone)."""
+    that shares it) or replaced (stamping `v` alone). Optimisers call this for every parameter
+    at every step, so it updates the stamp's entry in place."""
     owner = memory_of(v._data) if in_place else None
     owner = v if owner is None else owner
     key = id(owner)
-    with _stamping:
+    _stamping.acquire()                 # (not `with`: this is half the cost)
+    try:
         stamp = next_order()
         entry = _stamps.get(key)
-        if entry is None or entry[0]() is not owner:
-            ref = weakref.ref(owner, lambda _, key=key: _stamps.pop(key, None))
-            _stamps[key] = (ref, stamp, 1)
+        if entry is not None and entry[0]() is owner:
+            entry[1] = stamp
+            entry[2] += 1
         else:
-            _stamps[key] = (entry[0], stamp, entry[2] + 1)
+            _stamps[key] = [weakref.ref(owner, lambda _, key=key: _stamps.pop(key, None)),
+                            stamp, 1]
         _latest[0] = stamp              # stamps taken under the lock only grow
+    finally:
+        _stamping.release()
 
 
 def _stamp_of(owner: Any) -> Tuple[int, int]:
