@@ -122,3 +122,39 @@ def test_a_constant_cannot_be_assigned():
     y = Value(2.0) * 3.0
     with pytest.raises(AttributeError, match="a Constant is read-only"):
         y.parents[1].data = 4.0
+
+
+
+def test_writes_from_many_threads_are_all_counted_and_each_is_seen_at_once():
+    """The stamps are updated under a lock: concurrent optimiser-like writes to one array lose
+    no count, and once a write returns, the engine's "latest write" is newer than any node
+    recorded before it (or backward would skip the check for that node)."""
+    import sys
+    import threading
+
+    from autograd.value import latest_write, next_order
+
+    w = Value(np.ones(3))
+    loss = (w * w).sum()
+    missed = []
+
+    def bump() -> None:
+        for _ in range(3000):
+            recorded = next_order()                 # a node recorded now...
+            w.bump_version()                        # ...then a write to what it read
+            if latest_write() < recorded:
+                missed.append(recorded)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                     # threads interleave as often as they can
+    try:
+        threads = [threading.Thread(target=bump) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert missed == [] and w.version == 12000
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
