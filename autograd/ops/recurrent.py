@@ -34,6 +34,7 @@ import numpy as np
 
 from autograd.grad_mode import no_grad
 from autograd.op import Op, data_of, shape_of
+from autograd.ops.elementwise import where
 from autograd.ops.linalg import matmul
 from autograd.ops.shape import concatenate, expand_dims, reshape, stack, transpose
 from autograd.value import Value
@@ -109,7 +110,9 @@ def _rnn_cell(projected, state, w_hh, b_hh, out, nonlinearity):
 
 def _rnn_core(up, carry, ans, state, w_hh, nonlinearity):
     g = _carried(up, carry, 0, shape_of(w_hh)[1])
-    d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else g * (data_of(ans) != 0)
+    # relu passes the gradient where its output is not 0 (NaN included), and only there: a
+    # NaN carried back from a later step stays out of an output of 0, as in PyTorch
+    d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else where(data_of(ans) != 0, g, 0.0)
     return d_pre, d_pre, [_rows_times(d_pre, w_hh)]
 
 
