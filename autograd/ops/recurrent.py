@@ -42,18 +42,48 @@ from autograd.value import Value
 _NONLINEARITIES = ("tanh", "relu")
 
 
-def _logistic(x: np.ndarray) -> np.ndarray:
-    """The sigmoid of a raw array in three passes, under np.errstate(over="ignore"): exp(-x)
-    overflows to inf for x < -88 (float32), and 1 / (1 + inf) is then the right limit, 0."""
-    return 1.0 / (1.0 + np.exp(-x))
+def _logistic(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The sigmoid of a raw array written into `out` (which may be x) in four passes without a
+    temporary, under np.errstate(over="ignore"): exp(-x) overflows to inf for x < -88 (float32),
+    and 1 / (1 + inf) is then the right limit, 0. (0 - x, not np.negative: numpy 2.4's float32
+    negative misreads some strided inputs written to an `out` of other strides.)"""
+    np.subtract(0.0, x, out=out)
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
-def _join(parts: List[Any]) -> Any:
+def _join(parts: List[Any], out: Optional[np.ndarray] = None) -> Any:
     """The parts side by side along axis 1: numpy's concatenate for raw arrays (no node to
-    record), the recorded op when one part is a Value."""
+    record; into `out` when given), the recorded op when one part is a Value."""
     if any(isinstance(p, Value) for p in parts):
         return concatenate(parts, axis=1)
-    return np.concatenate(parts, axis=1)
+    return np.concatenate(parts, axis=1, out=out)
+
+
+def _into(a: Any, b: Any, ufunc: np.ufunc) -> Any:
+    """a + b or a * b (`ufunc` np.add or np.multiply), written into `a` when both are raw
+    arrays (the caller owns `a`); a new node when one is a Value (second order)."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        return a + b if ufunc is np.add else a * b
+    return ufunc(a, b, out=a)
+
+
+def _plus(a: np.ndarray, b: Any) -> np.ndarray:
+    """a + b for raw arrays, written into `a` (the caller's own) when that keeps numpy's result
+    dtype (a bias of wider dtype than `a` promotes, as numpy's +)."""
+    if np.result_type(a, b) != a.dtype:
+        return a + b
+    a += b
+    return a
+
+
+def _stored(a: Any, out: Optional[np.ndarray]) -> Any:
+    """`a`, copied into `out` when one is given (a sequence's buffer of every step's gradient)."""
+    if out is None:
+        return a
+    out[...] = a
+    return out
 
 
 def _rows_times(a: Any, b: Any) -> Any:
@@ -99,7 +129,8 @@ def _time_order(steps: int, reverse: bool) -> range:
 
 # A kind's cell computes one step's record on raw arrays into `out` (the forward); its core VJP
 # gives, from the gradient of the record (plus `carry`), the gradients of the input side's and
-# the hidden side's pre-activations and of the state blocks the step read (Value-aware).
+# the hidden side's pre-activations and of the state blocks the step read (Value-aware). A core
+# given `out` (raw arrays only) writes the input side's gradient there.
 
 # ----- RNN ------------------------------------------------------------------------------------
 def _rnn_cell(projected, state, w_hh, b_hh, out, nonlinearity):
@@ -108,24 +139,25 @@ def _rnn_cell(projected, state, w_hh, b_hh, out, nonlinearity):
     return np.tanh(pre, out=out) if nonlinearity == "tanh" else np.maximum(pre, 0, out=out)
 
 
-def _rnn_core(up, carry, ans, state, w_hh, nonlinearity):
+def _rnn_core(up, carry, ans, state, w_hh, out, nonlinearity):
     g = _carried(up, carry, 0, shape_of(w_hh)[1])
     # relu passes the gradient where its output is not 0 (NaN included), and only there: a
     # NaN carried back from a later step stays out of an output of 0, as in PyTorch
     d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else where(data_of(ans) != 0, g, 0.0)
+    d_pre = _stored(d_pre, out)
     return d_pre, d_pre, [_rows_times(d_pre, w_hh)]
 
 
 # ----- LSTM -----------------------------------------------------------------------------------
 def _lstm_cell(projected, state, w_hh, b_hh, out):
     hidden = w_hh.shape[1]
-    pre = projected + _rows_times(state[:, :hidden], w_hh.T) + b_hh
+    pre = _plus(projected + _rows_times(state[:, :hidden], w_hh.T), b_hh)
     h, c, i_f, g, o, tanh_c = (_block(out, 0, hidden), _block(out, 1, hidden),
                                out[:, 2 * hidden:4 * hidden], _block(out, 4, hidden),
                                _block(out, 5, hidden), _block(out, 6, hidden))
     with np.errstate(over="ignore"):
-        i_f[...] = _logistic(pre[:, :2 * hidden])
-        o[...] = _logistic(pre[:, 3 * hidden:])
+        _logistic(pre[:, :2 * hidden], i_f)
+        _logistic(pre[:, 3 * hidden:], o)
     np.tanh(pre[:, 2 * hidden:3 * hidden], out=g)
     np.add(i_f[:, hidden:] * state[:, hidden:2 * hidden], i_f[:, :hidden] * g, out=c)
     np.tanh(c, out=tanh_c)
@@ -133,14 +165,16 @@ def _lstm_cell(projected, state, w_hh, b_hh, out):
     return out
 
 
-def _lstm_core(up, carry, ans, state, w_hh):
+def _lstm_core(up, carry, ans, state, w_hh, out):
     hidden = shape_of(w_hh)[1]
     i, g, o, tanh_c = (_block(ans, k, hidden) for k in (2, 4, 5, 6))
     gates, up_gates = ans[:, 2 * hidden:6 * hidden], up[:, 2 * hidden:6 * hidden]
     up_h, up_c = _carried(up, carry, 0, hidden), _carried(up, carry, 1, hidden)
     dc = up_c + (up_h * o + _block(up, 6, hidden)) * (1.0 - tanh_c * tanh_c)
-    d_gates = _join([dc * g, dc * _block(state, 1, hidden), dc * i, up_h * tanh_c]) + up_gates
-    d_pre = d_gates * ((1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype)))
+    d_gates = _join([dc * g, dc * _block(state, 1, hidden), dc * i, up_h * tanh_c], out)
+    d_gates = _into(d_gates, up_gates, np.add)
+    slope = (1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype))
+    d_pre = _into(d_gates, slope, np.multiply)
     return d_pre, d_pre, [_rows_times(d_pre, w_hh), dc * _block(ans, 3, hidden)]
 
 
@@ -160,14 +194,15 @@ def _gru_cell(projected, state, w_hh, b_hh, out):
     h = state[:, :hidden]
     hw = _rows_times(h, w_hh.T) + b_hh
     with np.errstate(over="ignore"):
-        r_z = _logistic(projected[:, :2 * hidden] + hw[:, :2 * hidden])
+        r_z = projected[:, :2 * hidden] + hw[:, :2 * hidden]
+        _logistic(r_z, r_z)
     r, z = _block(r_z, 0, hidden), _block(r_z, 1, hidden)
     hn = _block(hw, 2, hidden)
     n = np.tanh(_block(projected, 2, hidden) + r * hn)
     return np.concatenate([(1 - z) * n + z * h, r, z, n, hn], axis=1, out=out)
 
 
-def _gru_core(up, carry, ans, state, w_hh):
+def _gru_core(up, carry, ans, state, w_hh, out):
     hidden = shape_of(w_hh)[1]
     h = _block(state, 0, hidden)
     r, z, n, hn = (_block(ans, k, hidden) for k in range(1, 5))
@@ -176,7 +211,7 @@ def _gru_core(up, carry, ans, state, w_hh):
     dn_pre = (up_h * (1.0 - z) + up_n) * (1.0 - n * n)
     dr_pre = (dn_pre * hn + up_r) * r * (1.0 - r)
     dz_pre = (up_h * (h - n) + up_z) * z * (1.0 - z)
-    d_x_pre = _join([dr_pre, dz_pre, dn_pre])
+    d_x_pre = _join([dr_pre, dz_pre, dn_pre], out)
     d_h_pre = _join([dr_pre, dz_pre, dn_pre * r + up_hn])
     return d_x_pre, d_h_pre, [_rows_times(d_h_pre, w_hh) + up_h * z]
 
@@ -198,7 +233,7 @@ def _step_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
 
     def vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad, **attrs):
         hidden = shape_of(w_hh)[1]
-        d_x_pre, d_h_pre, d_state = core(up, None, ans, state, w_hh, **attrs)
+        d_x_pre, d_h_pre, d_state = core(up, None, ans, state, w_hh, None, **attrs)
         dx = _rows_times(d_x_pre, w_ih) if input_grad else None
         return [dx, _padded_state(d_state, state, len(d_state) * hidden), d_x_pre.T @ x,
                 d_h_pre.T @ state[:, :hidden], d_x_pre.sum(axis=0), d_h_pre.sum(axis=0), None]
@@ -213,8 +248,7 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
     all timesteps."""
     def forward(x, state, w_ih, w_hh, b_ih, b_hh, reverse, input_grad, **attrs):
         steps, n, size = x.shape
-        projected = x.reshape(steps * n, size) @ w_ih.T + b_ih
-        projected = projected.reshape(steps, n, -1)
+        projected = _plus(x.reshape(steps * n, size) @ w_ih.T, b_ih).reshape(steps, n, -1)
         records = _record(blocks, w_hh, x, state, w_ih, b_ih, b_hh)
         for t in _time_order(steps, reverse):
             state = cell(projected[t], state, w_hh, b_hh, records[t], **attrs)
@@ -222,22 +256,25 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
 
     def vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, reverse, input_grad, **attrs):
         (steps, n, size), hidden = shape_of(x), shape_of(w_hh)[1]
-        order = _time_order(steps, reverse)
+        order, rows, gates = _time_order(steps, reverse), steps * n, shape_of(w_ih)[0]
         d_x_pre: List[Any] = [None] * steps
         d_h_pre: List[Any] = [None] * steps
+        raw = not any(isinstance(a, Value) for a in (up, ans, state, w_hh))
+        buffer = np.empty((steps, n, gates), dtype=ans.dtype) if raw else None
         carry = None
         for k in range(steps - 1, -1, -1):
             t = order[k]
             previous = state if k == 0 else ans[order[k - 1]]
-            d_x_pre[t], d_h_pre[t], carry = core(up[t], carry, ans[t], previous, w_hh, **attrs)
-        rows = steps * n
-        d_x = reshape(_stacked(d_x_pre), (rows, shape_of(w_ih)[0]))
-        d_h = d_x if d_h_pre[0] is d_x_pre[0] else reshape(_stacked(d_h_pre), shape_of(d_x))
+            d_x_pre[t], d_h_pre[t], carry = core(up[t], carry, ans[t], previous, w_hh,
+                                                 None if buffer is None else buffer[t], **attrs)
+        d_x = reshape(_stacked(d_x_pre) if buffer is None else buffer, (rows, gates))
+        d_h = d_x if d_h_pre[0] is d_x_pre[0] else reshape(_stacked(d_h_pre), (rows, gates))
         h_before = reshape(_previous_h(ans, state, hidden, reverse), (rows, hidden))
         dx = reshape(_rows_times(d_x, w_ih), (steps, n, size)) if input_grad else None
+        db_ih = d_x.sum(axis=0)
+        db_hh = d_h.sum(axis=0) if d_h is not d_x else 1.0 * db_ih     # an array of its own
         return [dx, _padded_state(carry, state, len(carry) * hidden),
-                d_x.T @ reshape(x, (rows, size)), d_h.T @ h_before, d_x.sum(axis=0),
-                d_h.sum(axis=0)]
+                d_x.T @ reshape(x, (rows, size)), d_h.T @ h_before, db_ih, db_hh]
     return Op(name, forward, joint_vjp=vjp)
 
 
