@@ -24,6 +24,7 @@ from autograd.ops import (  # convolution and pooling
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, avg_pool1d, avg_pool2d,
     avg_pool3d, conv, conv1d, conv2d, conv3d, max_pool1d, max_pool2d, max_pool3d)
 from autograd.ops import gru_step, lstm_step, rnn_step  # recurrent cells
+from autograd.ops import gru_sequence, lstm_sequence, rnn_sequence  # recurrent sequences
 from autograd import linalg
 from autograd.engine import backward
 from autograd import copying  # noqa: F401  (attaches copy and pickle support to Value)
@@ -57,5 +58,6 @@ __all__ = [
     "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     "adaptive_avg_pool3d",
     "rnn_step", "lstm_step", "gru_step",  # recurrent cells
+    "rnn_sequence", "lstm_sequence", "gru_sequence",  # recurrent sequences
 ]
 __version__ = "0.1.0"

@@ -7,8 +7,8 @@ F.log_softmax become Softmax and LogSoftmax, and a batch norm's call (evaluation
 BatchNormalization; the ops they replace are left unused and pruned. A few ops are decomposed so
 that ONNX Runtime computes the same numbers as ours, not nearly the same: logsumexp and the
 attention's safe softmax (a row whose keys are all masked gives zeros), and the fused recurrent
-steps (Gemm, Sigmoid, Tanh, Mul, Add, joined into the step's record as ours is). An op missing
-from the table raises, naming it.
+steps and sequences (Gemm, Sigmoid, Tanh, Mul, Add, joined into the step's record as ours is; a
+sequence unrolled over its timesteps). An op missing from the table raises, naming it.
 """
 from __future__ import annotations
 
@@ -513,7 +513,9 @@ def _whole_modules(first: Any, second: Any) -> Dict[int, Tuple[Any, Any, Any]]:
     return calls
 
 
-# ----- the fused recurrent steps, decomposed ---------------------------------------------------
+# ----- the fused recurrent steps and sequences, decomposed --------------------------------------
+# A step's inputs and a sequence's share their order: x, state, w_ih, w_hh, b_ih, b_hh. A cell
+# writer emits one step from the tensors x (N, input_size) and state, and returns its record.
 def _columns(n: Node, x: str, start: int, stop: int) -> str:
     return n.emit("Slice", [x, n.graph.ints([start]), n.graph.ints([stop]), n.graph.ints([1])])
 
@@ -526,22 +528,21 @@ def _affine_rows(n: Node, x: str, weight: int, bias: int) -> str:
     return n.emit("Gemm", inputs, transB=1)
 
 
-def _step_inputs(n: Node) -> Tuple[str, str, str, int]:
-    """(x's projection x w_ih^T + b_ih, h, the state, hidden size) of a fused step; the step's
-    raw `projected` input is that same product, recomputed here from x."""
+def _cell_inputs(n: Node, x: str, state: str) -> Tuple[str, str, int]:
+    """(x's projection x w_ih^T + b_ih, h, hidden size) of a step; a fused step's raw
+    `projected` input is that same product, recomputed here from x."""
     hidden = np.shape(n.raw(3))[1]
-    state = n.input(1)
-    return _affine_rows(n, n.input(0), 2, 4), _columns(n, state, 0, hidden), state, hidden
+    return _affine_rows(n, x, 2, 4), _columns(n, state, 0, hidden), hidden
 
 
-def _rnn_step(n: Node) -> str:
-    projected, h, _, _ = _step_inputs(n)
+def _rnn_cell(n: Node, x: str, state: str) -> str:
+    projected, h, _ = _cell_inputs(n, x, state)
     pre = n.emit("Add", [projected, _affine_rows(n, h, 3, 5)])
     return n.emit("Tanh" if n.attrs["nonlinearity"] == "tanh" else "Relu", [pre])
 
 
-def _lstm_step(n: Node) -> str:
-    projected, h, state, hidden = _step_inputs(n)
+def _lstm_cell(n: Node, x: str, state: str) -> str:
+    projected, h, hidden = _cell_inputs(n, x, state)
     pre = n.emit("Add", [projected, _affine_rows(n, h, 3, 5)])
     c = _columns(n, state, hidden, 2 * hidden)
     i_f = n.emit("Sigmoid", [_columns(n, pre, 0, 2 * hidden)])
@@ -554,8 +555,8 @@ def _lstm_step(n: Node) -> str:
     return n.emit("Concat", [h_next, c_next, i_f, g, o, tanh_c], axis=1)
 
 
-def _gru_step(n: Node) -> str:
-    projected, h, _, hidden = _step_inputs(n)
+def _gru_cell(n: Node, x: str, state: str) -> str:
+    projected, h, hidden = _cell_inputs(n, x, state)
     hw = _affine_rows(n, h, 3, 5)
     r_z = n.emit("Sigmoid", [n.emit("Add", [_columns(n, projected, 0, 2 * hidden),
                                             _columns(n, hw, 0, 2 * hidden)])])
@@ -567,6 +568,26 @@ def _gru_step(n: Node) -> str:
     h_next = n.emit("Add", [n.emit("Mul", [n.emit("Sub", [one, z]), new]),
                             n.emit("Mul", [z, h])])
     return n.emit("Concat", [h_next, r_z, new, hn], axis=1)
+
+
+def _step(cell: Callable[[Node, str, str], str]) -> Writer:
+    """The writer of a fused step: the cell on the step's x and state."""
+    return lambda n: cell(n, n.input(0), n.input(1))
+
+
+def _sequence(cell: Callable[[Node, str, str], str]) -> Writer:
+    """The writer of a fused sequence: the cell unrolled over the timesteps (in the order the
+    direction visits them), each step's record put back in the input's time order."""
+    def write(n: Node) -> str:
+        steps = n.shape[0]
+        x, state = n.input(0), n.input(1)
+        order = range(steps - 1, -1, -1) if n.attrs["reverse"] else range(steps)
+        records: List[str] = [""] * steps
+        for t in order:
+            state = cell(n, n.emit("Gather", [x, n.graph.scalar_int(t)], axis=0), state)
+            records[t] = n.emit("Unsqueeze", [state, n.graph.ints([0])])
+        return n.emit("Concat", records, axis=0)
+    return write
 
 
 WRITERS: Dict[str, Writer] = {
@@ -583,7 +604,9 @@ WRITERS: Dict[str, Writer] = {
     "sum": _reduce("ReduceSum"), "max": _reduce("ReduceMax"), "min": _reduce("ReduceMin"),
     "logsumexp": _logsumexp, "safe_softmax": _safe_softmax, "standardize": _standardize,
     "conv": _conv, "max_pool": _max_pool, "avg_pool": _avg_pool,
-    "rnn_step": _rnn_step, "lstm_step": _lstm_step, "gru_step": _gru_step,
+    "rnn_step": _step(_rnn_cell), "lstm_step": _step(_lstm_cell), "gru_step": _step(_gru_cell),
+    "rnn_sequence": _sequence(_rnn_cell), "lstm_sequence": _sequence(_lstm_cell),
+    "gru_sequence": _sequence(_gru_cell),
 }
 
 

@@ -8,9 +8,11 @@ U(-1/sqrt(H), 1/sqrt(H)). A PyTorch module's state_dict, as numpy arrays, loads 
 
 A sequence is (L, N, input_size), (N, L, input_size) with batch_first, or (L, input_size)
 unbatched. The product of every timestep's input with weight_ih is one matrix product before the
-time loop; each step is then h @ weight_hh.T and the gate arithmetic. By default a step is one
-fused node (`autograd.ops.recurrent`); `fused=False` records every gate as its own node, named
-('i', 'f', 'g', 'o', 'c', 'h'; 'r', 'z', 'n' for the GRU), the graph a drawing of a cell shows.
+time loop; each step is then h @ weight_hh.T and the gate arithmetic. By default this is fused
+(`autograd.ops.recurrent`): a cell's step is one node, and so is a sequence layer's whole pass
+in one direction, whose backward runs backpropagation through time inside it. `fused=False`
+records every gate as its own node, named ('i', 'f', 'g', 'o', 'c', 'h'; 'r', 'z', 'n' for the
+GRU), the graph a drawing of a cell shows.
 
 Truncated backpropagation through time: run a long sequence in chunks and carry the state from
 one chunk to the next with `.detach()`, so each backward pass stops at its chunk's start.
@@ -31,13 +33,15 @@ import numpy as np
 
 import autograd as ag
 from autograd import Value
-from autograd.ops.recurrent import gru_step, lstm_step, project, rnn_step
+from autograd.ops.recurrent import (gru_sequence, gru_step, lstm_sequence, lstm_step, project,
+                                    rnn_sequence, rnn_step)
 from nn import checks
 from nn.init import Rng, as_generator
 from nn.linear import uniform
 from nn.module import Module
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+_SEQUENCES = {"RNN": rnn_sequence, "LSTM": lstm_sequence, "GRU": gru_sequence}
 
 
 def _flag(value: Any, name: str, caller: str) -> bool:
@@ -353,19 +357,30 @@ class _Sequence(_Recurrent):
 
     def _direction(self, x: Any, h: Any, c: Any, suffix: str, reverse: bool
                    ) -> Tuple[Value, Any, Any]:
-        """One layer in one direction over x (L, N, in): outputs (L, N, H), h_n, c_n."""
+        """One layer in one direction over x (L, N, in): outputs (L, N, H), h_n, c_n. Fused, the
+        whole direction is one node; unfused, every gate of every step is one."""
+        if self.fused:
+            return self._fused_direction(x, h, c, suffix, reverse)
         xw = self._projected(x, suffix)
         state = self._start(h, c)
         states: List[Any] = [None] * len(xw)
         for t in (reversed(range(len(xw))) if reverse else range(len(xw))):
-            state = self._step(x[t] if self.fused else None, xw[t], state, suffix)
+            state = self._step(None, xw[t], state, suffix)
             states[t] = state
-        if self._kind == "LSTM" and not self.fused:
-            out = ag.stack([h for h, _ in states])
-        else:
-            out = ag.stack(states)
-            out = out if out.shape[-1] == self.hidden_size else out[..., :self.hidden_size]
+        out = ag.stack([h for h, _ in states] if self._kind == "LSTM" else states)
         return (out,) + self._parts(state)
+
+    def _fused_direction(self, x: Any, h: Any, c: Any, suffix: str, reverse: bool
+                         ) -> Tuple[Value, Any, Any]:
+        """One layer in one direction as one sequence node: its records (L, N, blocks * H),
+        whose first H columns are the outputs, the last step visited's the final state."""
+        weights = [self._parameters[f"{name}{suffix}"]
+                   for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        extra = {"nonlinearity": self.nonlinearity} if self._kind == "RNN" else {}
+        records = _SEQUENCES[self._kind](x, self._start(h, c), *weights, reverse=reverse,
+                                         **extra)
+        out = records if self._kind == "RNN" else records[..., :self.hidden_size]
+        return (out,) + self._parts(records[0 if reverse else -1])
 
     def _dropout_mask(self, shape: Tuple[int, ...]) -> np.ndarray:
         """Dropout between layers: keep with probability 1 - dropout, scaled up to match."""

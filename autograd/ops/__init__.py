@@ -20,3 +20,4 @@ from autograd.ops.convolution import (adaptive_avg_pool1d, adaptive_avg_pool2d, 
                                avg_pool1d, avg_pool2d, avg_pool3d, conv, conv1d, conv2d, conv3d,
                                max_pool1d, max_pool2d, max_pool3d)
 from autograd.ops.recurrent import gru_step, lstm_step, rnn_step
+from autograd.ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence

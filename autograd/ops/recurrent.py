@@ -1,24 +1,29 @@
-"""Fused recurrent cells: one node per timestep of an RNN, LSTM or GRU, with a joint VJP.
+"""Fused recurrent ops: one node per timestep of an RNN, LSTM or GRU (the cells), or one node
+per whole sequence of a layer and direction (the sequence layers), each with a joint VJP.
 
 A cell written with ordinary ops records a dozen nodes per timestep (a product, the gates, their
-products); the fused step records one, and its VJP does the gate arithmetic on whole arrays. The
-layers in `nn.recurrent` use these by default and the per-gate graph with `fused=False` (the
-graph a drawing of the gates needs).
+products); a fused step records one, and its VJP does the gate arithmetic on whole arrays. A
+fused sequence records one node for all timesteps: its forward computes the input side's
+product x @ w_ih.T + b_ih for every timestep at once and loops the cell; its VJP runs
+backpropagation through time and forms the gradients of w_ih, w_hh, the biases and x as one
+product each over all timesteps (not one small product per step). The layers in `nn.recurrent`
+use these by default and the per-gate graph with `fused=False` (the graph a drawing of the
+gates needs).
 
 Each step returns a *record*: the new state and what its VJP needs, side by side along the last
 axis, so the next step reads its state from it and no extra node is recorded:
     rnn_step:  h                              (N, H)
     lstm_step: [h, c, i, f, g, o, tanh(c)]    (N, 7H), gates after their activation
     gru_step:  [h, r, z, n, W_hn h + b_hn]    (N, 5H), the last block is what r multiplies
-A step reads its state from the first columns of `state` (h, and for the LSTM c), so the
-previous step's record or the initial state `[h0, c0]` both serve. Weights and gate orders are
+A sequence returns every step's record, (L, N, blocks * H) in the input's time order. A step
+reads its state from the first columns of `state` (h, and for the LSTM c), so the previous
+step's record or the initial state `[h0, c0]` both serve. Weights and gate orders are
 PyTorch's: w_ih (G*H, H_in), w_hh (G*H, H), biases (G*H,), LSTM gates i, f, g, o, GRU gates
-r, z, n. The VJPs are written with Value-aware ops and read the gates from the record, so they
-differentiate again (the record is the op's own output, a function of the inputs).
+r, z, n. The VJPs are written with Value-aware ops and read the gates from the records, so they
+differentiate again (the records are the op's own output, a function of the inputs).
 
-`projected` is `x @ w_ih.T + b_ih` when the caller already has it: a sequence computes it for
-every timestep in one product before its time loop (with `project`). It must equal that
-product; it gets no gradient of its own.
+A step's `projected` is `x @ w_ih.T + b_ih` when the caller already has it (with `project`). It
+must equal that product; it gets no gradient of its own.
 """
 from __future__ import annotations
 
@@ -29,25 +34,56 @@ import numpy as np
 
 from autograd.grad_mode import no_grad
 from autograd.op import Op, data_of, shape_of
+from autograd.ops.elementwise import where
 from autograd.ops.linalg import matmul
-from autograd.ops.shape import concatenate, transpose
+from autograd.ops.shape import concatenate, expand_dims, reshape, stack, transpose
 from autograd.value import Value
 
 _NONLINEARITIES = ("tanh", "relu")
 
 
-def _logistic(x: np.ndarray) -> np.ndarray:
-    """The sigmoid of a raw array in three passes, under np.errstate(over="ignore"): exp(-x)
-    overflows to inf for x < -88 (float32), and 1 / (1 + inf) is then the right limit, 0."""
-    return 1.0 / (1.0 + np.exp(-x))
+def _logistic(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The sigmoid of a raw array written into `out` (which may be x) in four passes without a
+    temporary, under np.errstate(over="ignore"): exp(-x) overflows to inf for x < -88 (float32),
+    and 1 / (1 + inf) is then the right limit, 0. (0 - x, not np.negative: numpy 2.4's float32
+    negative misreads some strided inputs written to an `out` of other strides.)"""
+    np.subtract(0.0, x, out=out)
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
-def _join(parts: List[Any]) -> Any:
+def _join(parts: List[Any], out: Optional[np.ndarray] = None) -> Any:
     """The parts side by side along axis 1: numpy's concatenate for raw arrays (no node to
-    record), the recorded op when one part is a Value."""
+    record; into `out` when given), the recorded op when one part is a Value."""
     if any(isinstance(p, Value) for p in parts):
         return concatenate(parts, axis=1)
-    return np.concatenate(parts, axis=1)
+    return np.concatenate(parts, axis=1, out=out)
+
+
+def _into(a: Any, b: Any, ufunc: np.ufunc) -> Any:
+    """a + b or a * b (`ufunc` np.add or np.multiply), written into `a` when both are raw
+    arrays (the caller owns `a`); a new node when one is a Value (second order)."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        return a + b if ufunc is np.add else a * b
+    return ufunc(a, b, out=a)
+
+
+def _plus(a: np.ndarray, b: Any) -> np.ndarray:
+    """a + b for raw arrays, written into `a` (the caller's own) when that keeps numpy's result
+    dtype (a bias of wider dtype than `a` promotes, as numpy's +)."""
+    if np.result_type(a, b) != a.dtype:
+        return a + b
+    a += b
+    return a
+
+
+def _stored(a: Any, out: Optional[np.ndarray]) -> Any:
+    """`a`, copied into `out` when one is given (a sequence's buffer of every step's gradient)."""
+    if out is None:
+        return a
+    out[...] = a
+    return out
 
 
 def _rows_times(a: Any, b: Any) -> Any:
@@ -79,58 +115,67 @@ def _padded_state(d_state: List[Any], state: Any, used: int) -> Any:
     return _join(d_state + pad)
 
 
-def _input_shares(d_pre: Any, x: Any, w_ih: Any, input_grad: bool) -> list:
-    """Gradients of x (None when x needs none), w_ih and b_ih from the gradient of the input
-    side's pre-activations."""
-    return [_rows_times(d_pre, w_ih) if input_grad else None, d_pre.T @ x, d_pre.sum(axis=0)]
+def _carried(up: Any, carry: Optional[List[Any]], k: int, size: int) -> Any:
+    """Block k of the upstream gradient, plus the gradient the next step sends back to that
+    block of its state (`carry`, the blocks a step reads from its state; None for a lone step)."""
+    block = up if shape_of(up)[1] == size else _block(up, k, size)
+    return block if carry is None else block + carry[k]
 
+
+def _time_order(steps: int, reverse: bool) -> range:
+    """The timesteps in the order a direction visits them."""
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+# A kind's cell computes one step's record on raw arrays into `out` (the forward); its core VJP
+# gives, from the gradient of the record (plus `carry`), the gradients of the input side's and
+# the hidden side's pre-activations and of the state blocks the step read (Value-aware). A core
+# given `out` (raw arrays only) writes the input side's gradient there.
 
 # ----- RNN ------------------------------------------------------------------------------------
-def _rnn_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, nonlinearity, input_grad):
+def _rnn_cell(projected, state, w_hh, b_hh, out, nonlinearity):
     hidden = w_hh.shape[1]
     pre = projected + _rows_times(state[:, :hidden], w_hh.T) + b_hh
-    return np.tanh(pre) if nonlinearity == "tanh" else np.maximum(pre, 0)
+    return np.tanh(pre, out=out) if nonlinearity == "tanh" else np.maximum(pre, 0, out=out)
 
 
-def _rnn_vjp(g, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, nonlinearity, input_grad):
-    hidden = shape_of(w_hh)[1]
-    d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else g * (data_of(ans) != 0)
-    dx, dw_ih, db = _input_shares(d_pre, x, w_ih, input_grad)
-    d_state = _padded_state([_rows_times(d_pre, w_hh)], state, hidden)
-    return [dx, d_state, dw_ih, d_pre.T @ state[:, :hidden], db, d_pre.sum(axis=0), None]
+def _rnn_core(up, carry, ans, state, w_hh, out, nonlinearity):
+    g = _carried(up, carry, 0, shape_of(w_hh)[1])
+    # relu passes the gradient where its output is not 0 (NaN included), and only there: a
+    # NaN carried back from a later step stays out of an output of 0, as in PyTorch
+    d_pre = g * (1.0 - ans * ans) if nonlinearity == "tanh" else where(data_of(ans) != 0, g, 0.0)
+    d_pre = _stored(d_pre, out)
+    return d_pre, d_pre, [_rows_times(d_pre, w_hh)]
 
 
 # ----- LSTM -----------------------------------------------------------------------------------
-def _lstm_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
+def _lstm_cell(projected, state, w_hh, b_hh, out):
     hidden = w_hh.shape[1]
-    pre = projected + _rows_times(state[:, :hidden], w_hh.T) + b_hh
-    record = np.empty((pre.shape[0], 7 * hidden), dtype=pre.dtype)
-    h, c, i_f, g, o, tanh_c = (_block(record, 0, hidden), _block(record, 1, hidden),
-                               record[:, 2 * hidden:4 * hidden], _block(record, 4, hidden),
-                               _block(record, 5, hidden), _block(record, 6, hidden))
+    pre = _plus(projected + _rows_times(state[:, :hidden], w_hh.T), b_hh)
+    h, c, i_f, g, o, tanh_c = (_block(out, 0, hidden), _block(out, 1, hidden),
+                               out[:, 2 * hidden:4 * hidden], _block(out, 4, hidden),
+                               _block(out, 5, hidden), _block(out, 6, hidden))
     with np.errstate(over="ignore"):
-        i_f[...] = _logistic(pre[:, :2 * hidden])
-        o[...] = _logistic(pre[:, 3 * hidden:])
+        _logistic(pre[:, :2 * hidden], i_f)
+        _logistic(pre[:, 3 * hidden:], o)
     np.tanh(pre[:, 2 * hidden:3 * hidden], out=g)
     np.add(i_f[:, hidden:] * state[:, hidden:2 * hidden], i_f[:, :hidden] * g, out=c)
     np.tanh(c, out=tanh_c)
     np.multiply(o, tanh_c, out=h)
-    return record
+    return out
 
 
-def _lstm_vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
+def _lstm_core(up, carry, ans, state, w_hh, out):
     hidden = shape_of(w_hh)[1]
-    h_prev, c_prev = _block(state, 0, hidden), _block(state, 1, hidden)
     i, g, o, tanh_c = (_block(ans, k, hidden) for k in (2, 4, 5, 6))
     gates, up_gates = ans[:, 2 * hidden:6 * hidden], up[:, 2 * hidden:6 * hidden]
-    up_h, up_c, up_tanh_c = _block(up, 0, hidden), _block(up, 1, hidden), _block(up, 6, hidden)
-    dc = up_c + (up_h * o + up_tanh_c) * (1.0 - tanh_c * tanh_c)
-    d_gates = _join([dc * g, dc * c_prev, dc * i, up_h * tanh_c]) + up_gates
-    d_pre = d_gates * ((1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype)))
-    dx, dw_ih, db = _input_shares(d_pre, x, w_ih, input_grad)
-    d_state = _padded_state([_rows_times(d_pre, w_hh), dc * _block(ans, 3, hidden)], state,
-                             2 * hidden)
-    return [dx, d_state, dw_ih, d_pre.T @ h_prev, db, d_pre.sum(axis=0), None]
+    up_h, up_c = _carried(up, carry, 0, hidden), _carried(up, carry, 1, hidden)
+    dc = up_c + (up_h * o + _block(up, 6, hidden)) * (1.0 - tanh_c * tanh_c)
+    d_gates = _join([dc * g, dc * _block(state, 1, hidden), dc * i, up_h * tanh_c], out)
+    d_gates = _into(d_gates, up_gates, np.add)
+    slope = (1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype))
+    d_pre = _into(d_gates, slope, np.multiply)
+    return d_pre, d_pre, [_rows_times(d_pre, w_hh), dc * _block(ans, 3, hidden)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -144,70 +189,174 @@ def _tanh_offset(hidden: int, dtype: np.dtype) -> np.ndarray:
 
 
 # ----- GRU ------------------------------------------------------------------------------------
-def _gru_forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
+def _gru_cell(projected, state, w_hh, b_hh, out):
     hidden = w_hh.shape[1]
     h = state[:, :hidden]
     hw = _rows_times(h, w_hh.T) + b_hh
     with np.errstate(over="ignore"):
-        r_z = _logistic(projected[:, :2 * hidden] + hw[:, :2 * hidden])
+        r_z = projected[:, :2 * hidden] + hw[:, :2 * hidden]
+        _logistic(r_z, r_z)
     r, z = _block(r_z, 0, hidden), _block(r_z, 1, hidden)
     hn = _block(hw, 2, hidden)
     n = np.tanh(_block(projected, 2, hidden) + r * hn)
-    return np.concatenate([(1 - z) * n + z * h, r, z, n, hn], axis=1)
+    return np.concatenate([(1 - z) * n + z * h, r, z, n, hn], axis=1, out=out)
 
 
-def _gru_vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad):
+def _gru_core(up, carry, ans, state, w_hh, out):
     hidden = shape_of(w_hh)[1]
     h = _block(state, 0, hidden)
     r, z, n, hn = (_block(ans, k, hidden) for k in range(1, 5))
-    up_h, up_r, up_z, up_n, up_hn = (_block(up, k, hidden) for k in range(5))
+    up_h = _carried(up, carry, 0, hidden)
+    up_r, up_z, up_n, up_hn = (_block(up, k, hidden) for k in range(1, 5))
     dn_pre = (up_h * (1.0 - z) + up_n) * (1.0 - n * n)
     dr_pre = (dn_pre * hn + up_r) * r * (1.0 - r)
     dz_pre = (up_h * (h - n) + up_z) * z * (1.0 - z)
-    d_x_pre = _join([dr_pre, dz_pre, dn_pre])
+    d_x_pre = _join([dr_pre, dz_pre, dn_pre], out)
     d_h_pre = _join([dr_pre, dz_pre, dn_pre * r + up_hn])
-    dx, dw_ih, db_ih = _input_shares(d_x_pre, x, w_ih, input_grad)
-    d_state = _padded_state([_rows_times(d_h_pre, w_hh) + up_h * z], state, hidden)
-    return [dx, d_state, dw_ih, d_h_pre.T @ h, db_ih, d_h_pre.sum(axis=0), None]
+    return d_x_pre, d_h_pre, [_rows_times(d_h_pre, w_hh) + up_h * z]
 
 
-_rnn_op = Op("rnn_step", _rnn_forward, joint_vjp=_rnn_vjp)
-_lstm_op = Op("lstm_step", _lstm_forward, joint_vjp=_lstm_vjp)
-_gru_op = Op("gru_step", _gru_forward, joint_vjp=_gru_vjp)
+# ----- one step and a whole sequence, from a kind's cell and core ----------------------------
+def _record(blocks: int, w_hh: np.ndarray, *inputs: Any) -> np.ndarray:
+    """An empty record of `blocks` blocks of hidden size for every row of the first input (and
+    the leading axes before them), in the inputs' common dtype."""
+    shape = np.shape(inputs[0])[:-1] + (blocks * w_hh.shape[1],)
+    return np.empty(shape, dtype=np.result_type(w_hh, *inputs))
+
+
+def _step_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
+    """One timestep as one node: its record from `projected` (x @ w_ih.T + b_ih), and a VJP
+    that adds the input side's gradients to the core's."""
+    def forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad, **attrs):
+        out = _record(blocks, w_hh, projected, x, state, w_ih, b_ih, b_hh)
+        return cell(projected, state, w_hh, b_hh, out, **attrs)
+
+    def vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad, **attrs):
+        hidden = shape_of(w_hh)[1]
+        d_x_pre, d_h_pre, d_state = core(up, None, ans, state, w_hh, None, **attrs)
+        dx = _rows_times(d_x_pre, w_ih) if input_grad else None
+        return [dx, _padded_state(d_state, state, len(d_state) * hidden), d_x_pre.T @ x,
+                d_h_pre.T @ state[:, :hidden], d_x_pre.sum(axis=0), d_h_pre.sum(axis=0), None]
+    return Op(name, forward, joint_vjp=vjp)
+
+
+def _sequence_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
+    """A whole sequence (L, N, input_size) as one node: the input side's product for every
+    timestep at once, then the cell at each step, giving the records (L, N, blocks * H). Its
+    VJP runs backpropagation through time, the core at each step in reverse with the state's
+    gradient carried back, then forms the weight and input gradients as one product each over
+    all timesteps."""
+    def forward(x, state, w_ih, w_hh, b_ih, b_hh, reverse, input_grad, **attrs):
+        steps, n, size = x.shape
+        projected = _plus(x.reshape(steps * n, size) @ w_ih.T, b_ih).reshape(steps, n, -1)
+        records = _record(blocks, w_hh, x, state, w_ih, b_ih, b_hh)
+        for t in _time_order(steps, reverse):
+            state = cell(projected[t], state, w_hh, b_hh, records[t], **attrs)
+        return records
+
+    def vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, reverse, input_grad, **attrs):
+        (steps, n, size), hidden = shape_of(x), shape_of(w_hh)[1]
+        order, rows, gates = _time_order(steps, reverse), steps * n, shape_of(w_ih)[0]
+        d_x_pre: List[Any] = [None] * steps
+        d_h_pre: List[Any] = [None] * steps
+        raw = not any(isinstance(a, Value) for a in (up, ans, state, w_hh))
+        buffer = np.empty((steps, n, gates), dtype=ans.dtype) if raw else None
+        carry = None
+        for k in range(steps - 1, -1, -1):
+            t = order[k]
+            previous = state if k == 0 else ans[order[k - 1]]
+            d_x_pre[t], d_h_pre[t], carry = core(up[t], carry, ans[t], previous, w_hh,
+                                                 None if buffer is None else buffer[t], **attrs)
+        d_x = reshape(_stacked(d_x_pre) if buffer is None else buffer, (rows, gates))
+        d_h = d_x if d_h_pre[0] is d_x_pre[0] else reshape(_stacked(d_h_pre), (rows, gates))
+        h_before = reshape(_previous_h(ans, state, hidden, reverse), (rows, hidden))
+        dx = reshape(_rows_times(d_x, w_ih), (steps, n, size)) if input_grad else None
+        db_ih = d_x.sum(axis=0)
+        db_hh = d_h.sum(axis=0) if d_h is not d_x else 1.0 * db_ih     # an array of its own
+        return [dx, _padded_state(carry, state, len(carry) * hidden),
+                d_x.T @ reshape(x, (rows, size)), d_h.T @ h_before, db_ih, db_hh]
+    return Op(name, forward, joint_vjp=vjp)
+
+
+def _stacked(parts: List[Any]) -> Any:
+    """The parts stacked along a new first axis: numpy's stack for raw arrays, the recorded op
+    when one part is a Value."""
+    if any(isinstance(p, Value) for p in parts):
+        return stack(parts)
+    return np.stack(parts)
+
+
+def _previous_h(ans: Any, state: Any, hidden: int, reverse: bool) -> Any:
+    """The h each timestep read (L, N, H): the initial state's for the first step visited, the
+    step visited before's for the others."""
+    first = expand_dims(state[:, :hidden], 0)
+    if shape_of(ans)[0] == 1:
+        return first
+    rest = ans[1:, :, :hidden] if reverse else ans[:-1, :, :hidden]
+    return concatenate([rest, first] if reverse else [first, rest], axis=0)
+
+
+_rnn_op = _step_op("rnn_step", _rnn_cell, _rnn_core, 1)
+_lstm_op = _step_op("lstm_step", _lstm_cell, _lstm_core, 7)
+_gru_op = _step_op("gru_step", _gru_cell, _gru_core, 5)
+_rnn_sequence_op = _sequence_op("rnn_sequence", _rnn_cell, _rnn_core, 1)
+_lstm_sequence_op = _sequence_op("lstm_sequence", _lstm_cell, _lstm_core, 7)
+_gru_sequence_op = _sequence_op("gru_sequence", _gru_cell, _gru_core, 5)
 
 
 def _needs_grad(x: Any) -> bool:
-    """Whether the step's input x needs a gradient (a sequence's raw data does not: its VJP
-    then skips the product that would give it one)."""
+    """Whether the input x needs a gradient (a sequence's raw data does not: the VJP then skips
+    the product that would give it one)."""
     return isinstance(x, Value) and x.requires_grad
 
 
 def _checked(op: str, gates: int, state_blocks: int, x: Any, state: Any, w_ih: Any, w_hh: Any,
-             b_ih: Any, b_hh: Any, projected: Any) -> tuple:
-    """The step's inputs once their shapes fit (absent biases as 0.0, `projected` computed
-    when not given), or a ValueError naming `op`, the shapes and what they must be."""
+             b_ih: Any, b_hh: Any, sequence: bool) -> tuple:
+    """The inputs once their shapes fit (absent biases as 0.0), or a ValueError naming `op`,
+    the shapes and what they must be. x is (N, input_size), or (L, N, input_size) with L >= 1
+    for a `sequence`."""
     ws, xs, ss = shape_of(w_hh), shape_of(x), shape_of(state)
     if len(ws) != 2 or ws[0] != gates * ws[1]:
         raise ValueError(f"{op}: w_hh must be ({gates} * hidden_size, hidden_size), got {ws}")
     hidden = ws[1]
     rows = gates * hidden
-    if len(xs) != 2 or shape_of(w_ih) != (rows, xs[-1]):
-        raise ValueError(f"{op}: x must be (N, input_size) and w_ih ({rows}, input_size), got "
+    layout = "(L, N, input_size) with L >= 1" if sequence else "(N, input_size)"
+    if (len(xs) != 2 + sequence or (sequence and xs[0] == 0)
+            or shape_of(w_ih) != (rows, xs[-1])):
+        raise ValueError(f"{op}: x must be {layout} and w_ih ({rows}, input_size), got "
                          f"x {xs} and w_ih {shape_of(w_ih)}")
-    if len(ss) != 2 or ss[0] != xs[0] or ss[1] < state_blocks * hidden:
+    if len(ss) != 2 or ss[0] != xs[-2] or ss[1] < state_blocks * hidden:
         raise ValueError(f"{op}: state must be (N, at least {state_blocks * hidden}) for x of "
                          f"shape {xs} and hidden_size {hidden}, got {ss}")
     for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
         if b is not None and shape_of(b) != (rows,):
             raise ValueError(f"{op}: {name} must have shape ({rows},), got {shape_of(b)}")
+    zero = 0.0
+    return (x, state, w_ih, w_hh, zero if b_ih is None else b_ih, zero if b_hh is None else b_hh)
+
+
+def _with_projected(op: str, args: tuple, b_ih: Any, projected: Any) -> tuple:
+    """A step's checked inputs and its `projected` (computed when not given)."""
+    x, w_ih = args[0], args[2]
+    rows, n = shape_of(w_ih)[0], shape_of(x)[0]
     if projected is None:
         projected = project(x, w_ih, b_ih)
-    elif shape_of(projected) != (xs[0], rows):
-        raise ValueError(f"{op}: projected must be x @ w_ih.T + b_ih, of shape ({xs[0]}, "
-                         f"{rows}), got {shape_of(projected)}")
-    zero = 0.0
-    return (x, state, w_ih, w_hh, zero if b_ih is None else b_ih, zero if b_hh is None else b_hh,
-            projected)
+    elif shape_of(projected) != (n, rows):
+        raise ValueError(f"{op}: projected must be x @ w_ih.T + b_ih, of shape ({n}, {rows}), "
+                         f"got {shape_of(projected)}")
+    return args + (projected,)
+
+
+def _direction(op: str, reverse: Any) -> bool:
+    if not isinstance(reverse, (bool, np.bool_)):
+        raise TypeError(f"{op}: reverse must be True or False, got {reverse!r}")
+    return bool(reverse)
+
+
+def _nonlinearity(op: str, nonlinearity: Any) -> str:
+    if nonlinearity not in _NONLINEARITIES:
+        raise ValueError(f"{op}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    return nonlinearity
 
 
 def project(x: Any, w_ih: Any, b_ih: Any) -> Any:
@@ -228,11 +377,10 @@ def rnn_step(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = Non
     >>> rnn_step(x, h, np.full((4, 3), 0.1), np.eye(4)).shape
     (2, 4)
     """
-    if nonlinearity not in _NONLINEARITIES:
-        raise ValueError(f"rnn_step: nonlinearity must be 'tanh' or 'relu', got "
-                         f"{nonlinearity!r}")
-    args = _checked("rnn_step", 1, 1, x, state, w_ih, w_hh, b_ih, b_hh, projected)
-    return _rnn_op(*args, nonlinearity=nonlinearity, input_grad=_needs_grad(x))
+    nonlinearity = _nonlinearity("rnn_step", nonlinearity)
+    args = _checked("rnn_step", 1, 1, x, state, w_ih, w_hh, b_ih, b_hh, False)
+    return _rnn_op(*_with_projected("rnn_step", args, b_ih, projected), nonlinearity=nonlinearity,
+                   input_grad=_needs_grad(x))
 
 
 def lstm_step(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = None,
@@ -246,8 +394,8 @@ def lstm_step(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = No
     >>> record.shape, float(record[0, 4])            # c' = 0.5 * 0 + 0.5 * tanh(0)
     ((2, 28), 0.0)
     """
-    args = _checked("lstm_step", 4, 2, x, state, w_ih, w_hh, b_ih, b_hh, projected)
-    return _lstm_op(*args, input_grad=_needs_grad(x))
+    args = _checked("lstm_step", 4, 2, x, state, w_ih, w_hh, b_ih, b_hh, False)
+    return _lstm_op(*_with_projected("lstm_step", args, b_ih, projected), input_grad=_needs_grad(x))
 
 
 def gru_step(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = None,
@@ -259,5 +407,50 @@ def gru_step(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = Non
     >>> gru_step(np.ones((2, 3)), np.zeros((2, 4)), np.zeros((12, 3)), np.zeros((12, 4))).shape
     (2, 20)
     """
-    args = _checked("gru_step", 3, 1, x, state, w_ih, w_hh, b_ih, b_hh, projected)
-    return _gru_op(*args, input_grad=_needs_grad(x))
+    args = _checked("gru_step", 3, 1, x, state, w_ih, w_hh, b_ih, b_hh, False)
+    return _gru_op(*_with_projected("gru_step", args, b_ih, projected), input_grad=_needs_grad(x))
+
+
+def rnn_sequence(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = None,
+                 b_hh: Optional[Any] = None, nonlinearity: str = "tanh",
+                 reverse: bool = False) -> Any:
+    """`rnn_step` at every timestep of x (L, N, input_size) as one node, from `state` (N, >= H),
+    last to first with `reverse`. Returns every step's h (L, N, H), in x's order.
+
+    >>> rnn_sequence(np.ones((5, 2, 3)), np.zeros((2, 4)), np.ones((4, 3)), np.eye(4)).shape
+    (5, 2, 4)
+    """
+    nonlinearity = _nonlinearity("rnn_sequence", nonlinearity)
+    args = _checked("rnn_sequence", 1, 1, x, state, w_ih, w_hh, b_ih, b_hh, True)
+    return _rnn_sequence_op(*args, nonlinearity=nonlinearity,
+                            reverse=_direction("rnn_sequence", reverse),
+                            input_grad=_needs_grad(x))
+
+
+def lstm_sequence(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = None,
+                  b_hh: Optional[Any] = None, reverse: bool = False) -> Any:
+    """`lstm_step` at every timestep of x (L, N, input_size) as one node, from `state` (N, >= 2H:
+    h and c), last to first with `reverse`. Returns every step's record (L, N, 7H), in x's
+    order; [..., :H] is the output h.
+
+    >>> lstm_sequence(np.ones((5, 2, 3)), np.zeros((2, 8)), np.ones((16, 3)), np.ones((16, 4))
+    ...               ).shape
+    (5, 2, 28)
+    """
+    args = _checked("lstm_sequence", 4, 2, x, state, w_ih, w_hh, b_ih, b_hh, True)
+    return _lstm_sequence_op(*args, reverse=_direction("lstm_sequence", reverse),
+                             input_grad=_needs_grad(x))
+
+
+def gru_sequence(x: Any, state: Any, w_ih: Any, w_hh: Any, b_ih: Optional[Any] = None,
+                 b_hh: Optional[Any] = None, reverse: bool = False) -> Any:
+    """`gru_step` at every timestep of x (L, N, input_size) as one node, from `state` (N, >= H),
+    last to first with `reverse`. Returns every step's record (L, N, 5H), in x's order.
+
+    >>> gru_sequence(np.ones((5, 2, 3)), np.zeros((2, 4)), np.ones((12, 3)), np.ones((12, 4))
+    ...              ).shape
+    (5, 2, 20)
+    """
+    args = _checked("gru_sequence", 3, 1, x, state, w_ih, w_hh, b_ih, b_hh, True)
+    return _gru_sequence_op(*args, reverse=_direction("gru_sequence", reverse),
+                            input_grad=_needs_grad(x))

@@ -294,11 +294,14 @@ def test_clip_grad_norm_on_a_recurrent_model():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_fused_records_one_node_per_step_and_per_gate_names_the_gates(kind):
+def test_fused_records_one_node_per_direction_and_step_and_per_gate_names_the_gates(kind):
     x = np.ones((7, 2, 3))
-    fused_out, _ = getattr(nn, kind)(3, 4, seed=0)(x)
+    fused_out, _ = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True, seed=0)(x)
     ops = [node.op for node in topological_order(fused_out)]
-    assert ops.count(f"{kind.lower()}_step") == 7
+    assert ops.count(f"{kind.lower()}_sequence") == 4 and f"{kind.lower()}_step" not in ops
+    fused_cell = getattr(nn, kind + "Cell")(3, 4, seed=0)(np.ones((2, 3)))
+    fused_h = fused_cell[0] if kind == "LSTM" else fused_cell
+    assert [node.op for node in topological_order(fused_h)].count(f"{kind.lower()}_step") == 1
     cell = getattr(nn, kind + "Cell")(3, 4, seed=0, fused=False)
     out = cell(np.ones((2, 3)))
     h = out[0] if kind == "LSTM" else out
