@@ -1,6 +1,9 @@
 """Hypothesis profiles: `ci` (default under make test) keeps the suite to a few minutes on two
 cores; `thorough` runs many more examples (HYPOTHESIS_PROFILE=thorough make test). And
-fixtures several folders share: `no_training` (command line), `saved_figures` (plots)."""
+fixtures several files share: `no_training` and `demo_run` (command line), `saved_figures`
+(plots)."""
+import contextlib
+import io
 import os
 
 import pytest
@@ -22,6 +25,20 @@ def no_training(monkeypatch):
         pytest.fail("training started")
 
     monkeypatch.setattr(job, "train", refuse)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """(exit status, stdout, stderr, output folder) of the demo job with its pictures,
+    `seegrad --epochs 2 --quiet --out ...`: run once for the tests that only read its output
+    (training and drawing take a while)."""
+    from seegrad import cli
+
+    folder = tmp_path_factory.mktemp("demo")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(["--epochs", "2", "--out", str(folder), "--quiet"])
+    return status, out.getvalue(), err.getvalue(), folder
 
 
 @pytest.fixture

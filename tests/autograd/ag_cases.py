@@ -19,7 +19,9 @@ from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 from autograd.testing import arrays as _project_arrays
-from autograd.testing import broadcastable_shapes, elements, shapes
+from autograd.testing import broadcastable_shapes as _project_broadcastable_shapes
+from autograd.testing import elements
+from autograd.testing import shapes as _project_shapes
 
 Draw = Callable[[Any], Tuple[List[np.ndarray], dict]]
 
@@ -43,16 +45,31 @@ class Case:
 
 
 # ----- draw helpers -------------------------------------------------------------------------
+# Drawing is the expensive part of these tests, and building (and validating) strategies is a
+# good part of drawing: the helpers below build each distinct strategy once, not per example.
 @functools.lru_cache(maxsize=None)
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
+    """`autograd.testing.shapes`, built once per distinct argument set."""
+    return _project_shapes(min_dims, max_dims, min_side, max_side)
+
+
+@functools.lru_cache(maxsize=None)
+def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3,
+                         min_side: int = 1, max_side: int = 4):
+    """`autograd.testing.broadcastable_shapes`, built once per distinct argument set."""
+    return _project_broadcastable_shapes(num_shapes, min_dims, max_dims, min_side, max_side)
+
+
+@functools.lru_cache(maxsize=4096)
 def _arrays(shape, low, high, avoid, margin):
     return _project_arrays(shape, low=low, high=high, avoid=avoid, margin=margin)
 
 
 def arrays(shape, low: float = -3.0, high: float = 3.0, avoid: Tuple[float, ...] = (),
            margin: float = 1e-2):
-    """`autograd.testing.arrays`, built once per distinct argument set (drawing is the
-    expensive part of these tests, and building strategies is a good part of drawing)."""
-    if isinstance(shape, tuple):
+    """`autograd.testing.arrays`, built once per distinct argument set (`shape` a tuple or a
+    strategy, such as the one `shapes` above returns for the same arguments)."""
+    if isinstance(shape, (tuple, st.SearchStrategy)):
         return _arrays(shape, low, high, tuple(avoid), margin)
     return _project_arrays(shape, low=low, high=high, avoid=avoid, margin=margin)
 

@@ -15,8 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import autograd as ag
-from ag_cases import U, Case, arrays
-from autograd.testing import shapes
+from ag_cases import U, Case, arrays, shapes
 
 INTEGERS = tuple(float(k) for k in range(-3, 4))
 np_erf = np.vectorize(math.erf, otypes=[np.float64])

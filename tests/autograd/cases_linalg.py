@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd.ops import swap_last
-from autograd.testing import broadcastable_shapes
-from ag_cases import Case, arrays
+from ag_cases import Case, arrays, broadcastable_shapes
 
 # ----- einsum and tensordot -------------------------------------------------------------------
 # (numpy subscripts, each operand's dimensions, the subscripts torch is given). In the

@@ -17,9 +17,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 import autograd as ag
-from ag_cases import Case, arrays, axes_of, dims_of, spread
+from ag_cases import Case, arrays, axes_of, dims_of, shapes, spread
 from cases_linalg import draw_svd_input
-from autograd.testing import shapes
 
 
 # ----- draw helpers -------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd as ag
-from ag_cases import Case, arrays, axes_of
-from autograd.testing import shapes
+from ag_cases import Case, arrays, axes_of, shapes
 
 
 def _axis(data, ndim: int, label: str = "axis") -> int:

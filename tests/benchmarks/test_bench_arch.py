@@ -107,12 +107,14 @@ def _rows(table):
     return [dict(zip(table.columns, row)) for row in table.rows]
 
 
+# A run of the harness over these workloads takes a while: its readers are marked slow.
 @pytest.fixture(scope="module")
 def tables():
     found = run.run([8, 9, 10, 11], ["ours", "numpy", "torch"], Settings.tiny())
     return {int(t.title.split(":")[0].split()[-1]): t for t in found}
 
 
+@pytest.mark.slow
 def test_every_architecture_workload_has_a_table(tables):
     assert sorted(tables) == [8, 9, 10, 11]
     assert set(run.ALL_WORKLOADS) >= {8, 9, 10, 11}
@@ -122,6 +124,7 @@ def test_every_architecture_workload_has_a_table(tables):
 
 @pytest.mark.parametrize("workload, layer", [(8, None), (10, "LSTM"),
                                              (11, "TransformerEncoderLayer")])
+@pytest.mark.slow
 def test_training_workloads_agree_on_the_first_loss(tables, workload, layer):
     rows = {r["peer"]: r for r in _rows(tables[workload])}
     assert {"ours", "numpy", "torch"} <= set(rows)
@@ -153,12 +156,14 @@ def test_mygrad_runs_lenet_and_the_convolution_as_the_others_do():
     assert math.isclose(mygrad.conv(conv)(), TORCH.conv(conv)(), rel_tol=1e-10)
 
 
+@pytest.mark.slow
 def test_lenet_notes_give_the_targets_verdicts(tables):
     notes = " ".join(tables[8].notes)
     assert re.search(r"ours / numpy: \d+\.\d\d× \(target at most 1\.30×: (met|not met)\)", notes)
     assert re.search(r"ours / torch: \d+\.\d\d×\.", notes)
 
 
+@pytest.mark.slow
 def test_conv_throughput_table(tables):
     rows = {r["contender"]: r for r in _rows(tables[9])}
     assert {"ours", "torch", GEMM, SQUARE} <= set(rows)
@@ -197,6 +202,7 @@ def test_a_new_workload_runs_in_a_fresh_process_like_in_one():
     assert math.isclose(out["first"], one.first, rel_tol=1e-12)
 
 
+@pytest.mark.slow
 def test_the_conv_fresh_table_gives_throughput_too():
     found = run.run([9], ["numpy"], Settings.tiny(), fresh_too=True)
     assert [t.title.split(":")[0] for t in found] == [

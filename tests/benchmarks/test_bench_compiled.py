@@ -73,6 +73,7 @@ def test_payback_is_the_recording_over_the_saving_per_step():
     assert notes[2].startswith("pays back after N steps: N = (first call − eager step)")
 
 
+# A run of the harness over these workloads takes a while: its readers are marked slow.
 @pytest.fixture(scope="module")
 def tables():
     found = run.run([1, 2, 7, 10], ["ours", "compiled", "numpy"], Settings.tiny())
@@ -84,6 +85,7 @@ def _rows(table, **match):
     return [r for r in rows if all(r[k] == v for k, v in match.items())]
 
 
+@pytest.mark.slow
 def test_tables_show_compiled_beside_ours_with_the_same_first_loss(tables):
     for w, variant in ((1, "batched"), (2, "float64"), (2, "float32"), (10, "float32")):
         ours, = _rows(tables[w], peer="ours", variant=variant)
@@ -98,6 +100,7 @@ def test_tables_show_compiled_beside_ours_with_the_same_first_loss(tables):
                         rel_tol=1e-9)
 
 
+@pytest.mark.slow
 def test_notes_give_the_compiled_targets_ratios_and_recording_cost(tables):
     notes = {w: "\n".join(tables[w].notes) for w in (1, 2, 10)}
     assert "Target: compiled at most 1.30× the numpy floor." in notes[1]
@@ -112,6 +115,7 @@ def test_notes_give_the_compiled_targets_ratios_and_recording_cost(tables):
                          r"\(recording\) took [\d.]+ (s|ms|µs)", notes[w])
 
 
+@pytest.mark.slow
 def test_the_floor_table_has_a_row_for_each_mode_with_its_target(tables):
     rows = {(r["workload"], r["variant"], r["peer"]): r for r in _rows(tables[7])}
     assert set(rows) == {("Workload 1", "batched", "ours"), ("Workload 1", "batched", "compiled"),

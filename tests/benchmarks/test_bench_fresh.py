@@ -141,6 +141,7 @@ def test_sides_link_their_engine_and_this_trees_benchmarks_and_are_removed():
     assert not os.path.exists(os.path.dirname(roots["base"]))
 
 
+@pytest.mark.slow
 def test_base_head_runs_end_to_end_and_reports_ratios(capsys, tmp_path):
     out = tmp_path / "before-after.md"
     assert run.main(["--base", "HEAD", "--workloads", "2", "--quick", "--rounds", "1",

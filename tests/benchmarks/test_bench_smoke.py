@@ -19,6 +19,7 @@ from benchmarks.timing import Settings  # noqa: E402
 PEERS = ["ours", "numpy"]
 
 
+# A run of the harness over these workloads takes a while: its readers are marked slow.
 @pytest.fixture(scope="module")
 def tables():
     found = run.run(range(1, 8), PEERS, Settings.tiny())     # 8-11: test_bench_arch.py
@@ -35,6 +36,7 @@ def _close(a, b, rtol=1e-9):
     return math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)
 
 
+@pytest.mark.slow
 def test_every_workload_has_a_table(tables):
     assert sorted(tables) == [1, 2, 3, 4, 5, 6, 7]
     for table in tables.values():
@@ -43,6 +45,7 @@ def test_every_workload_has_a_table(tables):
         assert table.markdown().startswith("### Workload")
 
 
+@pytest.mark.slow
 def test_columns(tables):
     for w in (1, 2, 3):
         assert tables[w].columns == workloads.MLP_COLUMNS
@@ -53,6 +56,7 @@ def test_columns(tables):
     assert {"peer", "× floor", "target", "met"} <= set(tables[7].columns)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workload, variant", [(1, "batched"), (2, "float64"), (3, "float64")])
 def test_first_loss_matches_the_numpy_floor(tables, workload, variant):
     ours, = _rows(tables[workload], peer="ours", variant=variant)
@@ -61,6 +65,7 @@ def test_first_loss_matches_the_numpy_floor(tables, workload, variant):
     assert floor["check"] == "ok"
 
 
+@pytest.mark.slow
 def test_scalar_modes_compute_the_same_loss(tables):
     batched, = _rows(tables[1], peer="ours", variant="batched")
     for variant in ("scalar", "scalar, fused"):
@@ -76,6 +81,7 @@ def test_fused_scalar_steps_train_like_the_expanded_ones():
         assert _close(expanded(), fused(), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_op_chains_agree(tables):
     for variant in ("scalar", "(16,)"):
         ours, = _rows(tables[5], peer="ours", input=variant)

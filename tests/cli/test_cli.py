@@ -58,31 +58,32 @@ def accuracy_of(out):
 
 # ----- the demo job ---------------------------------------------------------------------------
 @needs_dot
-def test_demo_job_writes_every_picture(tmp_path, capsys):
-    status, out, err = run_cli(capsys, "--epochs", "2", "--out", str(tmp_path), "--quiet")
+def test_demo_job_writes_every_picture(demo_run):
+    status, out, err, folder = demo_run
     assert status == 0, err
     assert accuracy_of(out) > 0.5
     assert re.search(r"^time taken: \d+\.\ds", out, re.M)
-    assert str(tmp_path.resolve()) in out.splitlines()[-1]
-    assert is_png(tmp_path / "neuron.png")
-    assert is_svg(tmp_path / "mlp_step.svg")
-    svg = (tmp_path / "mlp_step.svg").read_text()
+    assert str(folder.resolve()) in out.splitlines()[-1]
+    assert is_png(folder / "neuron.png")
+    assert is_svg(folder / "mlp_step.svg")
+    svg = (folder / "mlp_step.svg").read_text()
     assert "layers.0.W" in svg and "layers.2.b" in svg          # drawn with model=
-    assert is_png(tmp_path / "history.png")
-    assert is_png(tmp_path / "predictions.png")
-    frames = sorted((tmp_path / "backprop").glob("step_*.png"))
+    assert is_png(folder / "history.png")
+    assert is_png(folder / "predictions.png")
+    frames = sorted((folder / "backprop").glob("step_*.png"))
     assert 5 <= len(frames) <= 20 and all(is_png(f) for f in frames)   # a small neuron
-    assert is_gif(tmp_path / "backprop" / "backprop.gif")
+    assert is_gif(folder / "backprop" / "backprop.gif")
     for page in ("backprop_neuron.html", "backprop_mlp.html"):
-        text = (tmp_path / page).read_text(encoding="utf-8")
+        text = (folder / page).read_text(encoding="utf-8")
         assert text.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in text
         assert page in out
-    assert "layers.0.W" in (tmp_path / "backprop_mlp.html").read_text(encoding="utf-8")
-    history = json.loads((tmp_path / "history.json").read_text())
+    assert "layers.0.W" in (folder / "backprop_mlp.html").read_text(encoding="utf-8")
+    history = json.loads((folder / "history.json").read_text())
     assert history["epochs"] == [1, 2] and len(history["val_accuracy"]) == 2
     assert not err
 
 
+@pytest.mark.slow
 def test_default_demo_reaches_96_percent_on_held_out_digits(tmp_path, capsys):
     status, out, err = run_cli(capsys, "--no-graphs", "--quiet", "--out", str(tmp_path))
     assert status == 0, err

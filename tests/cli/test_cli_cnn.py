@@ -1,6 +1,8 @@
 """`--model cnn`: the convolutional network the job builds, what it prints and draws, its
 options and refusals, and (the one long test) the accuracy it reaches on the held-out digits."""
+import contextlib
 import dataclasses
+import io
 import json
 
 import numpy as np
@@ -13,16 +15,32 @@ ONE_EPOCH = ["--model", "cnn", "--epochs", "1", "--quiet"]
 FEW = 160                   # training samples in the quick runs (the test split stays whole)
 
 
-@pytest.fixture
-def few_digits(monkeypatch):
-    """The quick runs train on the first FEW samples of the job's training split."""
-    load = cnn.load_data
-
+def _first_few(load):
+    """`load` keeping the first FEW samples of the training split."""
     def first_few(*args):
         data = load(*args)
         return dataclasses.replace(data, X_train=data.X_train[:FEW], y_train=data.y_train[:FEW])
+    return first_few
 
-    monkeypatch.setattr(cnn, "load_data", first_few)
+
+@pytest.fixture
+def few_digits(monkeypatch):
+    """The quick runs train on the first FEW samples of the job's training split."""
+    monkeypatch.setattr(cnn, "load_data", _first_few(cnn.load_data))
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory):
+    """(exit status, stdout, stderr, output folder) of a quick run without graphs, seed 1, that
+    saves its model as cnn.npz there: trained once for the tests that only read what it left."""
+    folder = tmp_path_factory.mktemp("cnn")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cnn, "load_data", _first_few(cnn.load_data))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli.main([*ONE_EPOCH, "--no-graphs", "--seed", "1", "--out", str(folder),
+                               "--save", str(folder / "cnn.npz")])
+    return status, out.getvalue(), err.getvalue(), folder
 
 
 def test_the_cnn_is_conv_blocks_then_a_linear_layer_with_pytorch_names():
@@ -69,20 +87,20 @@ def test_cnn_job_prints_its_shapes_and_writes_its_pictures(tmp_path, capsys, few
     assert not err
 
 
-def test_no_graphs_skips_the_step_drawing_but_not_the_filters(tmp_path, capsys, few_digits):
-    status, _, err = run_cli(capsys, *ONE_EPOCH, "--no-graphs", "--out", str(tmp_path))
+def test_no_graphs_skips_the_step_drawing_but_not_the_filters(saved_run):
+    status, _, err, folder = saved_run
     assert status == 0, err
-    assert not (tmp_path / "cnn_step.svg").exists()
-    assert is_png(tmp_path / "filters.png") and is_png(tmp_path / "feature_maps.png")
+    assert not (folder / "cnn_step.svg").exists()
+    assert is_png(folder / "filters.png") and is_png(folder / "feature_maps.png")
 
 
-def test_the_same_seed_trains_the_same_cnn(tmp_path, capsys, few_digits):
-    histories = []
-    for run in ("a", "b"):
-        status, _, err = run_cli(capsys, *ONE_EPOCH, "--no-graphs", "--seed", "1",
-                                 "--out", str(tmp_path / run))
-        assert status == 0, err
-        histories.append(json.loads((tmp_path / run / "history.json").read_text()))
+def test_the_same_seed_trains_the_same_cnn(tmp_path, capsys, few_digits, saved_run):
+    status, _, err, first = saved_run
+    assert status == 0, err
+    status, _, err = run_cli(capsys, *ONE_EPOCH, "--no-graphs", "--seed", "1",
+                             "--out", str(tmp_path))
+    assert status == 0, err
+    histories = [json.loads((run / "history.json").read_text()) for run in (first, tmp_path)]
     assert histories[0] == histories[1]
     data = cnn.load_images("digits", None, 1)
     weights = [cnn.build_cnn(cli.parse_args(["--model", "cnn", "--seed", seed]), data)[4].weight
@@ -91,12 +109,11 @@ def test_the_same_seed_trains_the_same_cnn(tmp_path, capsys, few_digits):
     assert not np.array_equal(weights[0].data, weights[2].data)
 
 
-def test_cnn_save_then_load_round_trip(tmp_path, capsys, few_digits):
-    path = tmp_path / "cnn.npz"
-    common = ["--model", "cnn", "--no-graphs", "--quiet", "--out", str(tmp_path)]
-    status, out, err = run_cli(capsys, *common, "--epochs", "1", "--save", str(path))
+def test_cnn_save_then_load_round_trip(tmp_path, capsys, few_digits, saved_run):
+    status, out, err, folder = saved_run
     assert status == 0, err
-    trained = accuracy_of(out)
+    path, trained = folder / "cnn.npz", accuracy_of(out)
+    common = ["--model", "cnn", "--no-graphs", "--quiet", "--seed", "1", "--out", str(tmp_path)]
     status, out, err = run_cli(capsys, *common, "--epochs", "0", "--load", str(path))
     assert status == 0, err
     assert accuracy_of(out) == trained

@@ -226,10 +226,10 @@ def test_a_single_batch_reads_in_the_singular(tmp_path, capsys):
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-def test_the_mlp_step_drawing_is_legible_at_its_natural_size(tmp_path, capsys):
-    status, _, err = run_cli(capsys, "--epochs", "1", "--quiet", "--out", str(tmp_path))
+def test_the_mlp_step_drawing_is_legible_at_its_natural_size(demo_run):
+    status, _, err, folder = demo_run
     assert status == 0, err
-    root = ET.parse(tmp_path / "mlp_step.svg").getroot()
+    root = ET.parse(folder / "mlp_step.svg").getroot()
     width, height = (float(root.get(side).removesuffix("pt")) for side in ("width", "height"))
     assert width <= 1440, f"{width}pt wide: wider than a 1920-pixel screen"
     assert height <= 2400 and width * height > 0

@@ -1,7 +1,7 @@
 """The explorer page in a real headless Chromium, checked through the DOM: the steps, the
 numbers it shows against the engine's, the keyboard, the details panel, explained gradients,
-no network request, and a 2,000-value graph. Skipped, saying how to enable them, where no
-browser can be started (`make test` installs one)."""
+no network request, and a 2,000-value graph. Marked slow; skipped, saying how to enable them,
+where no browser can be started (`make test` installs one)."""
 import json
 import shutil
 import time
@@ -21,7 +21,8 @@ from browser import browser_missing, neuron, screenshot_explorer, start_browser
 from viz_graphs import NEEDS_DOT
 
 MISSING = browser_missing() or (NEEDS_DOT if shutil.which("dot") is None else "")
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING)
+# Browser sessions are long: `pytest -m slow` (make test's second half, CI) runs them.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(MISSING), reason=MISSING)]
 
 
 @pytest.fixture(scope="module")

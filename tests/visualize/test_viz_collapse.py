@@ -11,11 +11,17 @@ from visualize.names import parameter_names
 from viz_graphs import ScalarMLP, edge_lines, mlp_loss, node_lines
 
 
-def test_big_graph_is_collapsed_below_max_nodes_and_says_so(big_mlp):
+@pytest.fixture(scope="module")
+def big_mlp_source(big_mlp):
+    """The big MLP's loss drawn with the default budget (it takes seconds: drawn once)."""
+    return dot_source(big_mlp[1])
+
+
+def test_big_graph_is_collapsed_below_max_nodes_and_says_so(big_mlp, big_mlp_source):
     _, loss = big_mlp
     g = trace(loss)
     assert g.drawn_node_count() > 20_000
-    src = dot_source(loss)
+    src = big_mlp_source
     nodes = node_lines(src)
     assert 3 <= len(nodes) <= 500
     assert f"Collapsed: {len(g):,} values" in src and "max_nodes=500" in src
@@ -41,9 +47,8 @@ def test_every_node_is_drawn_in_exactly_one_group_or_folded(big_mlp):
                for i in grp.members)
 
 
-def test_runs_of_adds_merge_into_one_group_per_layer(big_mlp):
-    _, loss = big_mlp
-    src = dot_source(loss)
+def test_runs_of_adds_merge_into_one_group_per_layer(big_mlp_source):
+    src = big_mlp_source
     assert "+ x12,800 (run of 16 levels)" in src       # 50 samples x 16 neurons x 16 adds
     assert "tanh x800" in src and "* x12,800" in src
     assert re.search(r"root \| data [\d.]+ \| grad 1\.0000", src)
