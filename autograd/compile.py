@@ -169,7 +169,7 @@ class Program:
         stubs = {id(draw): functools.partial(np.copy, array) for draw, array in run.tape.draws}
         stubs.update({id(update): _ignore for update, _, _ in run.tape.effects})
         probe = write(*names, stubs=stubs)
-        fits: set = set()
+        fits: Dict[int, tuple] = {}
         if probe.probes:
             _load(probe, name)
             out, saved, _ = probe.globals["forward"](*run.data())
