@@ -243,9 +243,13 @@ class Program:
     def _run_backward(self, g: Any, ans: Any, *grad_args: Any, args: List[Any],
                       state: dict) -> Any:
         if isinstance(ans, Value):      # create_graph=True passes the node and its inputs
-            raise RuntimeError("backward: a compiled function's result is differentiated once "
-                               "(its program is first-order); for create_graph=True, call "
-                               "the function without compile")
+            raise RuntimeError(
+                f"{self.op.name}: a compiled function's result is differentiated once (its "
+                "program is first-order), but this pass records the gradients to differentiate "
+                "them again: backward(create_graph=True), or autograd.grad / jacobian / hessian "
+                "given Values (they nest, so they record). Call the function without compile "
+                "for that, or give autograd.grad raw numbers or arrays (x.data), which it "
+                "differentiates once")
         try:
             return self.backward(g, *state["saved"])
         except NUMERIC_ERRORS:
