@@ -66,12 +66,13 @@ GLOBALS = {"op_pow_forward": power.forward}
 
 
 # ----- the templates -------------------------------------------------------------------------
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
+_ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9][0-9.e+-]*")
 
 
 def _p(text: str) -> str:
-    """`text` parenthesised unless it is a name (so it binds as one operand)."""
-    return text if _NAME.match(text) else f"({text})"
+    """`text` parenthesised unless it is a name or a non-negative number (so it binds as one
+    operand)."""
+    return text if _ATOM.fullmatch(text) else f"({text})"
 
 
 def _nd(x: Any) -> bool:
