@@ -33,10 +33,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from autograd.grad_mode import ANOMALY, GRAD, RECORD, current_mode
-from autograd.op import NUMERIC_ERRORS, Op, apply, normalize
+from autograd.op import NUMERIC_ERRORS, Op, normalize
 from autograd.program import Run, first_difference, same, write
 from autograd.tape import Tape, recording
-from autograd.value import Value
+from autograd.value import Value, init_node, record_inputs
 
 
 def compile(fn: Optional[Callable] = None, *, cache_size: int = 8) -> Any:
@@ -65,11 +65,13 @@ class Compiled:
         if mode & (ANOMALY | RECORD):       # anomaly checks, or inside another recording
             return self.fn(*args, **kwargs)
         inputs: List[Any] = []
-        key = (_signature(args, inputs), _signature(kwargs, inputs), bool(mode & GRAD))
+        key = (_signature(args, inputs), _signature(kwargs, inputs) if kwargs else (),
+               mode & GRAD)
         for program in self.programs.get(key, ()):
             if program.still_valid():
-                self.programs.move_to_end(key)
-                self.last = program
+                if self.last is not program:
+                    self.programs.move_to_end(key)
+                    self.last = program
                 return program(inputs)
         out, program = self._record(args, kwargs, inputs)
         self.programs.setdefault(key, []).append(program)
@@ -169,7 +171,7 @@ class Program:
         stubs = {id(draw): functools.partial(np.copy, array) for draw, array in run.tape.draws}
         stubs.update({id(update): _ignore for update, _, _ in run.tape.effects})
         probe = write(*names, stubs=stubs)
-        fits: set = set()
+        fits: Dict[int, tuple] = {}
         if probe.probes:
             _load(probe, name)
             out, saved, _ = probe.globals["forward"](*run.data())
@@ -183,33 +185,53 @@ class Program:
         n_inputs = len(input_names)
         self.grad_positions = [s.key if s.kind == "input" else n_inputs + s.key
                                for s in self.grad_sources]
+        # The node's inputs: the argument Values that get a gradient (by position), then
+        # the parameters (the same objects on every call, see still_valid).
+        self.grad_arguments = [s.key for s in self.grad_sources if s.kind == "input"]
+        self.grad_leaves = tuple(self.leaves[s.key] for s in self.grad_sources
+                                 if s.kind == "leaf")
+        self.leaf_kinds = [_kind(leaf._data) for leaf in self.leaves]
 
     def still_valid(self) -> bool:
-        """Whether the modules the program read are as they were recorded (see _module_state)
-        and the parameters need a gradient where they did."""
-        return all(_module_state(m) == state for m, state in self.modules) and all(
-            leaf.requires_grad == wanted for leaf, wanted in zip(self.leaves, self.wants_grad))
+        """Whether the modules the program read are as they were recorded (see _module_state),
+        and the parameters hold data of the recorded type, shape and dtype and need a
+        gradient where they did."""
+        for module, state in self.modules:
+            if _module_state(module) != state:
+                return False
+        for leaf, kind, wanted in zip(self.leaves, self.leaf_kinds, self.wants_grad):
+            data = leaf._data
+            if leaf.requires_grad != wanted or type(data) is not kind[0] or (
+                    kind[0] is np.ndarray and (data.shape != kind[1] or data.dtype != kind[2])):
+                return False
+        return True
 
     def __call__(self, inputs: List[Any]) -> Value:
         args = [x._data if isinstance(x, Value) else x for x in inputs]
         args += [leaf._data for leaf in self.leaves]
-        parents = tuple(inputs[s.key] if s.kind == "input" else self.leaves[s.key]
-                        for s in self.grad_sources)
-        for pos in self.grad_positions:
-            args[pos] = None            # the node's inputs: given to the forward by apply
         state: Dict[str, Any] = {}
-        if not parents:
-            out = Value(self._run_forward(args=args, state=state), requires_grad=False)
+        data = self._run(args, state)
+        parents = (tuple([inputs[k] for k in self.grad_arguments]) + self.grad_leaves
+                   if self.grad_arguments else self.grad_leaves)
+        if parents:                     # a node, as `apply` records one (a program never runs
+            out = object.__new__(Value)     # under anomaly checks or while recording)
+            init_node(out, data, True, None, self.op, None, None, {"args": args, "state": state})
+            record_inputs(out, parents)
         else:
-            out = apply(self.op, parents, {"args": args, "state": state})
+            out = Value(data, requires_grad=False)
         if not self.written.aux:
             return out
         return (out, *[Value(normalize(a), requires_grad=False) for a in state["aux"]])
 
     def _run_forward(self, *grad_args: Any, args: List[Any], state: dict) -> Any:
+        """The node's forward (the op's): the program on `args` with the node's inputs'
+        data in their places."""
         args = list(args)
         for pos, data in zip(self.grad_positions, grad_args):
             args[pos] = data
+        return self._run(args, state)
+
+    def _run(self, args: List[Any], state: dict) -> Any:
         try:
             out, saved, aux = self.forward(*args)
         except NUMERIC_ERRORS:          # Python-float arithmetic raised: numpy's IEEE rules
@@ -219,17 +241,25 @@ class Program:
         return normalize(out)
 
     def _run_backward(self, g: Any, ans: Any, *grad_args: Any, args: List[Any],
-                      state: dict) -> List[Any]:
+                      state: dict) -> Any:
         if isinstance(ans, Value):      # create_graph=True passes the node and its inputs
-            raise RuntimeError("backward: a compiled function's result is differentiated once "
-                               "(its program is first-order); for create_graph=True, call "
-                               "the function without compile")
-        saved = state["saved"]
+            raise RuntimeError(
+                f"{self.op.name}: a compiled function's result is differentiated once (its "
+                "program is first-order), but this pass records the gradients to differentiate "
+                "them again: backward(create_graph=True), or autograd.grad / jacobian / hessian "
+                "given Values (they nest, so they record). Call the function without compile "
+                "for that, or give autograd.grad raw numbers or arrays (x.data), which it "
+                "differentiates once")
         try:
-            return list(self.backward(g, *saved))
+            return self.backward(g, *state["saved"])
         except NUMERIC_ERRORS:
-            wide = [np.float64(a) if type(a) is float else a for a in (g, *saved)]
+            wide = [np.float64(a) if type(a) is float else a for a in (g, *state["saved"])]
             return [normalize(x) for x in self.backward(*wide)]
+
+
+def _kind(data: Any) -> tuple:
+    """What a program assumes of a parameter's data: its type, and an array's shape, dtype."""
+    return (np.ndarray, data.shape, data.dtype) if type(data) is np.ndarray else (type(data),)
 
 
 def _load(written: Any, name: str) -> Any:
@@ -249,16 +279,19 @@ def _ones_like(x: Any) -> Any:
 # ----- signatures and inputs ------------------------------------------------------------------
 def _signature(x: Any, inputs: List[Any]) -> Any:
     """What a program depends on in `x` (shapes and dtypes of arrays and Values, the values
-    of everything else), collecting the arrays and Values into `inputs`."""
-    if type(x) is np.ndarray or isinstance(x, Value):
+    of everything else), collecting the arrays and Values into `inputs`. Each kind of thing
+    gives a key of its own form: (shape, dtype) for an array, four items for a Value, (type
+    name, items) for a list or tuple, three items for anything else."""
+    if type(x) is np.ndarray:
         inputs.append(x)
-        kind = "value" if isinstance(x, Value) else "array"
-        grad = x.requires_grad if isinstance(x, Value) else None
-        return (kind, x.shape, x.dtype.str, type(x._data if grad is not None else x), grad)
+        return (x.shape, x.dtype.str)
+    if isinstance(x, Value):
+        inputs.append(x)
+        return (x.shape, x.dtype.str, type(x._data), x.requires_grad)
     if isinstance(x, (list, tuple)):
-        return (type(x).__name__, tuple(_signature(e, inputs) for e in x))
+        return (type(x).__name__, tuple([_signature(e, inputs) for e in x]))
     if isinstance(x, dict):
-        return ("dict", tuple((k, _signature(x[k], inputs)) for k in x))
+        return ("dict", tuple([(k, _signature(x[k], inputs)) for k in x]))
     try:
         hash(x)
     except TypeError:

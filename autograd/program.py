@@ -22,6 +22,7 @@ from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
 from autograd.tape import Detach, Tape
 from autograd.value import Value, memory_of
+from autograd.vjp_source import GLOBALS, Site, fit_source, vjp_source
 
 
 class Source(NamedTuple):
@@ -168,7 +169,7 @@ class Names:
 
     def __init__(self) -> None:
         self.used = set(keyword.kwlist) | set(dir(builtins)) | {
-            "np", "normalize", "accumulate", "fit_data", "probe", "g", "saved"}
+            "np", "normalize", "accumulate", "fit_data", "probe", "g", "saved", *GLOBALS}
         self.count: Dict[str, int] = {}     # the last number given to each base name
 
     def new(self, hint: str) -> str:
@@ -200,22 +201,24 @@ class Written(NamedTuple):
     """The source of a recorded run and what it refers to."""
     text: str
     aux: int                    # how many results the forward returns beside the first
-    probes: int                 # VJP results whose need of fitting a first run finds out
+    probes: int                 # VJP results whose fitting a first run finds out
     globals: Dict[str, Any]
     grad_inputs: List[Any]      # what backward returns gradients for: ('input', k) / ('leaf', j)
 
 
 def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: List[str],
-          module_names: List[str], fits: Optional[set] = None,
+          module_names: List[str], fits: Optional[Dict[int, tuple]] = None,
           stubs: Optional[Dict[int, Any]] = None) -> Written:
     """The run as two Python functions, `forward(*inputs)` returning (result, saved, aux) and
     `backward(g, *saved)` returning the gradients of `grad_inputs`. `fits`: which VJP
-    results need summing back to their input's shape or casting; None writes a program that
-    finds out. `stubs`: objects the source calls, replaced (by id) in its globals."""
+    results need summing back to their input's shape or casting (by site number, with the
+    type, shape and dtype the result had); None writes a program that finds out. `stubs`:
+    objects the source calls, replaced (by id) in its globals."""
     names = Names()
-    env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fit_data": fit_data}
+    env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fit_data": fit_data,
+           **GLOBALS}
     if fits is None:
-        env["fits"] = set()
+        env["fits"] = {}
         env["probe"] = lambda k, g, shape, dtype: _probe(env["fits"], k, g, shape, dtype)
     inputs = [names.new(n) for n in input_names]
     leaves = [names.new(n) for n in leaf_names]
@@ -321,10 +324,10 @@ def _is_float(s: Source, run: Run) -> bool:
     return s.kind == "const" and type(s.key) is float
 
 
-def _probe(needed: set, k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
+def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
     fit = fit_data(g, shape, dtype)
     if fit is not g:
-        needed.add(k)
+        needed[k] = (type(g), np.shape(g), getattr(g, "dtype", None))
     return fit
 
 
@@ -361,6 +364,31 @@ def _backward(run: Run, expr: Any,
             return run.steps[s.key][3]._data
         return run.leaves[s.key]._data if s.kind == "leaf" else run.inputs[s.key]._data
 
+    def recorded(s: Source) -> Any:
+        if s.kind == "input":
+            x = run.inputs[s.key]
+            return x._data if isinstance(x, Value) else x
+        if s.kind in ("step", "leaf"):
+            return data_of(s)
+        return s.key if s.kind == "const" else None    # no template reads the others
+
+    def written_vjp(op: Any, j: int, g: str, ans: str, node: Source,
+                    args: Tuple[Source, ...], attrs: Dict[str, Source]) -> Optional[str]:
+        """The VJP as numpy source (`autograd.vjp_source`), noting the names it reads."""
+        if any(v.kind != "const" for v in attrs.values()):
+            return None
+        site = Site(g, ans, tuple(expr(a) for a in args), tuple(map(recorded, args)),
+                    data_of(node), tuple(a.kind == "const" for a in args),
+                    {k: v.key for k, v in attrs.items()})
+        text = vjp_source(op, j, site)
+        if text is not None:
+            words = set(_WORD.findall(text))
+            for s in (node, *args):
+                name = _WORD.match(expr(s))
+                if name is not None and name.group() in words:
+                    read(s)
+        return text
+
     lines = ["def backward(g, *saved):"]
     pending: Dict[Source, str] = {}
     if needs_grad(run.result):
@@ -370,21 +398,27 @@ def _backward(run: Run, expr: Any,
         if node not in pending:
             continue
         op, args, attrs, out = run.steps[i]
-        g, ans = pending.pop(node), read(node)
+        g, ans = pending.pop(node), expr(node)
         lines.append(f"    # back through line {line_of[i] + 1}: {ans} = {op.name}(...)")
         joint = None
         for j, parent in enumerate(args):
             if not needs_grad(parent):
                 continue
+            written = False
             if op.joint_vjp is not None:
                 if joint is None:
                     joint = names.new(f"g_{ans}_inputs")
                     fn = global_for(op, f"op_{_op_word(op)}", op_names) + ".joint_vjp"
+                    read(node)
                     lines.append(f"    {joint} = {call_read(fn, g, ans, args, attrs, read)}")
                 share = f"{joint}[{j}]"
             else:
-                fn = global_for(op.vjps[j], f"vjp_{_op_word(op)}_{j}", op_names)
-                share = call_read(fn, g, ans, args, attrs, read)
+                share = written_vjp(op, j, g, ans, node, args, attrs)
+                written = share is not None     # its result's type, shape, dtype are fixed
+                if not written:
+                    read(node)
+                    fn = global_for(op.vjps[j], f"vjp_{_op_word(op)}_{j}", op_names)
+                    share = call_read(fn, g, ans, args, attrs, read)
             data = data_of(parent)
             if type(data) is float:
                 shape, dtype = "None", "None"
@@ -396,13 +430,17 @@ def _backward(run: Run, expr: Any,
                 fit = f"probe({len(sites)}, {share}, {shape}, {dtype})"
                 sites.append(fit)
             else:
-                fit = f"fit_data({share}, {shape}, {dtype})" if len(sites) in fits else share
+                got = fits.get(len(sites))
+                fit = share if got is None else (
+                    written and type(data) is not float
+                    and fit_source(share, got, data.shape, data.dtype, dtype)
+                    or f"fit_data({share}, {shape}, {dtype})")
                 sites.append(fit)
             if parent not in pending:
                 pending[parent] = names.new(f"g_{expr(parent)}")
                 lines.append(f"    {pending[parent]} = {fit}")
-            elif type(data) is float:
-                lines.append(f"    {pending[parent]} = {pending[parent]} + {fit}")
+            elif type(data) is float or data.ndim:  # the same type, shape and dtype: a + b
+                lines.append(f"    {pending[parent]} = {pending[parent]} + {_paren(fit)}")
             else:
                 lines.append(f"    {pending[parent]} = accumulate({pending[parent]}, {fit})")
     grad_inputs = sorted(pending, key=lambda s: (s.kind != "input", s.key))
@@ -411,6 +449,14 @@ def _backward(run: Run, expr: Any,
     if saved:
         lines.insert(1, f"    {_tuple(saved)} = saved")
     return lines, saved, grad_inputs, len(sites) if fits is None else 0
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+def _paren(text: str) -> str:
+    """`text` parenthesised unless it is a name."""
+    return text if _WORD.fullmatch(text) else f"({text})"
 
 
 def _tuple(names: List[str], indent: str = "        ") -> str:

@@ -413,3 +413,25 @@ def test_index_arrays_masks_and_zero_d_arrays_are_read_from_each_call():
         _same(compiled.data, eager.data)
         for g, p in zip(grads, emb.parameters() + mha.parameters()):
             _same(g, p.grad)
+
+
+def test_grad_of_a_compiled_function_given_a_value_names_the_fix():
+    w = Value(np.array([1.0, 2.0, 3.0]))
+    f = ag.compile(lambda x: (w * x).sum())
+    f(Value(np.ones(3)))
+    with pytest.raises(RuntimeError, match=r"first-order.*autograd\.grad.*raw numbers"):
+        ag.grad(f)(Value(np.ones(3)))
+    np.testing.assert_array_equal(ag.grad(f)(np.ones(3)), w.data)
+
+
+def test_a_parameter_given_data_of_another_shape_or_dtype_records_again():
+    w = Value(np.ones(3))
+    f = ag.compile(lambda x: (w * x + 1.0).sum())
+    f(np.ones(3)).backward()
+    w.data = np.full((2, 3), 2.0, dtype=np.float32)
+    w.grad = None
+    out = f(np.ones(3))
+    out.backward()
+    assert len(f.programs[next(iter(f.programs))]) == 2      # one program per data kind
+    assert w.grad.shape == (2, 3) and w.grad.dtype == np.float32
+    np.testing.assert_array_equal(w.grad, np.ones((2, 3), dtype=np.float32))
