@@ -99,10 +99,10 @@ class Compiled:
         modules = list(tape.modules.values())
         hooked = [type(m).__name__ for m in modules if m._forward_hooks or m._forward_pre_hooks]
         if hooked:
-            raise ValueError(f"compile: {name} calls modules with forward hooks ({', '.join(hooked)}"
-                             "): a program replays ops, not Python hooks, which would run on the "
-                             "first call only; remove the hooks, or call the function without "
-                             "compile")
+            raise ValueError(f"compile: {name} calls modules with forward hooks "
+                             f"({', '.join(hooked)}): a program replays ops, not Python hooks, "
+                             "which would run on the first call only; remove the hooks, or "
+                             "call the function without compile")
         run = Run(tape, inputs, result, aux, _named(modules))
         other = self._record_again(run, args, kwargs, name, modules)
         if not same(run.describe(), other.describe()):
