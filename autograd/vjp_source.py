@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 import numpy as np
 
 from autograd.ops.elementwise import power
+from autograd.ops.reductions import broadcast_axes
 
 
 class Site(NamedTuple):
@@ -53,8 +54,7 @@ def fit_source(share: str, got: Tuple[type, tuple, Any], shape: tuple, dtype: An
         lead = len(gshape) - len(shape)
         if lead < 0:
             return None
-        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                          if n == 1 and gshape[lead + i] != 1)
+        axes = broadcast_axes(gshape, shape)
         if tuple(n for i, n in enumerate(gshape) if i not in axes) != shape:
             return None                 # sum_to would reshape: leave it to fit_data
         share = f"np.asarray(np.add.reduce({share}, {axes!r}))"

@@ -150,6 +150,18 @@ def broadcast_to(x: Any, shape: Any) -> Any:
     return _broadcast_op(x, shape=as_shape(shape))
 
 
+def broadcast_axes(gshape: tuple, shape: tuple) -> tuple:
+    """The axes of `gshape` that broadcasting `shape` to it added (the leading ones) or
+    stretched (size 1 in `shape`): what `sum_to` sums over. `gshape` has at least as many axes.
+
+    >>> broadcast_axes((4, 3, 2), (3, 1))
+    (0, 2)
+    """
+    lead = len(gshape) - len(shape)
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and gshape[lead + i] != 1)
+
+
 def sum_to(g: Any, shape: tuple) -> Any:
     """Sum `g` over the axes broadcasting added to reach its shape from `shape` (the leading
     axes, then the size-1 axes), so the result has `shape`: the adjoint of broadcasting. The
@@ -161,8 +173,7 @@ def sum_to(g: Any, shape: tuple) -> Any:
         return g
     lead = len(gshape) - len(shape)
     if lead >= 0:
-        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                          if n == 1 and gshape[lead + i] != 1)
+        axes = broadcast_axes(gshape, shape)
         if type(g) is np.ndarray:       # an ordinary backward pass: numpy directly
             out = np.add.reduce(g, axes)    # (ndarray.sum adds a Python layer on top of this)
             kept = out.shape
