@@ -22,7 +22,7 @@ from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
 from autograd.tape import Detach, Tape
 from autograd.value import Value, memory_of
-from autograd.vjp_source import GLOBALS, Site, fit_source, vjp_source
+from autograd.vjp_source import GLOBALS, Site, fit_source, operand, vjp_source
 
 
 class Source(NamedTuple):
@@ -440,7 +440,7 @@ def _backward(run: Run, expr: Any,
                 pending[parent] = names.new(f"g_{expr(parent)}")
                 lines.append(f"    {pending[parent]} = {fit}")
             elif type(data) is float or data.ndim:  # the same type, shape and dtype: a + b
-                lines.append(f"    {pending[parent]} = {pending[parent]} + {_paren(fit)}")
+                lines.append(f"    {pending[parent]} = {pending[parent]} + {operand(fit)}")
             else:
                 lines.append(f"    {pending[parent]} = accumulate({pending[parent]}, {fit})")
     grad_inputs = sorted(pending, key=lambda s: (s.kind != "input", s.key))
@@ -452,11 +452,6 @@ def _backward(run: Run, expr: Any,
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-
-
-def _paren(text: str) -> str:
-    """`text` parenthesised unless it is a name."""
-    return text if _WORD.fullmatch(text) else f"({text})"
 
 
 def _tuple(names: List[str], indent: str = "        ") -> str:

@@ -69,7 +69,7 @@ GLOBALS = {"op_pow_forward": power.forward}
 _ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9][0-9.e+-]*")
 
 
-def _p(text: str) -> str:
+def operand(text: str) -> str:
     """`text` parenthesised unless it is a name or a non-negative number (so it binds as one
     operand)."""
     return text if _ATOM.fullmatch(text) else f"({text})"
@@ -83,8 +83,8 @@ def _operators(*forms: str) -> Template:
     """An op whose VJPs are Python operators only (they run as written on floats and arrays
     alike): form j for input j, over the names g, ans, x, y."""
     def template(j: int, site: Site) -> Optional[str]:
-        names = dict(g=_p(site.g), ans=_p(site.ans), x=_p(site.args[0]),
-                     y=_p(site.args[-1]))
+        names = dict(g=operand(site.g), ans=operand(site.ans), x=operand(site.args[0]),
+                     y=operand(site.args[-1]))
         return forms[j].format(**names)
     return template
 
@@ -96,9 +96,9 @@ def _power(j: int, site: Site) -> Optional[str]:
     if j != 0 or not site.constant[1] or type(c) is not float or c == 0.0 or c != c:
         return None
     if type(x) is float and type(site.out) is float:
-        return f"{_p(site.g)} * {c!r} * op_pow_forward({site.args[0]}, {c - 1.0!r})"
+        return f"{operand(site.g)} * {c!r} * op_pow_forward({site.args[0]}, {c - 1.0!r})"
     if _nd(x) and _nd(site.out):
-        return f"{_p(site.g)} * {c!r} * np.power({site.args[0]}, {c - 1.0!r})"
+        return f"{operand(site.g)} * {c!r} * np.power({site.args[0]}, {c - 1.0!r})"
     return None
 
 
@@ -108,8 +108,8 @@ def _matmul(j: int, site: Site) -> Optional[str]:
     if not (type(x) is np.ndarray and type(y) is np.ndarray and x.ndim >= 2 and y.ndim >= 2):
         return None
     if j == 0:
-        return f"{_p(site.g)} @ {_p(site.args[1])}.swapaxes(-1, -2)"
-    return f"{_p(site.args[0])}.swapaxes(-1, -2) @ {_p(site.g)}"
+        return f"{operand(site.g)} @ {operand(site.args[1])}.swapaxes(-1, -2)"
+    return f"{operand(site.args[0])}.swapaxes(-1, -2) @ {operand(site.g)}"
 
 
 def _sum(j: int, site: Site) -> Optional[str]:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from autograd import Value
+from autograd.ops.recurrent import time_order
 from autograd.value import inputs_of
 from nn.conv import BatchNorm2d
 from nn.layers import BatchNorm
@@ -581,9 +582,8 @@ def _sequence(cell: Callable[[Node, str, str], str]) -> Writer:
     def write(n: Node) -> str:
         steps = n.shape[0]
         x, state = n.input(0), n.input(1)
-        order = range(steps - 1, -1, -1) if n.attrs["reverse"] else range(steps)
         records: List[str] = [""] * steps
-        for t in order:
+        for t in time_order(steps, n.attrs["reverse"]):
             state = cell(n, n.emit("Gather", [x, n.graph.scalar_int(t)], axis=0), state)
             records[t] = n.emit("Unsqueeze", [state, n.graph.ints([0])])
         return n.emit("Concat", records, axis=0)

@@ -34,7 +34,7 @@ import numpy as np
 import autograd as ag
 from autograd import Value
 from autograd.ops.recurrent import (gru_sequence, gru_step, lstm_sequence, lstm_step, project,
-                                    rnn_sequence, rnn_step)
+                                    rnn_sequence, rnn_step, time_order)
 from nn import checks
 from nn.init import Rng, as_generator
 from nn.linear import uniform
@@ -364,7 +364,7 @@ class _Sequence(_Recurrent):
         xw = self._projected(x, suffix)
         state = self._start(h, c)
         states: List[Any] = [None] * len(xw)
-        for t in (reversed(range(len(xw))) if reverse else range(len(xw))):
+        for t in time_order(len(xw), reverse):
             state = self._step(None, xw[t], state, suffix)
             states[t] = state
         out = ag.stack([h for h, _ in states] if self._kind == "LSTM" else states)

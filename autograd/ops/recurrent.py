@@ -122,7 +122,7 @@ def _carried(up: Any, carry: Optional[List[Any]], k: int, size: int) -> Any:
     return block if carry is None else block + carry[k]
 
 
-def _time_order(steps: int, reverse: bool) -> range:
+def time_order(steps: int, reverse: bool) -> range:
     """The timesteps in the order a direction visits them."""
     return range(steps - 1, -1, -1) if reverse else range(steps)
 
@@ -250,13 +250,13 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
         steps, n, size = x.shape
         projected = _plus(x.reshape(steps * n, size) @ w_ih.T, b_ih).reshape(steps, n, -1)
         records = _record(blocks, w_hh, x, state, w_ih, b_ih, b_hh)
-        for t in _time_order(steps, reverse):
+        for t in time_order(steps, reverse):
             state = cell(projected[t], state, w_hh, b_hh, records[t], **attrs)
         return records
 
     def vjp(up, ans, x, state, w_ih, w_hh, b_ih, b_hh, reverse, input_grad, **attrs):
         (steps, n, size), hidden = shape_of(x), shape_of(w_hh)[1]
-        order, rows, gates = _time_order(steps, reverse), steps * n, shape_of(w_ih)[0]
+        order, rows, gates = time_order(steps, reverse), steps * n, shape_of(w_ih)[0]
         d_x_pre: List[Any] = [None] * steps
         d_h_pre: List[Any] = [None] * steps
         raw = not any(isinstance(a, Value) for a in (up, ans, state, w_hh))
