@@ -10,8 +10,8 @@ inputs, so newest-first (decreasing creation order) is a users-before-inputs ord
 gradient sit on a heap, newest first, so when a node comes off the heap every user has already
 given it its share, and nodes that need no gradient are never visited. It also skips work a
 plain reading of the definition would do: the VJPs run on raw floats and arrays (or on Values,
-recorded, for `create_graph=True`), a Python-float gradient needs no reshaping, and a chain's
-next link skips the heap. `backward`, `gradients` and `backward_steps` all run it.
+recorded, for `create_graph=True`), a Python-float gradient needs no reshaping, a chain's
+next link skips the heap, and leaves (which have no VJPs to run) skip it too. `backward`, `gradients` and `backward_steps` all run it.
 """
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                   release: bool = False, only: Optional[set] = None) -> None:
     """Walk the graph below `root` once, newest node first, giving every node that requires a
     gradient its complete gradient: `visit(node, g)`, or by default add g to `node.grad` (of
-    the leaves only, without `retain_grads`).
+    the leaves only, without `retain_grads`). Leaves are not queued: their sums wait in
+    `pending` and are stored when the walk ends (the same numbers, added in the same order).
 
     `only`: visit just these nodes (the ones on a path to the wanted inputs). `release`: drop
     each node's record (op, inputs) once its VJPs have run, so intermediate Values are freed
@@ -157,11 +158,11 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             node._grad = g if node._grad is None else accumulate(node._grad, g)
         if op is None:                          # a leaf
             continue
-        if op is RELEASED:
-            if only is not None:
-                continue                        # a wanted input itself (see _on_paths)
-            raise_released()
-        if node._order < latest:
+        if node._order < latest or op is RELEASED:     # rare, so one test for both
+            if op is RELEASED:
+                if only is not None:
+                    continue                    # a wanted input itself (see _on_paths)
+                raise_released()
             _check_unchanged(node)
         # The inputs (constants raw, see value.ONE_INPUT) and what the VJPs read of them.
         if b is ONE_INPUT:
@@ -220,9 +221,12 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                     share = share.copy()        # a leaf's .grad never aliases another array
             pending[p] = share
             # A node that becomes pending while nothing else is (the next link of a chain)
-            # waits in `lone` instead of the heap: it is the newest pending node anyway.
+            # waits in `lone` instead of the heap: it is the newest pending node anyway. Other
+            # leaves wait in `pending` alone: their sums are stored after the walk.
             if lone is None and not waiting:
                 lone = p
+            elif p._op is None and visit is None:
+                continue
             else:
                 if lone is not None:
                     heappush(waiting, (-lone._order, lone))
@@ -230,6 +234,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 heappush(waiting, (-p._order, p))
         if release:
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
+    for leaf, g in pending.items():             # what is left: the leaves' complete sums
+        leaf._grad = g if leaf._grad is None else accumulate(leaf._grad, g)
 
 
 def _wrong_joint_vjp(node: Value, shares: Any) -> TypeError:
@@ -270,8 +276,9 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
     PyTorch frees its saved tensors). Less memory, and for big arrays much faster. A
     released node keeps its `.data`; differentiating, walking or drawing through it raises.
     If the pass stops on an error (anomaly mode, a value changed in place, a custom VJP), the
-    gradients it stored before stay, as in PyTorch: zero them before trying again (and the part
-    already walked is released, with `retain_graph=False`).
+    leaves keep the gradients they had (theirs are stored when the pass ends), the
+    intermediate nodes it passed keep theirs, and with `retain_graph=False` the part already
+    walked is released.
     """
     if create_graph and not retain_graph:
         raise ValueError("backward: create_graph=True records the gradients on top of this "

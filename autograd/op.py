@@ -18,7 +18,7 @@ import numpy as np
 from autograd.anomaly import check_forward
 from autograd.grad_mode import ANOMALY, GRAD, RECORD, WATCHED, current_mode
 from autograd.tape import record_step
-from autograd.value import MANY_INPUTS, ONE_INPUT, Constant, Value, as_data, init_node
+from autograd.value import MANY_INPUTS, ONE_INPUT, Constant, Value, as_data, next_order
 
 NUMERIC_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 """What Python's float arithmetic raises where numpy returns inf or nan (see retry_in_float64)."""
@@ -129,13 +129,15 @@ def retry_in_float64(fn: Callable[..., Any], args: Any, attrs: Optional[dict],
 def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     """Run `op` on raw data; record a node when an input Value needs a gradient."""
     raws = []
-    boxed = converted = record = False
-    for a in args:
+    converted = False
+    record = None                       # None: no Value among args; then True if one needs
+    for a in args:                      # a gradient, else False
         if isinstance(a, Value):
             raws.append(a._data)
-            boxed = True
             if a.requires_grad:
                 record = True
+            elif record is None:
+                record = False
         elif type(a) is float or type(a) is np.ndarray:
             raws.append(a)
         else:
@@ -153,20 +155,30 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     t = type(out)
     if t is not float and (t is not np.ndarray or not out.ndim):
         out = normalize(out)
-        if type(out) is np.ndarray and boxed and _promotes(args, raws):
+        if type(out) is np.ndarray and record is not None and _promotes(args, raws):
             return apply(op, tuple(_in_float64(a) for a in args), attrs)
-    if not boxed:
+    if record is None:
         return out
+    # The node's slots are written here rather than through value.init_node, the constructor
+    # Value() uses: this is the hottest code of the library, and the call would cost a scalar
+    # op 6% (tests/autograd/test_value.py checks that both set every slot).
     v = _new(Value)
+    v._data = out
+    v._grad = None
+    v.name = None
+    v._order = next_order()
     mode = current_mode()               # this thread's switches (see grad_mode)
     if record and mode & GRAD:
         if converted:                   # constants are kept raw (see Value.parents)
             args = tuple([a if isinstance(a, Value) else r for a, r in zip(args, raws)])
+        v.requires_grad = True
+        v._op = op
         n = len(args)                   # the inputs' two slots (see value.ONE_INPUT)
-        a, b = args if n == 2 else (args[0], ONE_INPUT) if n == 1 else (args, MANY_INPUTS)
-        init_node(v, out, True, None, op, a, b, attrs)
+        v._a, v._b = args if n == 2 else (args[0], ONE_INPUT) if n == 1 else (args, MANY_INPUTS)
+        v._attrs = attrs
     else:
-        init_node(v, out, False, None, None, None, None, None)
+        v.requires_grad = False
+        v._op = v._a = v._b = v._attrs = None
     if mode & WATCHED:                  # anomaly mode or a compile tape: one test for both
         if mode & ANOMALY:
             check_forward(op, raws, out, v)

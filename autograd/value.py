@@ -362,8 +362,8 @@ class Value:
 
 def init_node(v: Value, data: Data, requires_grad: bool, name: Optional[str], op: Any, a: Any,
               b: Any, attrs: Optional[dict]) -> None:
-    """Set every slot of a new Value: the one constructor path, used by `Value()` (after
-    converting the user's data) and by `apply` (with an op's output and record)."""
+    """Set every slot of a new Value: used by `Value()` (after converting the user's data) and
+    by compiled programs' nodes. `op.apply` writes the same slots itself, for speed."""
     v._data = data
     v._grad = None
     v.requires_grad = requires_grad

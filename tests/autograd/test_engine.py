@@ -451,3 +451,20 @@ def test_looking_at_a_graph_does_not_change_its_higher_order_gradients():
         y.backward(create_graph=True)
         results.append((type(x.grad), np.asarray(x.grad.data).tobytes()))
     assert results[0] == results[1]
+
+
+def test_a_backward_pass_stopped_by_an_error_leaves_the_leaves_gradients_as_they_were():
+    # Leaves get their sums when the walk ends, so a pass that stops half way (here: `a`
+    # changed in place after recording) adds nothing to any leaf, even one whose users were
+    # all walked before the error (`c`, newer than the node that fails).
+    a = Value(np.ones(3))
+    s = (a * 2.0).sum()
+    c = Value(1.5)
+    c.grad = 10.0
+    z = s + c * 3.0
+    a.data = np.zeros(3)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        z.backward()
+    assert c.grad == 10.0 and a.grad is None
+    (((a * 2.0).sum()) + c * 3.0).backward()
+    assert c.grad == 13.0 and np.array_equal(a.grad, np.full(3, 2.0))

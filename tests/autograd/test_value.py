@@ -97,6 +97,23 @@ def test_values_use_slots():
         v.some_new_attribute = 1
 
 
+def test_every_way_of_making_a_value_sets_every_slot():
+    # Value() sets its slots through value.init_node, op.apply writes them itself (for speed):
+    # a slot one of them forgets would raise AttributeError far from its cause.
+    from autograd import compile, no_grad, stack
+    slots = [s for s in Value.__slots__ if s != "__weakref__"]
+    x = Value(np.ones(3), name="x")
+    made = {"Value()": x, "recorded op": x * 2.0, "op on a converted constant": x + [1, 2, 3],
+            "one-input op": x.exp(), "many-input op": stack([x, x, x]),
+            "no input needs a gradient": Value(2.0, requires_grad=False) * 3.0}
+    with no_grad():
+        made["op under no_grad"] = x * 2.0
+    made["compiled call"] = compile(lambda v: (v * v).sum())(x)
+    for how, v in made.items():
+        for slot in slots:
+            assert hasattr(v, slot), f"{how} leaves slot {slot} unset"
+
+
 def test_repr_is_short_and_informative():
     assert repr(Value(2.5)).startswith("Value(2.5")
     r = repr(Value(np.zeros((100, 100)), name="w"))
