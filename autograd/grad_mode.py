@@ -50,9 +50,8 @@ class Switch:
         self._keep, self._add = (-1, flag) if self.on else (~flag, 0)   # mode & keep | add
 
     def __enter__(self) -> None:
-        mode_token = _mode.set(current_mode() & self._keep | self._add)
-        undo_token = _undo.set(None)
-        _undo.set((mode_token, undo_token))
+        undo = [_mode.set(current_mode() & self._keep | self._add), None]
+        undo[1] = _undo.set(undo)       # (the list holds the token of its own setting)
 
     def __exit__(self, *exc: object) -> None:
         mode_token, undo_token = _undo.get()
