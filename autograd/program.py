@@ -22,7 +22,8 @@ from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
 from autograd.tape import Detach, Tape
 from autograd.value import Value, memory_of
-from autograd.vjp_source import GLOBALS, Site, fit_source, operand, vjp_source
+from autograd.vjp_source import (GLOBALS, Code, Site, fit_source, forward_source, operand,
+                                 vjp_source)
 
 
 class Source(NamedTuple):
@@ -267,12 +268,22 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     for update, values, after in run.effects:
         effects.setdefault(after, []).append((update, values))
     line_of: Dict[int, int] = {}
+    temps: List[Dict[str, str]] = []        # each step's temporaries (a template's), by role
+    defined = inputs + leaves + draws       # the forward's names, in order of definition
     for i, (op, args, attrs, out) in enumerate(steps):
         for update, values in effects.get(i, []):
             lines.append(f"    {global_for(update, 'update', consts)}"
                          f"({', '.join(expr(v) for v in values)})   # state update")
+        temps.append({})
+        code = None if op is Detach else forward_source(op, site_of(
+            run, "", var[i], args, attrs, out, expr, temps[i], names))
         if op is Detach:
             rhs, word = expr(args[0]), "detach"
+        elif code is not None:
+            if isinstance(code, Code):
+                lines += [f"    {line}   # {op.name}" for line in code.lines]
+                code = code.value
+            rhs, word = (code if _nd(out) else f"normalize({code})"), op.name
         elif op.forward in INLINE and not attrs:
             rhs = INLINE[op.forward].format(*(expr(a) for a in args))
             word = op.name
@@ -283,14 +294,15 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
             rhs, word = call(fn, args, attrs), op.name
             if not _nd(out):
                 rhs = f"normalize({rhs})"
+        defined += list(temps[i].values()) + [var[i]]
         line_of[i] = len(lines)
         lines.append(f"    {var[i]} = {rhs}   # {word}")
     for update, values in effects.get(len(steps), []):
         lines.append(f"    {global_for(update, 'update', consts)}"
                      f"({', '.join(expr(v) for v in values)})   # state update")
-    order = {name: k for k, name in enumerate(inputs + leaves + draws + var)}
+    order = {name: k for k, name in enumerate(defined)}
     back, saved, grad_inputs, probes = _backward(run, expr, global_for, op_names, consts,
-                                                 line_of, names, fits, order.__getitem__)
+                                                 line_of, names, fits, order.__getitem__, temps)
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
     text = "\n".join(lines + [""] + back) + "\n"
@@ -324,6 +336,30 @@ def _is_float(s: Source, run: Run) -> bool:
     return s.kind == "const" and type(s.key) is float
 
 
+def recorded(run: Run, s: Source) -> Any:
+    """What the recording held at source `s`, for templates (None for what none reads)."""
+    if s.kind == "input":
+        x = run.inputs[s.key]
+        return x._data if isinstance(x, Value) else x
+    if s.kind == "step":
+        return run.steps[s.key][3]._data
+    if s.kind == "leaf":
+        return run.leaves[s.key]._data
+    return s.key if s.kind == "const" else None
+
+
+def site_of(run: Run, g: str, ans: str, args: Tuple[Source, ...], attrs: Dict[str, Source],
+            out: Value, expr: Any, temps: Dict[str, str], names: Names) -> Site:
+    """A template's view of one op of the run (`autograd.vjp_source.Site`)."""
+    def temp(role: str) -> str:
+        temps[role] = names.new(role)
+        return temps[role]
+    return Site(g, ans, tuple(expr(a) for a in args), tuple(recorded(run, a) for a in args),
+                out._data, tuple(a.kind == "const" for a in args),
+                {k: recorded(run, v) for k, v in attrs.items()},
+                {k: expr(v) for k, v in attrs.items()}, temps, temp)
+
+
 def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
     fit = fit_data(g, shape, dtype)
     if fit is not g:
@@ -334,7 +370,8 @@ def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dty
 def _backward(run: Run, expr: Any,
               global_for: Any, op_names: Dict[int, str], consts: Dict[int, str],
               line_of: Dict[int, int], names: Names, fits: Optional[set],
-              order_of: Any) -> Tuple[List[str], List[str], List[Any], int]:
+              order_of: Any, temps: List[Dict[str, str]]
+              ) -> Tuple[List[str], List[str], List[Any], int]:
     """The backward function's lines, the forward names it reads, whose gradients it returns,
     and how many probes it holds: the eager walk (`autograd.engine.backward_pass`) written
     out. Nodes are visited newest first; each gives every input that requires a gradient its
@@ -364,30 +401,27 @@ def _backward(run: Run, expr: Any,
             return run.steps[s.key][3]._data
         return run.leaves[s.key]._data if s.kind == "leaf" else run.inputs[s.key]._data
 
-    def recorded(s: Source) -> Any:
-        if s.kind == "input":
-            x = run.inputs[s.key]
-            return x._data if isinstance(x, Value) else x
-        if s.kind in ("step", "leaf"):
-            return data_of(s)
-        return s.key if s.kind == "const" else None    # no template reads the others
-
     def written_vjp(op: Any, j: int, g: str, ans: str, node: Source,
                     args: Tuple[Source, ...], attrs: Dict[str, Source]) -> Optional[str]:
-        """The VJP as numpy source (`autograd.vjp_source`), noting the names it reads."""
-        if any(v.kind != "const" for v in attrs.values()):
+        """The VJP as numpy source (`autograd.vjp_source`), its statements written out, noting
+        the names it reads."""
+        site = site_of(run, g, ans, args, attrs, run.steps[node.key][3], expr,
+                       dict(temps[node.key]), names)
+        code = vjp_source(op, j, site)
+        if code is None:
             return None
-        site = Site(g, ans, tuple(expr(a) for a in args), tuple(map(recorded, args)),
-                    data_of(node), tuple(a.kind == "const" for a in args),
-                    {k: v.key for k, v in attrs.items()})
-        text = vjp_source(op, j, site)
-        if text is not None:
-            words = set(_WORD.findall(text))
-            for s in (node, *args):
-                name = _WORD.match(expr(s))
-                if name is not None and name.group() in words:
-                    read(s)
-        return text
+        if isinstance(code, Code):
+            lines.extend(f"    {line}" for line in code.lines)
+            code, text = code.value, "\n".join((*code.lines, code.value))
+        else:
+            text = code
+        words = set(_WORD.findall(text))
+        for s in (node, *args, *attrs.values()):
+            name = _WORD.match(expr(s))
+            if name is not None and name.group() in words:
+                read(s)
+        used.update((name, None) for name in temps[node.key].values() if name in words)
+        return code
 
     lines = ["def backward(g, *saved):"]
     pending: Dict[Source, str] = {}
