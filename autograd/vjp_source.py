@@ -37,6 +37,8 @@ class Site(NamedTuple):
     attr_text: Dict[str, str]   # the same, as source (an index array may be an argument)
     temps: Dict[str, str]       # the forward's temporaries, by role (filled by `temp`)
     temp: Callable[[str], str]  # a new name for a temporary of this role, noted in temps
+    buffer: str                 # an array (or None) the result may be written into, as
+                                # `out=` (see autograd.buffers), or '' for none
 
 
 class Code(NamedTuple):
@@ -144,8 +146,23 @@ def _matmul(j: int, site: Site) -> Optional[str]:
     if not (type(x) is np.ndarray and type(y) is np.ndarray and x.ndim >= 2 and y.ndim >= 2):
         return None
     if j == 0:
-        return f"{operand(site.g)} @ {operand(site.args[1])}.swapaxes(-1, -2)"
-    return f"{operand(site.args[0])}.swapaxes(-1, -2) @ {operand(site.g)}"
+        a, b = operand(site.g), f"{operand(site.args[1])}.swapaxes(-1, -2)"
+    else:
+        a, b = f"{operand(site.args[0])}.swapaxes(-1, -2)", operand(site.g)
+    return _product(a, b, site.buffer)
+
+
+def _product(a: str, b: str, buffer: str) -> str:
+    """a @ b (operands as `operand` gives them), into `buffer` when there is one (the same
+    product: np.matmul is what @ calls)."""
+    return f"np.matmul({a}, {b}, out={buffer})" if buffer else f"{a} @ {b}"
+
+
+def _relu(j: int, site: Site) -> Optional[str]:
+    """g * (ans != 0): the gradient where relu passed its input."""
+    if site.buffer and _nd(site.out):
+        return f"np.multiply({site.g}, {operand(site.ans)} != 0, out={site.buffer})"
+    return f"{operand(site.g)} * ({operand(site.ans)} != 0)"
 
 
 def _sum(j: int, site: Site) -> Optional[str]:
@@ -179,11 +196,15 @@ def _matmul_forward(site: Site) -> Optional[str]:
     x, y = site.data
     if not (_nd(x) and _nd(y) and _nd(site.out)):
         return None
-    return f"{operand(site.args[0])} @ {operand(site.args[1])}"
+    return _product(operand(site.args[0]), operand(site.args[1]), site.buffer)
+
+
+def _into(site: Site) -> str:
+    return f", out={site.buffer}" if site.buffer else ""
 
 
 def _relu_forward(site: Site) -> Optional[str]:
-    return f"np.maximum({site.args[0]}, 0)" if _nd(site.data[0]) else None
+    return f"np.maximum({site.args[0]}, 0{_into(site)})" if _nd(site.data[0]) else None
 
 
 def _transpose_forward(site: Site) -> Optional[str]:
@@ -197,7 +218,7 @@ def _transpose_forward(site: Site) -> Optional[str]:
 
 def _unary_forward(fn: str) -> ForwardTemplate:
     """An op whose forward on an array is one numpy function."""
-    return lambda site: f"np.{fn}({site.args[0]})" if _nd(site.data[0]) else None
+    return lambda site: f"np.{fn}({site.args[0]}{_into(site)})" if _nd(site.data[0]) else None
 
 
 _ELEMENTWISE = "autograd.ops.elementwise"
@@ -222,7 +243,7 @@ TEMPLATES: Dict[Tuple[str, str], Template] = {
     (_ELEMENTWISE, "sqrt"): _operators("{g} / (2.0 * {ans})"),
     (_ELEMENTWISE, "tanh"): _operators("{g} * (1.0 - {ans} * {ans})"),
     (_ELEMENTWISE, "sigmoid"): _operators("{g} * {ans} * (1.0 - {ans})"),
-    (_ELEMENTWISE, "relu"): _operators("{g} * ({ans} != 0)"),
+    (_ELEMENTWISE, "relu"): _relu,
     (_ELEMENTWISE, "**"): _power,
     ("autograd.ops.linalg", "matmul"): _matmul,
     ("autograd.ops.reductions", "sum"): _sum,
