@@ -216,6 +216,19 @@ def _transpose_forward(site: Site) -> Optional[str]:
     return f"{x}.T" if axes is None else f"np.transpose({x}, {axes!r})"
 
 
+def _sum_forward(site: Site) -> Optional[str]:
+    """The ufunc reduction the op runs on an array (normalised by the program where 0-d)."""
+    if type(site.data[0]) is not np.ndarray:
+        return None
+    axis, keepdims = site.attrs["axis"], site.attrs["keepdims"]
+    return f"np.add.reduce({site.args[0]}, {axis!r}, keepdims={keepdims!r})"
+
+
+def _reshape_forward(site: Site) -> Optional[str]:
+    shape = site.attrs["shape"]
+    return f"np.reshape({site.args[0]}, {shape!r})" if _nd(site.data[0]) else None
+
+
 def _unary_forward(fn: str) -> ForwardTemplate:
     """An op whose forward on an array is one numpy function."""
     return lambda site: f"np.{fn}({site.args[0]}{_into(site)})" if _nd(site.data[0]) else None
@@ -226,6 +239,8 @@ FORWARDS: Dict[Tuple[str, str], ForwardTemplate] = {
     ("autograd.ops.linalg", "matmul"): _matmul_forward,
     (_ELEMENTWISE, "relu"): _relu_forward,
     ("autograd.ops.shape", "transpose"): _transpose_forward,
+    ("autograd.ops.shape", "reshape"): _reshape_forward,
+    ("autograd.ops.reductions", "sum"): _sum_forward,
     (_ELEMENTWISE, "exp"): _unary_forward("exp"),
     (_ELEMENTWISE, "log"): _unary_forward("log"),
     (_ELEMENTWISE, "tanh"): _unary_forward("tanh"),
