@@ -145,3 +145,24 @@ def test_small_results_and_a_program_that_finds_its_fits_lend_nothing():
     f = ag.compile(lambda x: (x @ w).relu().sum())
     f(np.ones((2, 4)))
     assert "buffers" not in f.source()
+
+
+def test_a_loop_holding_the_last_result_alternates_between_two_arrays():
+    rng = np.random.default_rng(2)
+    W1, W2 = Value(rng.standard_normal((WIDTH, WIDTH))), Value(rng.standard_normal((WIDTH, 3)))
+
+    def f(X):
+        hidden = (X @ W1).tanh()
+        return (hidden @ W2).sum(), hidden
+    step = ag.compile(f)
+    inputs = [rng.standard_normal((BATCH, WIDTH)) for _ in range(6)]
+    pointers, previous = [], None
+    for X in inputs:
+        loss, hidden = step(X)              # the last call's results live until rebound
+        loss.backward()
+        if previous is not None:
+            _same(previous[0], previous[1], "the last call's result, still held")
+        previous = (hidden.data, hidden.data.copy())
+        pointers.append(_pointer(hidden.data))
+        _same(hidden.data, f(X)[1].data, "a result written into a lent array")
+    assert pointers[2] == pointers[4] and pointers[3] == pointers[5] != pointers[4]
