@@ -18,9 +18,10 @@ arrays, then the VJPs in the order `backward()` runs them, so values and gradien
 mode's to the bit. Large results are written into arrays of earlier calls that nothing refers
 to any more (`autograd.buffers`), instead of new ones. A call runs it as one node of the graph
 whose inputs are the parameters and argument Values that need a gradient, so `backward()`,
-`autograd.grad` and further eager ops work on its result as on any Value. Random draws (`tape.fresh_random`) and state updates
-(`tape.state_update`) happen again on every call. Compiled results are first-order: differentiate
-eagerly for `create_graph=True`. Under `detect_anomaly()` the function runs eagerly.
+`autograd.grad` and further eager ops work on its result as on any Value. Random draws
+(`tape.fresh_random`) and state updates (`tape.state_update`) happen again on every call.
+Compiled results are first-order: differentiate eagerly for `create_graph=True`. Under
+`detect_anomaly()` the function runs eagerly.
 """
 from __future__ import annotations
 
