@@ -2,6 +2,7 @@
 where nothing else refers to them (autograd.buffers): values and gradients stay those of eager
 mode bit for bit, arrays the user keeps (a loss, a gradient, a view of one, an undifferentiated
 graph's saved arrays) are never overwritten, and dropped ones are reused."""
+import re
 import threading
 import weakref
 
@@ -166,3 +167,32 @@ def test_a_loop_holding_the_last_result_alternates_between_two_arrays():
         pointers.append(_pointer(hidden.data))
         _same(hidden.data, f(X)[1].data, "a result written into a lent array")
     assert pointers[2] == pointers[4] and pointers[3] == pointers[5] != pointers[4]
+
+
+def test_every_op_written_with_out_gives_eager_bits():
+    rng = np.random.default_rng(3)
+    W = Value(rng.uniform(0.5, 2.0, (BATCH, WIDTH)))
+    V = Value(rng.standard_normal((WIDTH, WIDTH)))
+
+    def f(X):
+        xw = X * W
+        a = (xw - 1.5) / (W + 2.0) + (-xw)
+        b = (a @ V).tanh().exp() + (W.sqrt().log() * a).relu()
+        return (b * b).sum()
+    step = ag.compile(f)
+    for seed in range(3):
+        X = np.random.default_rng(seed).uniform(0.5, 2.0, (BATCH, WIDTH))
+        W.zero_grad(), V.zero_grad()
+        compiled = step(X)
+        compiled.backward()
+        grads = (W.grad, V.grad)
+        W.zero_grad(), V.zero_grad()
+        eager = f(X)
+        eager.backward()
+        _same(compiled.data, eager.data, "the value")
+        _same(grads[0], W.grad, "W's gradient")
+        _same(grads[1], V.grad, "V's gradient")
+    source = step.source()
+    for fn in ("np.add(", "np.subtract(", "np.multiply(", "np.true_divide(", "np.negative(",
+               "np.matmul(", "np.tanh(", "np.exp(", "np.sqrt(", "np.log(", "np.maximum("):
+        assert re.search(re.escape(fn) + r"[^\n]*out=buffers\.spare\(", source), fn
