@@ -15,11 +15,13 @@ replay (Python control flow on values, numpy on `.data`), and compiling raises s
 
 The program (`autograd.program`) is Python source: each forward op one statement on raw
 arrays, then the VJPs in the order `backward()` runs them, so values and gradients equal eager
-mode's to the bit. A call runs it as one node of the graph whose inputs are the parameters
-and argument Values that need a gradient, so `backward()`, `autograd.grad` and further eager
-ops work on its result as on any Value. Random draws (`tape.fresh_random`) and state updates
-(`tape.state_update`) happen again on every call. Compiled results are first-order: differentiate
-eagerly for `create_graph=True`. Under `detect_anomaly()` the function runs eagerly.
+mode's to the bit. Large results are written into arrays of earlier calls that nothing refers
+to any more (`autograd.buffers`), instead of new ones. A call runs it as one node of the graph
+whose inputs are the parameters and argument Values that need a gradient, so `backward()`,
+`autograd.grad` and further eager ops work on its result as on any Value. Random draws
+(`tape.fresh_random`) and state updates (`tape.state_update`) happen again on every call.
+Compiled results are first-order: differentiate eagerly for `create_graph=True`. Under
+`detect_anomaly()` the function runs eagerly.
 """
 from __future__ import annotations
 
@@ -162,7 +164,8 @@ class Program:
         # What else the program assumes: each module's state (see _module_state) and which
         # parameters need a gradient.
         self.modules = [(m, _module_state(m)) for m in modules]
-        self.wants_grad = [leaf.requires_grad for leaf in self.leaves]
+        # (leaf, type of its data, shape, dtype, requires_grad) for each parameter
+        self.checks = [(leaf, *_kind(leaf._data), leaf.requires_grad) for leaf in self.leaves]
         leaf_names = _leaf_names(run.leaves, modules)
         draw_names = [f"draw_{j}" for j in range(len(run.tape.draws))]
         module_names = [type(m).__name__.lower() for m, _ in run.buffers]
@@ -190,19 +193,22 @@ class Program:
         self.grad_arguments = [s.key for s in self.grad_sources if s.kind == "input"]
         self.grad_leaves = tuple(self.leaves[s.key] for s in self.grad_sources
                                  if s.kind == "leaf")
-        self.leaf_kinds = [_kind(leaf._data) for leaf in self.leaves]
 
     def still_valid(self) -> bool:
         """Whether the modules the program read are as they were recorded (see _module_state),
         and the parameters hold data of the recorded type, shape and dtype and need a
-        gradient where they did."""
+        gradient where they did. (Runs on every call: identity first, equality where the
+        objects differ.)"""
         for module, state in self.modules:
             if _module_state(module) != state:
                 return False
-        for leaf, kind, wanted in zip(self.leaves, self.leaf_kinds, self.wants_grad):
+        for leaf, kind, shape, dtype, wanted in self.checks:
             data = leaf._data
-            if leaf.requires_grad != wanted or type(data) is not kind[0] or (
-                    kind[0] is np.ndarray and (data.shape != kind[1] or data.dtype != kind[2])):
+            if type(data) is not kind or (leaf.requires_grad is not wanted
+                                          and leaf.requires_grad != wanted):
+                return False
+            if shape is not None and (data.shape != shape or (data.dtype is not dtype
+                                                              and data.dtype != dtype)):
                 return False
         return True
 
@@ -258,8 +264,11 @@ class Program:
 
 
 def _kind(data: Any) -> tuple:
-    """What a program assumes of a parameter's data: its type, and an array's shape, dtype."""
-    return (np.ndarray, data.shape, data.dtype) if type(data) is np.ndarray else (type(data),)
+    """What a program assumes of a parameter's data: its type, and an array's shape and dtype
+    (None, None for a number)."""
+    if type(data) is np.ndarray:
+        return (np.ndarray, data.shape, data.dtype)
+    return (type(data), None, None)
 
 
 def _load(written: Any, name: str) -> Any:
@@ -281,13 +290,17 @@ def _signature(x: Any, inputs: List[Any]) -> Any:
     """What a program depends on in `x` (shapes and dtypes of arrays and Values, the values
     of everything else), collecting the arrays and Values into `inputs`. Each kind of thing
     gives a key of its own form: (shape, dtype) for an array, four items for a Value, (type
-    name, items) for a list or tuple, three items for anything else."""
-    if type(x) is np.ndarray:
+    name, items) for a list or tuple, three items for anything else. (Runs on every call:
+    dtypes are compared as objects, whose equality is numpy's, not as strings.)"""
+    t = type(x)
+    if t is np.ndarray:
         inputs.append(x)
-        return (x.shape, x.dtype.str)
+        return (x.shape, x.dtype)
+    if t is tuple and not x:                # a function of no arguments
+        return _NO_ARGUMENTS
     if isinstance(x, Value):
         inputs.append(x)
-        return (x.shape, x.dtype.str, type(x._data), x.requires_grad)
+        return (x.shape, x.dtype, type(x._data), x.requires_grad)
     if isinstance(x, (list, tuple)):
         return (type(x).__name__, tuple([_signature(e, inputs) for e in x]))
     if isinstance(x, dict):
@@ -299,6 +312,9 @@ def _signature(x: Any, inputs: List[Any]) -> Any:
                         "a Value nor hashable: pass arrays, Values, numbers, strings, or lists "
                         "and tuples of them") from None
     return ("static", type(x), x)
+
+
+_NO_ARGUMENTS = ("tuple", ())
 
 
 def _resampled(x: Any, rng: np.random.Generator) -> Any:
@@ -373,10 +389,13 @@ def _module_state(module: Any) -> tuple:
     """What a program read of a module besides its data: train/eval mode, its parameter and
     sub-module objects (by identity: one assigned anew is another), and its settings (plain
     attributes holding numbers, strings, tuples: Dropout's p, BatchNorm's eps)."""
-    settings = tuple((k, v) for k, v in vars(module).items() if not k.startswith("_")
-                     and type(v) in (bool, int, float, str, tuple, type(None)))
+    settings = tuple([(k, v) for k, v in vars(module).items()
+                      if type(v) in _SETTING_TYPES and not k.startswith("_")])
     return (module.training, tuple(map(id, module._parameters.values())),
             tuple(map(id, module._modules.values())), settings)
+
+
+_SETTING_TYPES = frozenset((bool, int, float, str, tuple, type(None)))
 
 
 def _named(modules: List[Any]) -> List[Tuple[str, Any]]:

@@ -18,11 +18,13 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from autograd.buffers import LARGE, Buffers
 from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
 from autograd.tape import Detach, Tape
 from autograd.value import Value, memory_of
-from autograd.vjp_source import GLOBALS, Site, fit_source, operand, vjp_source
+from autograd.vjp_source import (GLOBALS, Code, Site, fit_source, forward_source, operand,
+                                 vjp_source)
 
 
 class Source(NamedTuple):
@@ -37,6 +39,9 @@ class Source(NamedTuple):
 INLINE = {operator.add: "{} + {}", operator.sub: "{} - {}", operator.mul: "{} * {}",
           operator.truediv: "{} / {}", operator.neg: "-{}"}
 """Ops written as Python operators in the source (on Python floats they need no wrapping)."""
+UFUNCS = {operator.add: "np.add", operator.sub: "np.subtract", operator.mul: "np.multiply",
+          operator.truediv: "np.true_divide", operator.neg: "np.negative"}
+"""The same ops on arrays as the numpy functions the operators call, which take `out=`."""
 
 
 class Run:
@@ -169,7 +174,8 @@ class Names:
 
     def __init__(self) -> None:
         self.used = set(keyword.kwlist) | set(dir(builtins)) | {
-            "np", "normalize", "accumulate", "fit_data", "probe", "g", "saved", *GLOBALS}
+            "np", "normalize", "accumulate", "fit_data", "probe", "g", "saved", "buffers",
+            *GLOBALS}
         self.count: Dict[str, int] = {}     # the last number given to each base name
 
     def new(self, hint: str) -> str:
@@ -213,10 +219,15 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     `backward(g, *saved)` returning the gradients of `grad_inputs`. `fits`: which VJP
     results need summing back to their input's shape or casting (by site number, with the
     type, shape and dtype the result had); None writes a program that finds out. `stubs`:
-    objects the source calls, replaced (by id) in its globals."""
+    objects the source calls, replaced (by id) in its globals. The program that knows its fits
+    also writes large results into the arrays of its last call where nothing else refers to
+    them (`autograd.buffers`)."""
     names = Names()
     env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fit_data": fit_data,
            **GLOBALS}
+    lent: List[str] = []                # the names of results written with out=, by slot
+    if fits is not None:
+        env["buffers"] = Buffers()
     if fits is None:
         env["fits"] = {}
         env["probe"] = lambda k, g, shape, dtype: _probe(env["fits"], k, g, shape, dtype)
@@ -267,14 +278,31 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     for update, values, after in run.effects:
         effects.setdefault(after, []).append((update, values))
     line_of: Dict[int, int] = {}
+    temps: List[Dict[str, str]] = []        # each step's temporaries (a template's), by role
+    defined = inputs + leaves + draws       # the forward's names, in order of definition
     for i, (op, args, attrs, out) in enumerate(steps):
         for update, values in effects.get(i, []):
             lines.append(f"    {global_for(update, 'update', consts)}"
                          f"({', '.join(expr(v) for v in values)})   # state update")
+        temps.append({})
+        buffer = _buffer(fits, out._data, lent)
+        code = None if op is Detach else forward_source(op, site_of(
+            run, "", var[i], args, attrs, out, expr, temps[i], names, buffer))
         if op is Detach:
             rhs, word = expr(args[0]), "detach"
+        elif code is not None:
+            if isinstance(code, Code):
+                lines += [f"    {line}   # {op.name}" for line in code.lines]
+                code = code.value
+            rhs, word = (code if _nd(out) else f"normalize({code})"), op.name
+            if buffer and buffer in rhs:
+                lent.append(var[i])
         elif op.forward in INLINE and not attrs:
-            rhs = INLINE[op.forward].format(*(expr(a) for a in args))
+            if buffer:
+                rhs = f"{UFUNCS[op.forward]}({', '.join(map(expr, args))}, out={buffer})"
+                lent.append(var[i])
+            else:
+                rhs = INLINE[op.forward].format(*(expr(a) for a in args))
             word = op.name
             if not _all_floats(out, args, run):
                 rhs = f"normalize({rhs})" if not _nd(out) else rhs
@@ -283,14 +311,18 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
             rhs, word = call(fn, args, attrs), op.name
             if not _nd(out):
                 rhs = f"normalize({rhs})"
+        defined += list(temps[i].values()) + [var[i]]
         line_of[i] = len(lines)
         lines.append(f"    {var[i]} = {rhs}   # {word}")
     for update, values in effects.get(len(steps), []):
         lines.append(f"    {global_for(update, 'update', consts)}"
                      f"({', '.join(expr(v) for v in values)})   # state update")
-    order = {name: k for k, name in enumerate(inputs + leaves + draws + var)}
+    order = {name: k for k, name in enumerate(defined)}
+    if lent:
+        lines.append(f"    buffers.keep(0, {', '.join(lent)})   # lent to the next call")
     back, saved, grad_inputs, probes = _backward(run, expr, global_for, op_names, consts,
-                                                 line_of, names, fits, order.__getitem__)
+                                                 line_of, names, fits, order.__getitem__, temps,
+                                                 lent)
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
     text = "\n".join(lines + [""] + back) + "\n"
@@ -324,6 +356,38 @@ def _is_float(s: Source, run: Run) -> bool:
     return s.kind == "const" and type(s.key) is float
 
 
+def recorded(run: Run, s: Source) -> Any:
+    """What the recording held at source `s`, for templates (None for what none reads)."""
+    if s.kind == "input":
+        x = run.inputs[s.key]
+        return x._data if isinstance(x, Value) else x
+    if s.kind == "step":
+        return run.steps[s.key][3]._data
+    if s.kind == "leaf":
+        return run.leaves[s.key]._data
+    return s.key if s.kind == "const" else None
+
+
+def site_of(run: Run, g: str, ans: str, args: Tuple[Source, ...], attrs: Dict[str, Source],
+            out: Value, expr: Any, temps: Dict[str, str], names: Names, buffer: str = "") -> Site:
+    """A template's view of one op of the run (`autograd.vjp_source.Site`)."""
+    def temp(role: str) -> str:
+        temps[role] = names.new(role)
+        return temps[role]
+    return Site(g, ans, tuple(expr(a) for a in args), tuple(recorded(run, a) for a in args),
+                out._data, tuple(a.kind == "const" for a in args),
+                {k: recorded(run, v) for k, v in attrs.items()},
+                {k: expr(v) for k, v in attrs.items()}, temps, temp, buffer)
+
+
+def _buffer(fits: Optional[dict], data: Any, lent: List[str]) -> str:
+    """`out=` source for a result like `data` (the next slot's array, if lent), or '' where
+    the program finds out its fits (it runs once) or the result is not a large array."""
+    if fits is None or type(data) is not np.ndarray or data.nbytes < LARGE:
+        return ""
+    return f"buffers.spare({len(lent)})"
+
+
 def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
     fit = fit_data(g, shape, dtype)
     if fit is not g:
@@ -334,7 +398,8 @@ def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dty
 def _backward(run: Run, expr: Any,
               global_for: Any, op_names: Dict[int, str], consts: Dict[int, str],
               line_of: Dict[int, int], names: Names, fits: Optional[set],
-              order_of: Any) -> Tuple[List[str], List[str], List[Any], int]:
+              order_of: Any, temps: List[Dict[str, str]], lent: List[str]
+              ) -> Tuple[List[str], List[str], List[Any], int]:
     """The backward function's lines, the forward names it reads, whose gradients it returns,
     and how many probes it holds: the eager walk (`autograd.engine.backward_pass`) written
     out. Nodes are visited newest first; each gives every input that requires a gradient its
@@ -364,32 +429,31 @@ def _backward(run: Run, expr: Any,
             return run.steps[s.key][3]._data
         return run.leaves[s.key]._data if s.kind == "leaf" else run.inputs[s.key]._data
 
-    def recorded(s: Source) -> Any:
-        if s.kind == "input":
-            x = run.inputs[s.key]
-            return x._data if isinstance(x, Value) else x
-        if s.kind in ("step", "leaf"):
-            return data_of(s)
-        return s.key if s.kind == "const" else None    # no template reads the others
-
     def written_vjp(op: Any, j: int, g: str, ans: str, node: Source,
-                    args: Tuple[Source, ...], attrs: Dict[str, Source]) -> Optional[str]:
-        """The VJP as numpy source (`autograd.vjp_source`), noting the names it reads."""
-        if any(v.kind != "const" for v in attrs.values()):
+                    args: Tuple[Source, ...], attrs: Dict[str, Source],
+                    buffer: str) -> Optional[str]:
+        """The VJP as numpy source (`autograd.vjp_source`), its statements written out, noting
+        the names it reads."""
+        site = site_of(run, g, ans, args, attrs, run.steps[node.key][3], expr,
+                       dict(temps[node.key]), names, buffer)
+        code = vjp_source(op, j, site)
+        if code is None:
             return None
-        site = Site(g, ans, tuple(expr(a) for a in args), tuple(map(recorded, args)),
-                    data_of(node), tuple(a.kind == "const" for a in args),
-                    {k: v.key for k, v in attrs.items()})
-        text = vjp_source(op, j, site)
-        if text is not None:
-            words = set(_WORD.findall(text))
-            for s in (node, *args):
-                name = _WORD.match(expr(s))
-                if name is not None and name.group() in words:
-                    read(s)
-        return text
+        if isinstance(code, Code):
+            lines.extend(f"    {line}" for line in code.lines)
+            code, text = code.value, "\n".join((*code.lines, code.value))
+        else:
+            text = code
+        words = set(_WORD.findall(text))
+        for s in (node, *args, *attrs.values()):
+            name = _WORD.match(expr(s))
+            if name is not None and name.group() in words:
+                read(s)
+        used.update((name, None) for name in temps[node.key].values() if name in words)
+        return code
 
     lines = ["def backward(g, *saved):"]
+    first = len(lent)                   # the backward's lent arrays come after the forward's
     pending: Dict[Source, str] = {}
     if needs_grad(run.result):
         pending[run.result] = "g"
@@ -404,7 +468,7 @@ def _backward(run: Run, expr: Any,
         for j, parent in enumerate(args):
             if not needs_grad(parent):
                 continue
-            written = False
+            written = lend = False
             if op.joint_vjp is not None:
                 if joint is None:
                     joint = names.new(f"g_{ans}_inputs")
@@ -413,8 +477,13 @@ def _backward(run: Run, expr: Any,
                     lines.append(f"    {joint} = {call_read(fn, g, ans, args, attrs, read)}")
                 share = f"{joint}[{j}]"
             else:
-                share = written_vjp(op, j, g, ans, node, args, attrs)
+                # A share that becomes the parent's gradient as it is may be written into a
+                # lent array: the fit it needs is none, so it has the parent's shape and dtype.
+                buffer = "" if parent in pending or fits is None or len(sites) in fits else (
+                    _buffer(fits, data_of(parent), lent))
+                share = written_vjp(op, j, g, ans, node, args, attrs, buffer)
                 written = share is not None     # its result's type, shape, dtype are fixed
+                lend = bool(buffer) and written and buffer in share
                 if not written:
                     read(node)
                     fn = global_for(op.vjps[j], f"vjp_{_op_word(op)}_{j}", op_names)
@@ -439,11 +508,16 @@ def _backward(run: Run, expr: Any,
             if parent not in pending:
                 pending[parent] = names.new(f"g_{expr(parent)}")
                 lines.append(f"    {pending[parent]} = {fit}")
+                if lend:
+                    lent.append(pending[parent])
             elif type(data) is float or data.ndim:  # the same type, shape and dtype: a + b
                 lines.append(f"    {pending[parent]} = {pending[parent]} + {operand(fit)}")
             else:
                 lines.append(f"    {pending[parent]} = accumulate({pending[parent]}, {fit})")
     grad_inputs = sorted(pending, key=lambda s: (s.kind != "input", s.key))
+    if len(lent) > first:
+        lines.append(f"    buffers.keep({first}, {', '.join(lent[first:])})   # lent to the next "
+                     "call")
     lines.append(f"    return {_tuple([pending[s] for s in grad_inputs])}")
     saved = sorted(used, key=order_of)
     if saved:
@@ -451,7 +525,8 @@ def _backward(run: Run, expr: Any,
     return lines, saved, grad_inputs, len(sites) if fits is None else 0
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_WORD = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z_0-9]*")
+"""A name in source (not an attribute: the `matmul` of `np.matmul`)."""
 
 
 def _tuple(names: List[str], indent: str = "        ") -> str:

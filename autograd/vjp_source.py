@@ -1,19 +1,22 @@
-"""VJPs written out as source, for `autograd.compile`'s programs: where an op's generic VJP
-would end in a few numpy calls or Python operators on the recorded shapes and types, the
-program states those calls directly instead of calling the VJP (no call, no `apply`, no
-checks of ndim or type per step).
+"""Ops and VJPs written out as source, for `autograd.compile`'s programs: where an op's forward
+or generic VJP would end in a few numpy calls or Python operators on the recorded shapes and
+types, the program states those calls directly instead of calling the op (no call, no `apply`,
+no checks of ndim or type per step).
 
 Each template gives the expression the generic VJP evaluates on raw data, operator for
 operator and numpy call for numpy call, so gradients stay bit-identical to eager mode's
 (tests/autograd/test_vjp_source.py draws shapes and dtypes to check it). A template returns
 None where that cannot be promised (0-d results, which `apply` normalises; the special cases
-of power), and the program calls the generic VJP there. `fit_source` does the same for
+of power), and the program calls the generic VJP there. Forward templates do the same for an
+op's forward; one may name temporaries (`Site.temp`) that its VJP template reads again
+(`Site.temps`), as cross-entropy's VJP reads the forward's exponentials. Ops defined outside
+autograd (nn's losses) add theirs with `register`. `fit_source` does the same for
 `engine.fit_data`, the summing back of a broadcast gradient.
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
@@ -22,24 +25,59 @@ from autograd.ops.reductions import broadcast_axes
 
 
 class Site(NamedTuple):
-    """One VJP of a program being written: the names it reads and what the recording held."""
-    g: str                      # the upstream gradient
+    """One op (its forward, or one of its VJPs) of a program being written: the names it
+    reads and what the recording held."""
+    g: str                      # the upstream gradient ('' for a forward)
     ans: str                    # the op's output
     args: Tuple[str, ...]       # the op's inputs, as source
     data: Tuple[Any, ...]       # the inputs' recorded data (types, shapes and dtypes)
     out: Any                    # the output's recorded data
     constant: Tuple[bool, ...]  # which inputs are constants of the program
     attrs: Dict[str, Any]       # the op's recorded non-differentiable arguments
+    attr_text: Dict[str, str]   # the same, as source (an index array may be an argument)
+    temps: Dict[str, str]       # the forward's temporaries, by role (filled by `temp`)
+    temp: Callable[[str], str]  # a new name for a temporary of this role, noted in temps
+    buffer: str                 # an array (or None) the result may be written into, as
+                                # `out=` (see autograd.buffers), or '' for none
 
 
-Template = Callable[[int, Site], Optional[str]]
+class Code(NamedTuple):
+    """Source that needs statements before its value: `lines` ('name = expression', the names
+    from `Site.temp`) run first, then `value` is the result."""
+    lines: Tuple[str, ...]
+    value: str
 
 
-def vjp_source(op: Any, j: int, site: Site) -> Optional[str]:
+Template = Callable[[int, Site], Union[None, str, Code]]
+ForwardTemplate = Callable[[Site], Union[None, str, Code]]
+
+
+def vjp_source(op: Any, j: int, site: Site) -> Union[None, str, Code]:
     """Source for the VJP of input `j` of `op` at `site`, or None where only the op's own VJP
     will do."""
-    template = TEMPLATES.get((getattr(op, "_module", None), op.name))
+    template = TEMPLATES.get(_key(op))
     return None if template is None else template(j, site)
+
+
+def forward_source(op: Any, site: Site) -> Union[None, str, Code]:
+    """Source for the forward of `op` at `site`, or None where only the op's own will do."""
+    template = FORWARDS.get(_key(op))
+    return None if template is None else template(site)
+
+
+def register(op: Any, forward: Optional[ForwardTemplate] = None,
+             vjp: Optional[Template] = None) -> None:
+    """Templates for an op defined outside autograd (a loss of `nn`): its forward's source,
+    its VJP's source, or both. Each must give the numpy calls the op itself makes, so that
+    compiled programs stay bit-identical to eager mode."""
+    if forward is not None:
+        FORWARDS[_key(op)] = forward
+    if vjp is not None:
+        TEMPLATES[_key(op)] = vjp
+
+
+def _key(op: Any) -> Tuple[Any, str]:
+    return (getattr(op, "_module", None), op.name)
 
 
 def fit_source(share: str, got: Tuple[type, tuple, Any], shape: tuple, dtype: Any,
@@ -108,8 +146,23 @@ def _matmul(j: int, site: Site) -> Optional[str]:
     if not (type(x) is np.ndarray and type(y) is np.ndarray and x.ndim >= 2 and y.ndim >= 2):
         return None
     if j == 0:
-        return f"{operand(site.g)} @ {operand(site.args[1])}.swapaxes(-1, -2)"
-    return f"{operand(site.args[0])}.swapaxes(-1, -2) @ {operand(site.g)}"
+        a, b = operand(site.g), f"{operand(site.args[1])}.swapaxes(-1, -2)"
+    else:
+        a, b = f"{operand(site.args[0])}.swapaxes(-1, -2)", operand(site.g)
+    return _product(a, b, site.buffer)
+
+
+def _product(a: str, b: str, buffer: str) -> str:
+    """a @ b (operands as `operand` gives them), into `buffer` when there is one (the same
+    product: np.matmul is what @ calls)."""
+    return f"np.matmul({a}, {b}, out={buffer})" if buffer else f"{a} @ {b}"
+
+
+def _relu(j: int, site: Site) -> Optional[str]:
+    """g * (ans != 0): the gradient where relu passed its input."""
+    if site.buffer and _nd(site.out):
+        return f"np.multiply({site.g}, {operand(site.ans)} != 0, out={site.buffer})"
+    return f"{operand(site.g)} * ({operand(site.ans)} != 0)"
 
 
 def _sum(j: int, site: Site) -> Optional[str]:
@@ -139,7 +192,61 @@ def _transpose(j: int, site: Site) -> Optional[str]:
     return f"np.transpose({site.g}, {inverse!r})"
 
 
+def _matmul_forward(site: Site) -> Optional[str]:
+    x, y = site.data
+    if not (_nd(x) and _nd(y) and _nd(site.out)):
+        return None
+    return _product(operand(site.args[0]), operand(site.args[1]), site.buffer)
+
+
+def _into(site: Site) -> str:
+    return f", out={site.buffer}" if site.buffer else ""
+
+
+def _relu_forward(site: Site) -> Optional[str]:
+    return f"np.maximum({site.args[0]}, 0{_into(site)})" if _nd(site.data[0]) else None
+
+
+def _transpose_forward(site: Site) -> Optional[str]:
+    """A view with the axes permuted: `.T` reverses them all, as np.transpose(x, None)."""
+    axes = site.attrs["axes"]
+    if not _nd(site.out):
+        return None
+    x = operand(site.args[0])
+    return f"{x}.T" if axes is None else f"np.transpose({x}, {axes!r})"
+
+
+def _sum_forward(site: Site) -> Optional[str]:
+    """The ufunc reduction the op runs on an array (normalised by the program where 0-d)."""
+    if type(site.data[0]) is not np.ndarray:
+        return None
+    axis, keepdims = site.attrs["axis"], site.attrs["keepdims"]
+    return f"np.add.reduce({site.args[0]}, {axis!r}, keepdims={keepdims!r})"
+
+
+def _reshape_forward(site: Site) -> Optional[str]:
+    shape = site.attrs["shape"]
+    return f"np.reshape({site.args[0]}, {shape!r})" if _nd(site.data[0]) else None
+
+
+def _unary_forward(fn: str) -> ForwardTemplate:
+    """An op whose forward on an array is one numpy function."""
+    return lambda site: f"np.{fn}({site.args[0]}{_into(site)})" if _nd(site.data[0]) else None
+
+
 _ELEMENTWISE = "autograd.ops.elementwise"
+FORWARDS: Dict[Tuple[str, str], ForwardTemplate] = {
+    ("autograd.ops.linalg", "matmul"): _matmul_forward,
+    (_ELEMENTWISE, "relu"): _relu_forward,
+    ("autograd.ops.shape", "transpose"): _transpose_forward,
+    ("autograd.ops.shape", "reshape"): _reshape_forward,
+    ("autograd.ops.reductions", "sum"): _sum_forward,
+    (_ELEMENTWISE, "exp"): _unary_forward("exp"),
+    (_ELEMENTWISE, "log"): _unary_forward("log"),
+    (_ELEMENTWISE, "tanh"): _unary_forward("tanh"),
+    (_ELEMENTWISE, "sqrt"): _unary_forward("sqrt"),
+}
+"""Forward templates by (the module defining the op, the op's name)."""
 TEMPLATES: Dict[Tuple[str, str], Template] = {
     (_ELEMENTWISE, "+"): _operators("{g}", "{g}"),
     (_ELEMENTWISE, "-"): _operators("{g}", "-{g}"),
@@ -151,7 +258,7 @@ TEMPLATES: Dict[Tuple[str, str], Template] = {
     (_ELEMENTWISE, "sqrt"): _operators("{g} / (2.0 * {ans})"),
     (_ELEMENTWISE, "tanh"): _operators("{g} * (1.0 - {ans} * {ans})"),
     (_ELEMENTWISE, "sigmoid"): _operators("{g} * {ans} * (1.0 - {ans})"),
-    (_ELEMENTWISE, "relu"): _operators("{g} * ({ans} != 0)"),
+    (_ELEMENTWISE, "relu"): _relu,
     (_ELEMENTWISE, "**"): _power,
     ("autograd.ops.linalg", "matmul"): _matmul,
     ("autograd.ops.reductions", "sum"): _sum,

@@ -9,7 +9,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Value
+from autograd.vjp_source import register
 from nn.functional import log_softmax, softplus
+from nn.losses_source import xent_forward, xent_vjp
 from nn.lookup import by_name
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -193,6 +195,7 @@ def _labelled_xent_vjp(g: Any, ans: Any, logits: Any, labels: np.ndarray, reduct
 # reduce): the usual classification loss is the hottest part of a small model's step, and a
 # one-node loss reads better in drawings.
 _softmax_cross_entropy = ag.Op("cross_entropy", _labelled_xent, _labelled_xent_vjp)
+register(_softmax_cross_entropy, forward=xent_forward, vjp=xent_vjp)    # compiled as source
 
 
 def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Any:

@@ -435,3 +435,17 @@ def test_a_parameter_given_data_of_another_shape_or_dtype_records_again():
     assert len(f.programs[next(iter(f.programs))]) == 2      # one program per data kind
     assert w.grad.shape == (2, 3) and w.grad.dtype == np.float32
     np.testing.assert_array_equal(w.grad, np.ones((2, 3), dtype=np.float32))
+
+
+def test_byte_order_and_number_types_are_part_of_what_a_program_assumes():
+    w = Value(np.arange(3.0))
+    f = ag.compile(lambda x: (w * x).sum())
+    x = np.array([1.0, 2.0, 3.0])
+    assert f(x).data == 8.0
+    key = next(iter(f.programs))
+    swapped = x.astype(">f8")                       # equal numbers, another dtype
+    assert f(swapped).data == 8.0 and len(f.programs) == 2
+    w.data = np.arange(3.0).astype(">f8")           # a parameter's dtype changes
+    assert f(x).data == 8.0 and len(f.programs[key]) == 2
+    w.data = 2.0                                    # a Python float where an array was
+    assert f(x).data == 12.0 and len(f.programs[key]) == 3

@@ -27,8 +27,10 @@ def test_an_mlp_step_is_written_without_generic_vjp_calls():
     step(X, y)
     source = step.source()
     backward = source[source.index("def backward"):]
-    for generic in ("vjp_matmul", "vjp_add", "vjp_relu", "fit_data("):
+    for generic in ("vjp_matmul", "vjp_add", "vjp_relu", "vjp_cross_entropy", "fit_data("):
         assert generic not in backward, generic
+    for op in ("op_matmul", "op_relu", "op_cross_entropy"):
+        assert op not in source, op                         # forwards written out too
     assert "np.add.reduce(" in backward                     # the bias's broadcast, summed
     assert ".swapaxes(-1, -2) @ " in backward
     assert " != 0)" in backward                             # relu's mask
@@ -178,3 +180,41 @@ def test_reshapes_and_transposes_bit_for_bit(data, seed, dtype):
     perm = tuple(data.draw(st.permutations(range(len(shape)))))
     _check(lambda v: (v * v).transpose(perm) * 2.0, [x], "transpose", dtype)
     _check(lambda v: (v * v).reshape(-1) * 2.0, [x], "reshape", dtype)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**16), dtype=st.sampled_from([np.float32, np.float64]),
+       reduction=st.sampled_from(["mean", "sum", "none"]), labels_argument=st.booleans())
+def test_cross_entropy_with_labels_bit_for_bit(data, seed, dtype, reduction, labels_argument):
+    rng = np.random.default_rng(seed)
+    n, classes = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 5))
+    scale = data.draw(st.sampled_from([1.0, 30.0, 1e3]))     # large scores: the shift matters
+    x = Value((rng.standard_normal((n, classes)) * scale).astype(dtype))
+    labels = rng.integers(0, classes, n)                    # repeats included
+    W = Value(rng.standard_normal((classes, classes)).astype(dtype))
+
+    def loss(v, y=labels):
+        return nn.losses.cross_entropy(v @ W, y, reduction=reduction)
+    if labels_argument:                                     # the labels an argument
+        _check(loss, [x, labels], "cross_entropy", dtype)
+    else:                                                   # or a constant of the program
+        _check(lambda v: loss(v), [x], "cross_entropy", dtype)
+
+
+def test_cross_entropy_labels_are_read_from_each_call():
+    rng = np.random.default_rng(1)
+    W = Value(rng.standard_normal((3, 4)))
+    step = ag.compile(lambda X, y: nn.losses.cross_entropy(X @ W, y))
+    X = rng.standard_normal((5, 3))
+    step(X, np.array([0, 1, 2, 3, 0]))
+    assert "op_cross_entropy" not in step.source()
+    for y in (np.array([3, 3, 1, 0, 2]), np.array([1, 0, 0, 0, 1])):
+        W.zero_grad()
+        compiled = step(X, y)
+        compiled.backward()
+        grad = W.grad
+        W.zero_grad()
+        eager = nn.losses.cross_entropy(X @ W, y)
+        eager.backward()
+        _same(compiled.data, eager.data, "the loss on new labels")
+        _same(grad, W.grad, "the gradient on new labels")
