@@ -218,3 +218,15 @@ def test_cross_entropy_labels_are_read_from_each_call():
         eager.backward()
         _same(compiled.data, eager.data, "the loss on new labels")
         _same(grad, W.grad, "the gradient on new labels")
+
+
+@pytest.mark.parametrize("rows", [4, 600])               # 600 x 64 float64: 300 KiB, lent-sized
+def test_a_sums_gradient_is_filled_when_small_and_a_broadcast_view_when_large(rows):
+    rng = np.random.default_rng(3)
+    x = Value(rng.standard_normal((rows, 64)))
+    _check(lambda v: (v * v).sum(axis=1).sum(), [x], "sum", np.float64)
+    step = ag.compile(lambda v: (v * v).sum())
+    step(x)
+    small = x.data.nbytes < (1 << 17)
+    assert ("np.full(" in step.source()) is small
+    assert ("np.broadcast_to(" in step.source()) is not small
