@@ -75,10 +75,22 @@ def _reduction_error(name: str):
         f"{name}: cannot reduce a value of shape {a} over axis {axis} (empty input?)")
 
 
+FILL_BELOW = 1 << 17
+"""A sum's gradient for an input of fewer bytes is filled into a new array (np.full, about 3 us),
+for a larger one it is a broadcast view (numpy's broadcast_to is written in Python, about 7 us,
+but a view of a large array saves writing it out)."""
+
+
+def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """d(sum x)/dx_i = 1: g spread back over the summed axes."""
+    g = unreduce(g, x, axis, keepdims)
+    if type(x) is np.ndarray and x.nbytes < FILL_BELOW and not isinstance(g, Value):
+        return np.full(x.shape, g)
+    return broadcast_to(g, shape_of(x))
+
+
 _sum_op = Op("sum", lambda x, axis, keepdims: np.add.reduce(x, axis, keepdims=keepdims)
-             if type(x) is np.ndarray else np.sum(x, axis=axis, keepdims=keepdims),
-             lambda g, ans, x, axis, keepdims: broadcast_to(         # d/dx_i = 1
-                 unreduce(g, x, axis, keepdims), shape_of(x)))
+             if type(x) is np.ndarray else np.sum(x, axis=axis, keepdims=keepdims), _sum_vjp)
 _broadcast_op = Op("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                    lambda g, ans, x, shape: sum_to(g, shape_of(x)),     # sum the copies
                    describe_error=lambda a, shape=(): (
