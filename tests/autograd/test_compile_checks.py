@@ -2,7 +2,6 @@
 (labels in range, probabilities in [0, 1], indices in bounds) runs again on every replay, so
 bad data of a recorded shape raises the error eager mode raises, before any state changes,
 instead of giving a wrong number."""
-import re
 
 import numpy as np
 import pytest
