@@ -10,7 +10,8 @@ Three things a tape cannot see are declared by the code that does them: random d
 (`fresh_random`: drawn again on every run, as Dropout's masks are), updates of module state
 (`state_update`: run again on every run, as BatchNorm's running statistics are) and checks of
 argument values (`check_values`: run again on every run, as cross-entropy's label range is).
-Each costs a function call when nothing records.
+Each costs a function call when nothing records. Code that branches on argument values in
+Python refuses to be recorded (`refuse_recording`).
 
 Turning a recorded Value into a Python number or bool, or reading its data from outside the
 library, would freeze this call's numbers into the program; while recording it raises.
@@ -136,6 +137,14 @@ def check_values(check: Callable[..., None], *args: Any) -> None:
 
 class TracerError(RuntimeError):
     """A recorded Value was turned into a Python value while `autograd.compile` recorded."""
+
+
+def refuse_recording(reason: str) -> None:
+    """Raises a TracerError while `autograd.compile` records, saying `reason`: for code whose
+    Python branches on its arguments' values (not Values the tape sees), so a program would
+    replay one call's branch on every call."""
+    if current_mode() & RECORD and _tape.get() is not None:
+        raise TracerError(f"compile: {reason}")
 
 
 def _refuse(what: str) -> None:

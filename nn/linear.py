@@ -19,7 +19,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Value
-from autograd.tape import check_values
+from autograd.tape import check_values, refuse_recording
 from nn import checks
 from nn.init import Rng, as_generator
 from nn.layers import as_input
@@ -136,6 +136,12 @@ class Embedding(Module):
         check_values(_check_indices, idx, self.num_embeddings,
                      f"Embedding({self.extra_repr()})")
         rows = ag.take(self.weight, idx, axis=0)
+        if self.padding_idx is not None:
+            refuse_recording(
+                f"Embedding({self.extra_repr()}) keeps the padding row out of the gradient "
+                "where this call's indices hold it, a choice a program would keep for every "
+                "call (a wrong gradient for that row); call it without compile, or without "
+                "padding_idx")
         if self.padding_idx is None or not (idx == self.padding_idx).any():
             return rows
         padded = (idx == self.padding_idx)[..., None]

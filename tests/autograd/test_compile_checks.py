@@ -140,3 +140,13 @@ def test_check_values_declares_a_users_own_check():
     good, bad = Value(np.array([1.0, 2.0])), Value(np.array([1.0, -2.0]))
     _replays_raise_as_eager(f, (good,), (bad,))
     assert f(good).data == pytest.approx(np.log(2.0))
+
+
+def test_an_embedding_with_a_padding_row_refuses_to_be_compiled():
+    table = nn.Embedding(5, 2, padding_idx=0, seed=0)
+    step = ag.compile(lambda idx: ag.sum(table(idx)))
+    with pytest.raises(ag.TracerError, match=r"Embedding\(5, 2, padding_idx=0\) keeps the "
+                                             "padding row out of the gradient"):
+        step(np.array([1, 2, 3]))
+    ag.sum(table(np.array([0, 2, 0]))).backward()           # eager mode: the padding row
+    assert not table.weight.grad[0].any() and table.weight.grad[2].all()    # gets none
