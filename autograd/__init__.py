@@ -33,6 +33,7 @@ from autograd.functional import grad, hessian, hvp, jacobian, jvp, value_and_gra
 from autograd.gradcheck import GradcheckError, OpFinding, check_ops, gradcheck
 from autograd.tape import TracerError, fresh_random, state_update
 from autograd.compile import Compiled, compile
+from autograd.tape import check_values  # value checks a compiled program runs again
 
 __all__ = [
     "Value", "Op", "backward", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
@@ -59,5 +60,6 @@ __all__ = [
     "adaptive_avg_pool3d",
     "rnn_step", "lstm_step", "gru_step",  # recurrent cells
     "rnn_sequence", "lstm_sequence", "gru_sequence",  # recurrent sequences
+    "check_values",  # value checks a compiled program runs again
 ]
 __version__ = "0.1.0"

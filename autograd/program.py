@@ -71,6 +71,11 @@ class Run:
         self.aux = tuple(self.source(a) for a in aux)
         self.effects = [(update, tuple(self.source(v) for v in values), after)
                         for update, values, after in tape.effects]
+        self.checks: List[tuple] = []          # (check, argument sources, _first_use)
+        for check, args in tape.checks:
+            sources = tuple(self.source(a) if isinstance(a, Value) else self.attr_source(a)
+                            for a in args)
+            self.checks.append((check, sources, _first_use(sources)))
 
     def source(self, x: Any) -> Source:
         """Where `x`, an op's argument, comes from."""
@@ -127,7 +132,24 @@ class Run:
         """The run as comparable data: ops, sources (constants by value), attrs, effects."""
         steps = [(op, args, attrs) for op, args, attrs, _ in self.steps]
         effects = [(getattr(u, "__code__", u), values, after) for u, values, after in self.effects]
-        return [steps, self.result, self.aux, effects, len(self.tape.draws), self.leaves]
+        return [steps, self.result, self.aux, effects, len(self.tape.draws), self.leaves,
+                self.checks]
+
+
+def _first_use(sources: Tuple[Source, ...]) -> Optional[int]:
+    """Where a value check can run first: after the last step whose result it reads (its
+    index), -1 (after the random draws) where it reads a draw and no step, None (before
+    anything) where it reads only the arguments, parameters, buffers and constants."""
+    last = None
+    for s in sources:
+        parts = s.key if s.kind == "tuple" else (s,)
+        for part in parts:
+            base = part.key if part.kind == "view" else part
+            if base.kind == "step":
+                last = base.key if last is None else max(last, base.key)
+            elif base.kind == "draw" and last is None:
+                last = -1
+    return last
 
 
 def same(a: Any, b: Any) -> bool:
@@ -271,9 +293,16 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     # forward
     draws = [names.new(n) for n in draw_names]
     lines = [f"def forward({', '.join(inputs + leaves)}):"]
+    checks: Dict[Optional[int], List[str]] = {}     # by the step they follow (None: first)
+    for check, args, after in run.checks:
+        fn = global_for(check, check.__name__, consts)
+        checks.setdefault(after, []).append(
+            f"    {fn}({', '.join(map(expr, args))})   # check the values, as eager mode does")
+    lines += checks.get(None, [])
     for j, (draw, _) in enumerate(run.tape.draws):
         lines.append(f"    {draws[j]} = {global_for(draw, 'draw', consts)}()"
                      "   # a fresh random draw on every call")
+    lines += checks.get(-1, [])
     effects = {}
     for update, values, after in run.effects:
         effects.setdefault(after, []).append((update, values))
@@ -314,6 +343,7 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
         defined += list(temps[i].values()) + [var[i]]
         line_of[i] = len(lines)
         lines.append(f"    {var[i]} = {rhs}   # {word}")
+        lines += checks.get(i, [])
     for update, values in effects.get(len(steps), []):
         lines.append(f"    {global_for(update, 'update', consts)}"
                      f"({', '.join(expr(v) for v in values)})   # state update")
@@ -444,9 +474,9 @@ def _backward(run: Run, expr: Any,
             code, text = code.value, "\n".join((*code.lines, code.value))
         else:
             text = code
-        words = set(_WORD.findall(text))
+        words = set(NAME.findall(text))
         for s in (node, *args, *attrs.values()):
-            name = _WORD.match(expr(s))
+            name = NAME.match(expr(s))
             if name is not None and name.group() in words:
                 read(s)
         used.update((name, None) for name in temps[node.key].values() if name in words)
@@ -525,8 +555,9 @@ def _backward(run: Run, expr: Any,
     return lines, saved, grad_inputs, len(sites) if fits is None else 0
 
 
-_WORD = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z_0-9]*")
-"""A name in source (not an attribute: the `matmul` of `np.matmul`)."""
+NAME = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z_0-9]*")
+"""A name in a program's source, not an attribute (the `matmul` of `np.matmul`); the drawing
+of a program (`visualize.program`) finds its edges with it too."""
 
 
 def _tuple(names: List[str], indent: str = "        ") -> str:

@@ -6,10 +6,12 @@ arguments and parameters to the result. What the function computes otherwise, wi
 numpy or Python, reaches the tape as constants; `autograd.compile` records twice, on other
 data, to make sure they really are constant.
 
-Two things a tape cannot see are declared by the code that does them: random draws
-(`fresh_random`: drawn again on every run, as Dropout's masks are) and updates of module state
-(`state_update`: run again on every run, as BatchNorm's running statistics are). Both cost a
-function call when nothing records.
+Three things a tape cannot see are declared by the code that does them: random draws
+(`fresh_random`: drawn again on every run, as Dropout's masks are), updates of module state
+(`state_update`: run again on every run, as BatchNorm's running statistics are) and checks of
+argument values (`check_values`: run again on every run, as cross-entropy's label range is).
+Each costs a function call when nothing records. Code that branches on argument values in
+Python refuses to be recorded (`refuse_recording`).
 
 Turning a recorded Value into a Python number or bool, or reading its data from outside the
 library, would freeze this call's numbers into the program; while recording it raises.
@@ -52,6 +54,7 @@ class Tape:
         self.traced: Dict[int, Value] = {}      # id -> Value computed by a step
         self.draws: List[tuple] = []            # (draw function, the array it gave)
         self.effects: List[tuple] = []          # (update, Values, number of steps before it)
+        self.checks: List[tuple] = []           # (check, its arguments as given)
         self.modules: Dict[int, Any] = {}       # id -> module called, in order of first call
         self._replay = replay_draws             # the second recording reuses the first's draws
 
@@ -120,8 +123,28 @@ def state_update(update: Callable[..., None], *values: Value) -> None:
     tape.effects.append((update, values, len(tape.steps)))
 
 
+def check_values(check: Callable[..., None], *args: Any) -> None:
+    """`check(*args)` now (Values passed as their data): a validation of argument values
+    (labels in range, probabilities in [0, 1]) that raises on bad ones. A compiled program
+    runs it again on every run, on that run's data, before anything that reads them, so a
+    bad value raises there as in eager mode instead of giving a wrong number."""
+    check(*[a._data if isinstance(a, Value) else a for a in args])
+    if current_mode() & RECORD:
+        tape = _tape.get()
+        if tape is not None:
+            tape.checks.append((check, args))
+
+
 class TracerError(RuntimeError):
     """A recorded Value was turned into a Python value while `autograd.compile` recorded."""
+
+
+def refuse_recording(reason: str) -> None:
+    """Raises a TracerError while `autograd.compile` records, saying `reason`: for code whose
+    Python branches on its arguments' values (not Values the tape sees), so a program would
+    replay one call's branch on every call."""
+    if current_mode() & RECORD and _tape.get() is not None:
+        raise TracerError(f"compile: {reason}")
 
 
 def _refuse(what: str) -> None:

@@ -37,6 +37,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from autograd import Op, Value, fresh_random, where
+from autograd.tape import check_values
 from nn import checks
 from nn.containers import ModuleList
 from nn.init import Rng, as_generator
@@ -78,6 +79,12 @@ def _as_value(x: Any, dtype: Optional[np.dtype], what: str, caller: str) -> Valu
     return x
 
 
+def _check_float_mask(mask: np.ndarray, what: str, caller: str) -> None:
+    if np.isnan(mask).any() or (mask == np.inf).any():
+        raise ValueError(f"{caller}: {what} holds NaN or +inf; a float mask holds finite "
+                         "numbers or -inf (which removes a key)")
+
+
 def _additive_mask(mask: Any, true_means_keep: bool, shape: Tuple[int, ...], dtype: np.dtype,
                    what: str, caller: str, fix: str) -> Any:
     """A boolean or float mask as a Value (needing no gradient, unless it is one) to add to
@@ -99,9 +106,7 @@ def _additive_mask(mask: Any, true_means_keep: bool, shape: Tuple[int, ...], dty
         kept = Value(np.zeros((), dtype), requires_grad=False)
         removed = Value(np.full((), -np.inf, dtype), requires_grad=False)
         return where(data, kept, removed) if true_means_keep else where(data, removed, kept)
-    if np.isnan(data).any() or (data == np.inf).any():
-        raise ValueError(f"{caller}: {what} holds NaN or +inf; a float mask holds finite "
-                         "numbers or -inf (which removes a key)")
+    check_values(_check_float_mask, mask if isinstance(mask, Value) else data, what, caller)
     mask = mask if isinstance(mask, Value) else Value(data, requires_grad=False)
     return mask if mask.dtype == dtype else mask.astype(dtype)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Value
+from autograd.tape import check_values, refuse_recording
 from nn import checks
 from nn.init import Rng, as_generator
 from nn.layers import as_input
@@ -87,6 +88,14 @@ class Identity(Module):
         return input_size
 
 
+def _check_indices(idx: np.ndarray, size: int, caller: str) -> None:
+    """Every index in [0, size), or an IndexError naming the first that is not."""
+    outside = (idx < 0) | (idx >= size)
+    if outside.any():
+        raise IndexError(f"{caller}: index {int(idx[outside].flat[0])} is out of range; "
+                         f"indices run from 0 to {size - 1}")
+
+
 class Embedding(Module):
     """A table `weight (num_embeddings, embedding_dim)` drawn from N(0, 1), looked up by integer
     indices of any shape: the output has shape `(*indices.shape, embedding_dim)`. The gradient
@@ -124,11 +133,15 @@ class Embedding(Module):
         if idx.dtype.kind not in "iu":
             raise TypeError(f"Embedding({self.extra_repr()}): indices must be integers, got "
                             f"dtype {idx.dtype}; convert them with .astype(int)")
-        outside = (idx < 0) | (idx >= self.num_embeddings)
-        if outside.any():
-            raise IndexError(f"Embedding({self.extra_repr()}): index {int(idx[outside].flat[0])}"
-                             f" is out of range; indices run from 0 to {self.num_embeddings - 1}")
+        check_values(_check_indices, idx, self.num_embeddings,
+                     f"Embedding({self.extra_repr()})")
         rows = ag.take(self.weight, idx, axis=0)
+        if self.padding_idx is not None:
+            refuse_recording(
+                f"Embedding({self.extra_repr()}) keeps the padding row out of the gradient "
+                "where this call's indices hold it, a choice a program would keep for every "
+                "call (a wrong gradient for that row); call it without compile, or without "
+                "padding_idx")
         if self.padding_idx is None or not (idx == self.padding_idx).any():
             return rows
         padded = (idx == self.padding_idx)[..., None]

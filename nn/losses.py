@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Value
+from autograd.tape import check_values
 from autograd.vjp_source import register
 from nn.functional import log_softmax, softplus
 from nn.losses_source import xent_forward, xent_vjp
@@ -112,11 +113,8 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> A
     `binary_cross_entropy_with_logits`, which is stable without any clamping.
     """
     _same_shape(probs, targets, "binary_cross_entropy")
-    p = _data(probs)
-    if np.any((p < 0) | (p > 1)):
-        raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; for raw "
-                         "scores use binary_cross_entropy_with_logits")
-    _check_binary_targets(targets, "binary_cross_entropy")
+    check_values(_check_probabilities, probs)
+    check_values(_check_binary_targets, targets, "binary_cross_entropy")
     loss = _bce_op(probs, _as_target(targets, probs))
     return _reduce(loss, reduction, "binary_cross_entropy")
 
@@ -124,9 +122,16 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> A
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Any:
     """Binary cross-entropy of sigmoid(logits), computed stably as softplus(z) - t z."""
     _same_shape(logits, targets, "binary_cross_entropy_with_logits")
-    _check_binary_targets(targets, "binary_cross_entropy_with_logits")
+    check_values(_check_binary_targets, targets, "binary_cross_entropy_with_logits")
     t = _as_target(targets, logits)
     return _reduce(softplus(logits) - t * logits, reduction, "binary_cross_entropy_with_logits")
+
+
+def _check_probabilities(probs: Any) -> None:
+    p = _data(probs)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; for raw "
+                         "scores use binary_cross_entropy_with_logits")
 
 
 def _check_binary_targets(targets: Any, name: str) -> None:
@@ -137,7 +142,7 @@ def _check_binary_targets(targets: Any, name: str) -> None:
                          "(y + 1) / 2")
 
 
-def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> np.ndarray:
+def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> None:
     if labels.dtype.kind not in "iu":
         raise ValueError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
                          "(cast with .astype(int), or give probability rows of shape "
@@ -148,7 +153,6 @@ def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> np.nda
     if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= classes):
         raise ValueError(f"{name}: labels must lie in 0..{classes - 1} for {classes} classes, "
                          f"got values from {labels.min()} to {labels.max()}")
-    return labels
 
 
 def nll_loss(log_probs: Any, targets: Any, reduction: str = "mean") -> Any:
@@ -156,7 +160,8 @@ def nll_loss(log_probs: Any, targets: Any, reduction: str = "mean") -> Any:
     shape = np.shape(_data(log_probs))
     if len(shape) != 2:
         raise ValueError(f"nll_loss: expected log-probabilities of shape (N, C), got {shape}")
-    labels = _check_labels(_data(targets), shape[0], shape[1], "nll_loss")
+    labels = _data(targets)
+    check_values(_check_labels, labels, shape[0], shape[1], "nll_loss")
     picked = ag.getitem(log_probs, (np.arange(shape[0]), labels))
     return _reduce(-picked, reduction, "nll_loss")
 
@@ -219,18 +224,29 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Any:
             np.result_type(_data(logits).dtype, np.float32), copy=False)
         logp = log_softmax(logits, axis=-1)
         return _reduce(-(logp * target).sum(axis=-1), reduction, "cross_entropy")
-    labels = _check_labels(t, shape[0], shape[1], "cross_entropy")
+    check_values(_check_labels, t, shape[0], shape[1], "cross_entropy")
     _check_reduction(shape[0], reduction, "cross_entropy")
-    return _softmax_cross_entropy(logits, labels=labels, reduction=reduction)
+    return _softmax_cross_entropy(logits, labels=t, reduction=reduction)
 
 
 def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Any:
     """max(0, 1 - t s) for labels t in {-1, +1}: micrograd's max-margin loss."""
     _same_shape(scores, targets, "hinge_loss")
+    check_values(_check_signs, targets)
     t = _data(targets)
+    return _reduce(ag.relu(1.0 - scores * _as_target(t, scores)), reduction, "hinge_loss")
+
+
+def _check_signs(labels: Any) -> None:
+    t = _data(labels)
     if not np.all((t == 1) | (t == -1)):
         raise ValueError("hinge_loss: labels must be -1 or +1 (map 0/1 labels with 2*y - 1)")
-    return _reduce(ag.relu(1.0 - scores * _as_target(t, scores)), reduction, "hinge_loss")
+
+
+def _check_nonnegative(probs: Any) -> None:
+    if np.any(_data(probs) < 0):
+        raise ValueError("kl_div: target probabilities must be >= 0 (for log-probabilities "
+                         "pass log_target=True)")
 
 
 def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Any:
@@ -242,9 +258,8 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
     probability is 0 its term is 0 and so is its gradient for the target (PyTorch's is nan).
     """
     _same_shape(input, target, "kl_div")
-    if not log_target and np.any(_data(target) < 0):
-        raise ValueError("kl_div: target probabilities must be >= 0 (for log-probabilities "
-                         "pass log_target=True)")
+    if not log_target:
+        check_values(_check_nonnegative, target)
     t = _as_target(target, input)
     if log_target:
         loss = ag.exp(t) * (t - input)

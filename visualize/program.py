@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Tuple
 
+from autograd.program import NAME
 from visualize.dot import drawing_class
 from visualize.format import escape_string
 from visualize.style import CLUSTER_BORDER, EDGE, PROGRAM_COLORS
 
 _ASSIGNMENT = re.compile(r"^    (\w+) = (.*?)(?:   # (.*))?$")
-_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
 
 
 def program_dot(source: str, max_statements: int = 400) -> str:
@@ -46,7 +46,7 @@ def program_dot(source: str, max_statements: int = 400) -> str:
             label = escape_string(f"{name}\n{word or rhs}")
             lines.append(f'    "{node}" [label="{label}", shape=ellipse, style=filled, '
                          f'fillcolor="{color}"];')
-            for read in dict.fromkeys(_NAME.findall(rhs)):
+            for read in dict.fromkeys(NAME.findall(rhs)):
                 if read in known:
                     saved = phase == "backward" and not (read.startswith("g_") or read == "g")
                     style = (f'color="{PROGRAM_COLORS["saved"]}", style=dashed, '

@@ -14,6 +14,7 @@ import numpy as np
 
 from autograd.op import Op, shape_of
 from autograd.ops.shape import getitem, one_axis, reshape
+from autograd.tape import check_values
 from autograd.value import Value
 
 
@@ -56,10 +57,10 @@ def take(x: Any, indices: Any, axis: Any = None) -> Any:
     idx = _indices(indices, "take")
     shape = shape_of(x)
     if axis is None:
-        _check_range(idx, math.prod(shape), "take", None)
+        check_values(_check_range, idx, math.prod(shape), "take", None)
         return getitem(reshape(x, (-1,)), _along(0, idx))
     axis = one_axis(axis, shape, "take")
-    _check_range(idx, shape[axis], "take", axis)
+    check_values(_check_range, idx, shape[axis], "take", axis)
     return getitem(x, _along(axis, idx))
 
 
@@ -79,7 +80,7 @@ def take_along_axis(x: Any, indices: Any, axis: Any = -1) -> Any:
         if idx.ndim != 1:
             raise ValueError(f"take_along_axis: with axis=None x is flattened, so indices "
                              f"must be 1-d, got shape {idx.shape}")
-        _check_range(idx, math.prod(shape), "take_along_axis", None)
+        check_values(_check_range, idx, math.prod(shape), "take_along_axis", None)
         return getitem(reshape(x, (-1,)), (idx,))
     axis = one_axis(axis, shape, "take_along_axis")
     if idx.ndim != len(shape):
@@ -89,7 +90,7 @@ def take_along_axis(x: Any, indices: Any, axis: Any = -1) -> Any:
         if d != axis and n != m and 1 not in (n, m):
             raise ValueError(f"take_along_axis: indices of shape {idx.shape} do not "
                              f"broadcast against x of shape {shape} on axis {d}")
-    _check_range(idx, shape[axis], "take_along_axis", axis)
+    check_values(_check_range, idx, shape[axis], "take_along_axis", axis)
     grid = tuple(idx if d == axis else np.arange(n).reshape((n,) + (1,) * (len(shape) - d - 1))
                  for d, n in enumerate(shape))
     return getitem(x, grid)
@@ -120,7 +121,7 @@ def index_add(x: Any, axis: int, index: Any, source: Any) -> Any:
     if idx.ndim != 1:
         raise ValueError(f"index_add: index must be 1-d (one position per slice of source), "
                          f"got shape {idx.shape}")
-    _check_range(idx, shape[axis], "index_add", axis)
+    check_values(_check_range, idx, shape[axis], "index_add", axis)
     expected = shape[:axis] + (len(idx),) + shape[axis + 1:]
     if shape_of(source) != expected:
         raise ValueError(f"index_add: source has shape {shape_of(source)} but must have shape "

@@ -40,3 +40,14 @@ def test_draw_program_returns_a_digraph_and_refuses_what_it_cannot_show():
         draw_program(step, max_statements=3)
     with pytest.raises(ValueError, match="source of a compiled program"):
         program_dot("x = 1")
+
+
+def test_an_attribute_draws_no_edge_from_a_variable_of_its_name():
+    step = _compiled()
+    source = step.source()
+    assert "np.add.reduce" in source and "\n    add = " in source
+    dot = program_dot(source)
+    add_node = re.search(r'"(forward_\d+)" \[label="add\\n', dot).group(1)
+    tanh_node = re.search(r'"(forward_\d+)" \[label="tanh\\n', dot).group(1)
+    readers = re.findall(rf'"{add_node}" -> "(\w+)"', dot)
+    assert readers == [tanh_node]               # tanh = np.tanh(add); not np.add.reduce(...)
