@@ -240,7 +240,10 @@ class Program:
     def _run(self, args: List[Any], state: dict) -> Any:
         try:
             out, saved, aux = self.forward(*args)
-        except NUMERIC_ERRORS:          # Python-float arithmetic raised: numpy's IEEE rules
+        except NUMERIC_ERRORS:
+            if float not in map(type, args):    # not Python-float arithmetic (a value check
+                raise                           # failed): a rerun would repeat state updates
+            # Python-float arithmetic raised where numpy's IEEE rules give inf or nan
             out, saved, aux = self.forward(*[np.float64(a) if type(a) is float else a
                                              for a in args])
         state["saved"], state["aux"] = saved, aux

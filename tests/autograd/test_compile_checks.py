@@ -150,3 +150,24 @@ def test_an_embedding_with_a_padding_row_refuses_to_be_compiled():
         step(np.array([1, 2, 3]))
     ag.sum(table(np.array([0, 2, 0]))).backward()           # eager mode: the padding row
     assert not table.weight.grad[0].any() and table.weight.grad[2].all()    # gets none
+
+
+def test_a_check_failing_after_a_state_update_updates_once_as_eager_mode_does():
+    # The probabilities are checked after BatchNorm has updated its running statistics: the
+    # failed call must not run the program again (a retry is for Python-float arithmetic).
+    def make():
+        return nn.Sequential(nn.Linear(3, 4, seed=0), nn.BatchNorm(4))
+
+    def loss(model):
+        return lambda x, scale, t: nn.losses.binary_cross_entropy(
+            ag.sigmoid(model(x)) * scale, t)
+    compiled, eager = make(), make()
+    step, plain = ag.compile(loss(compiled)), loss(eager)
+    x, t = _RNG.normal(size=(5, 3)), np.full((5, 4), 0.5)
+    for f in (step, step, plain, plain):
+        f(x, np.ones(4), t)
+    for f in (step, plain):
+        with pytest.raises(ValueError, match="binary_cross_entropy"):
+            f(x, np.full(4, 3.0), t)
+    for (name, a), (_, b) in zip(compiled.named_buffers(), eager.named_buffers()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
