@@ -11,7 +11,8 @@ gradient sit on a heap, newest first, so when a node comes off the heap every us
 given it its share, and nodes that need no gradient are never visited. It also skips work a
 plain reading of the definition would do: the VJPs run on raw floats and arrays (or on Values,
 recorded, for `create_graph=True`), a Python-float gradient needs no reshaping, a chain's
-next link skips the heap, and leaves (which have no VJPs to run) skip it too. `backward`, `gradients` and `backward_steps` all run it.
+next link skips the heap, and leaves (which have no VJPs to run) skip it too. `backward`,
+`gradients` and `backward_steps` all run it.
 """
 from __future__ import annotations
 
@@ -380,7 +381,7 @@ def _seed(root: Value, gradient: Any, caller: str) -> Any:
                 f"{caller}: the output has shape {root.shape}; a gradient can only be implied "
                 "for a one-element output. Reduce it first (y.sum().backward()) or pass "
                 "gradient= an array of the output's shape")
-        data = root._data             # (np.ones: numpy's ones_like is Python, 3 us)
+        data = root._data             # (np.ones: 2.4 us, where np.ones_like takes 3.0)
         return 1.0 if type(data) is float else np.ones(data.shape, data.dtype)
     return grad_like(gradient.data if isinstance(gradient, Value) else gradient, root, caller,
                      "output")

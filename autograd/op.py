@@ -130,8 +130,9 @@ def apply(op: Op, args: tuple, attrs: Optional[dict]) -> Any:
     """Run `op` on raw data; record a node when an input Value needs a gradient."""
     raws = []
     converted = False
-    record = None                       # None: no Value among args; then True if one needs
-    for a in args:                      # a gradient, else False
+    # record: None while no Value is among the args; True if one needs a gradient, else False
+    record = None
+    for a in args:
         if isinstance(a, Value):
             raws.append(a._data)
             if a.requires_grad:

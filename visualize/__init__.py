@@ -27,7 +27,8 @@ from visualize.trace import Graph, trace
 
 hide_frames_of(__name__)      # anomaly reports name the user's line, not ours
 
-__all__ = ["draw_dot", "dot_source", "draw_program", "program_dot", "render", "GraphvizNotFoundError", "backprop_frames",
+__all__ = ["draw_dot", "dot_source", "draw_program", "program_dot", "render",
+           "GraphvizNotFoundError", "backprop_frames",
            "plot_history", "plot_decision_boundary", "plot_predictions", "plot_gradient_flow",
            "trace", "Graph", "classify", "reference", "plot_filters", "plot_feature_maps",
            "plot_gradient_through_time", "plot_learning_curves", "plot_attention",
