@@ -556,7 +556,7 @@ def _backward(run: Run, expr: Any,
                 sites.append(fit)
             # A share of an input the node reads twice (x * x) whose source repeats is the
             # same array: it is added to itself (the bits of computing it twice).
-            fit = held.pop((parent, fit), fit)
+            fit = held.pop((parent, fit), fit) if pure else fit
             if parent not in pending:
                 pending[parent] = names.new(f"g_{expr(parent)}")
                 python_float = type(out._data) is float

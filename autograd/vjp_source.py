@@ -83,8 +83,9 @@ def takes_number(op: Any, j: int, site: Site, python_float: bool) -> bool:
     dtype = site.out.dtype
     if partner is None or partner[0] != site.out.shape or dtype not in _IEEE:
         return False
+    result = np.result_type(dtype, partner[1])
     number = 1.0 if python_float else dtype
-    return np.result_type(number, partner[1]) == np.result_type(dtype, partner[1]) in _IEEE
+    return result in _IEEE and np.result_type(number, partner[1]) == result
 
 
 _IEEE = (np.dtype(np.float32), np.dtype(np.float64))
@@ -199,14 +200,15 @@ def _power(j: int, site: Site) -> Optional[str]:
 
 
 def _matmul(j: int, site: Site) -> Optional[str]:
-    """Matrices (or stacks of them): g @ y^T, x^T @ g, through the same transposed views."""
+    """Matrices (or stacks of them): g @ y^T, x^T @ g, through the same transposed views (`.mT`
+    is swapaxes(-1, -2), an attribute where that is a method call)."""
     x, y = site.data
     if not (type(x) is np.ndarray and type(y) is np.ndarray and x.ndim >= 2 and y.ndim >= 2):
         return None
     if j == 0:
-        a, b = operand(site.g), f"{operand(site.args[1])}.swapaxes(-1, -2)"
+        a, b = operand(site.g), f"{operand(site.args[1])}.mT"
     else:
-        a, b = f"{operand(site.args[0])}.swapaxes(-1, -2)", operand(site.g)
+        a, b = f"{operand(site.args[0])}.mT", operand(site.g)
     return _product(a, b, site.buffer)
 
 
@@ -249,16 +251,25 @@ def _sum(j: int, site: Site) -> Union[None, str, Spread]:
 
 
 def _reshape(j: int, site: Site) -> Optional[str]:
+    """g reshaped to x's shape (the array's method: np.reshape calls it, through more Python)."""
     x = site.data[0]
-    return f"np.reshape({site.g}, {x.shape!r})" if _nd(x) and _nd(site.out) else None
+    return f"{operand(site.g)}.reshape({x.shape!r})" if _nd(x) and _nd(site.out) else None
 
 
 def _transpose(j: int, site: Site) -> Optional[str]:
-    axes = site.attrs["axes"]
+    """g with the inverse permutation: `.T` where the axes were reversed."""
     if not _nd(site.out):
         return None
-    inverse = None if axes is None else tuple(int(a) for a in np.argsort(axes))
-    return f"np.transpose({site.g}, {inverse!r})"
+    return _permuted(operand(site.g), site.attrs["axes"], inverse=True)
+
+
+def _permuted(x: str, axes: Any, inverse: bool = False) -> str:
+    """x's view with its axes permuted by `axes` (or its inverse), None reversing them all: the
+    array's own `.T` and `.transpose` (what np.transpose calls)."""
+    if axes is None:
+        return f"{x}.T"
+    order = tuple(int(a) for a in (np.argsort(axes) if inverse else axes))
+    return f"{x}.transpose({order!r})"
 
 
 def _matmul_forward(site: Site) -> Optional[str]:
@@ -278,11 +289,9 @@ def _relu_forward(site: Site) -> Optional[str]:
 
 def _transpose_forward(site: Site) -> Optional[str]:
     """A view with the axes permuted: `.T` reverses them all, as np.transpose(x, None)."""
-    axes = site.attrs["axes"]
     if not _nd(site.out):
         return None
-    x = operand(site.args[0])
-    return f"{x}.T" if axes is None else f"np.transpose({x}, {axes!r})"
+    return _permuted(operand(site.args[0]), site.attrs["axes"])
 
 
 def _sum_forward(site: Site) -> Optional[str]:
@@ -295,7 +304,7 @@ def _sum_forward(site: Site) -> Optional[str]:
 
 def _reshape_forward(site: Site) -> Optional[str]:
     shape = site.attrs["shape"]
-    return f"np.reshape({site.args[0]}, {shape!r})" if _nd(site.data[0]) else None
+    return f"{operand(site.args[0])}.reshape({shape!r})" if _nd(site.data[0]) else None
 
 
 def _unary_forward(fn: str) -> ForwardTemplate:
