@@ -1,7 +1,7 @@
 """Work a compiled program's writer saves where eager mode's bits allow it: a sum's gradient
 (one number throughout) read as that number by VJPs that broadcast it anyway, a product of an
-input with itself computed once and added to itself, and no np.asarray around a reduction that
-already gives an array. Each case checks the shorter source and eager mode's bits, type and
+input with itself computed once and added to itself, no np.asarray around a reduction that
+already gives an array, reshapes and transposes as the array's methods. Each case checks the shorter source and eager mode's bits, type and
 dtype (hypothesis over shapes, 0-d and broadcasting included, float32 and float64), and that
 where the rewrite would change a dtype the program keeps the array."""
 import numpy as np
@@ -118,7 +118,7 @@ def test_elementwise_vjps_read_a_sums_number(data, seed, dtype, name):
 @given(data=st.data(), seed=st.integers(0, 2**16), dtype=DTYPES)
 def test_a_number_given_another_share_becomes_an_array_first(data, seed, dtype):
     rng = np.random.default_rng(seed)
-    x, w = (Value(_array(rng, _shape(data.draw, 1), dtype)) for _ in range(2))
+    x = Value(_array(rng, _shape(data.draw, 1), dtype))
     w = Value(_array(rng, x.shape, dtype))
 
     def fn(v, u):
@@ -170,3 +170,26 @@ def test_a_share_cast_to_its_inputs_dtype_is_cast_after_the_product(data, seed, 
     casts = [s for s in statements if ".astype(" in s]
     assert len(casts) == (dtypes[0] != dtypes[1])
     assert all(").astype(" in s for s in casts), casts    # (g * y).astype, not g * y.astype
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**16), dtype=DTYPES)
+def test_reshapes_and_transposes_are_the_arrays_methods(data, seed, dtype):
+    rng = np.random.default_rng(seed)
+    shape = _shape(data.draw, 2)
+    x = Value(_array(rng, shape, dtype))
+    w = Value(_array(rng, shape[-1:] + (2,), dtype))
+    perm = data.draw(st.one_of(st.none(), st.permutations(range(len(shape))).map(tuple)))
+
+    def fn(v, u):
+        return ((v @ u).reshape(-1).reshape(shape[:-1] + (2,)) * 2.0).transpose(perm) * 3.0
+    statements = _compare(fn, [x, w])
+    assert not any("np.reshape(" in s or "np.transpose(" in s for s in statements)
+    assert sum(".reshape(" in s for s in statements) == 2
+    assert any(s.endswith(".T" if perm is None else f".transpose({_inverse(perm)!r})")
+               for s in statements), statements
+    assert any(".mT" in s for s in statements) and ".swapaxes(" not in "".join(statements)
+
+
+def _inverse(perm):
+    return tuple(int(a) for a in np.argsort(perm))
