@@ -155,8 +155,8 @@ def _nd(x: Any) -> bool:
 
 class Elementwise(NamedTuple):
     """A template (`vjp`) whose VJPs are elementwise in the gradient, and for input j the shape
-    and dtype of the operand the gradient is first combined with by * or / (`partner`), or
-    None where it is combined otherwise (see `takes_number`)."""
+    and dtype of the array the gradient is first combined with by * or / (`partner`), or None
+    where it is combined otherwise or the template gives no source (see `takes_number`)."""
     vjp: Template
     partner: Callable[[int, Site], Optional[Tuple[tuple, Any]]]
 
@@ -197,6 +197,15 @@ def _power(j: int, site: Site) -> Optional[str]:
     if _nd(x) and _nd(site.out):
         return f"{operand(site.g)} * {c!r} * np.power({site.args[0]}, {c - 1.0!r})"
     return None
+
+
+def _power_partner(j: int, site: Site) -> Optional[Tuple[tuple, Any]]:
+    """g * c * x ** (c - 1) on arrays: g times the Python float c (a product of numbers where g
+    is one), then times the power, an array of x's shape and dtype."""
+    x = site.data[0]
+    if not _nd(x) or _power(j, site) is None:
+        return None
+    return x.shape, x.dtype
 
 
 def _matmul(j: int, site: Site) -> Optional[str]:
@@ -337,7 +346,7 @@ TEMPLATES: Dict[Tuple[str, str], Template] = {
     (_ELEMENTWISE, "tanh"): _operators("{g} * (1.0 - {ans} * {ans})"),
     (_ELEMENTWISE, "sigmoid"): _operators("{g} * {ans} * (1.0 - {ans})"),
     (_ELEMENTWISE, "relu"): Elementwise(_relu, _relu_mask),
-    (_ELEMENTWISE, "**"): _power,
+    (_ELEMENTWISE, "**"): Elementwise(_power, _power_partner),
     ("autograd.ops.linalg", "matmul"): _matmul,
     ("autograd.ops.reductions", "sum"): _sum,
     ("autograd.ops.shape", "reshape"): _reshape,

@@ -101,14 +101,15 @@ def test_a_float32_operand_keeps_the_array_where_the_number_would_change_the_dty
 
 @settings(max_examples=25, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**16), dtype=DTYPES,
-       name=st.sampled_from(["relu", "exp", "log", "sigmoid", "div", "tanh"]))
+       name=st.sampled_from(["relu", "exp", "log", "sigmoid", "div", "pow", "tanh"]))
 def test_elementwise_vjps_read_a_sums_number(data, seed, dtype, name):
     rng = np.random.default_rng(seed)
     x = Value(np.abs(_array(rng, _shape(data.draw, 1), dtype)) + dtype(0.5))
     w = Value(np.abs(_array(rng, x.shape, dtype)) + dtype(0.5))
     fn = {"relu": lambda v, u: (v - u).relu().sum(), "exp": lambda v, u: (v * u).exp().sum(),
           "log": lambda v, u: (v * u).log().sum(), "sigmoid": lambda v, u: (v * u).sigmoid().sum(),
-          "div": lambda v, u: (v / u).sum(), "tanh": lambda v, u: (v * u).tanh().sum()}[name]
+          "div": lambda v, u: (v / u).sum(), "pow": lambda v, u: ((v * u) ** 1.5).sum(),
+          "tanh": lambda v, u: (v * u).tanh().sum()}[name]
     statements = _compare(fn, [x, w])
     # tanh's VJP first computes 1 - ans * ans: it is not written to take the number
     assert any("np.full(" in s for s in statements) is (name == "tanh"), statements
