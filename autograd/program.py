@@ -14,7 +14,7 @@ import builtins
 import keyword
 import operator
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
@@ -23,8 +23,8 @@ from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
 from autograd.tape import Detach, Tape
 from autograd.value import Value, memory_of
-from autograd.vjp_source import (GLOBALS, Code, Site, fit_source, forward_source, operand,
-                                 vjp_source)
+from autograd.vjp_source import (GLOBALS, Code, Site, Spread, fit_source, forward_source,
+                                 operand, takes_number, vjp_source)
 
 
 class Source(NamedTuple):
@@ -461,7 +461,7 @@ def _backward(run: Run, expr: Any,
 
     def written_vjp(op: Any, j: int, g: str, ans: str, node: Source,
                     args: Tuple[Source, ...], attrs: Dict[str, Source],
-                    buffer: str) -> Optional[str]:
+                    buffer: str) -> Union[None, str, Spread]:
         """The VJP as numpy source (`autograd.vjp_source`), its statements written out, noting
         the names it reads."""
         site = site_of(run, g, ans, args, attrs, run.steps[node.key][3], expr,
@@ -473,7 +473,7 @@ def _backward(run: Run, expr: Any,
             lines.extend(f"    {line}" for line in code.lines)
             code, text = code.value, "\n".join((*code.lines, code.value))
         else:
-            text = code
+            text = code.value if isinstance(code, Spread) else code
         words = set(NAME.findall(text))
         for s in (node, *args, *attrs.values()):
             name = NAME.match(expr(s))
@@ -482,9 +482,20 @@ def _backward(run: Run, expr: Any,
         used.update((name, None) for name in temps[node.key].values() if name in words)
         return code
 
+    def takes(node: Source, number: str, python_float: bool) -> bool:
+        """Whether each VJP of step `node` is written, and takes the node's gradient as the
+        one number it holds throughout (`autograd.vjp_source.takes_number`)."""
+        op, args, attrs, out = run.steps[node.key]
+        site = site_of(run, number, expr(node), args, attrs, out, expr, dict(temps[node.key]),
+                       names)
+        return op.joint_vjp is None and all(takes_number(op, j, site, python_float)
+                                            for j, a in enumerate(args) if needs_grad(a))
+
     lines = ["def backward(g, *saved):"]
     first = len(lent)                   # the backward's lent arrays come after the forward's
     pending: Dict[Source, str] = {}
+    spreads: Dict[str, Tuple[Spread, int]] = {}     # by name: a gradient kept as its number,
+                                                    # and the line due to make its array
     if needs_grad(run.result):
         pending[run.result] = "g"
     for i in range(len(run.steps) - 1, -1, -1):
@@ -494,11 +505,15 @@ def _backward(run: Run, expr: Any,
         op, args, attrs, out = run.steps[i]
         g, ans = pending.pop(node), expr(node)
         lines.append(f"    # back through line {line_of[i] + 1}: {ans} = {op.name}(...)")
+        if g in spreads:                # its VJPs take the number (see `takes`)
+            g = spreads.pop(g)[0].number
         joint = None
+        held: Dict[Tuple[Source, str], str] = {}    # the name of a share, by input and source
         for j, parent in enumerate(args):
             if not needs_grad(parent):
                 continue
-            written = lend = False
+            written = lend = pure = False
+            spread = None
             if op.joint_vjp is not None:
                 if joint is None:
                     joint = names.new(f"g_{ans}_inputs")
@@ -511,9 +526,13 @@ def _backward(run: Run, expr: Any,
                 # lent array: the fit it needs is none, so it has the parent's shape and dtype.
                 buffer = "" if parent in pending or fits is None or len(sites) in fits else (
                     _buffer(fits, data_of(parent), lent))
+                before = len(lines)
                 share = written_vjp(op, j, g, ans, node, args, attrs, buffer)
+                if isinstance(share, Spread):
+                    spread, share = share, share.value
                 written = share is not None     # its result's type, shape, dtype are fixed
                 lend = bool(buffer) and written and buffer in share
+                pure = written and not lend and len(lines) == before
                 if not written:
                     read(node)
                     fn = global_for(op.vjps[j], f"vjp_{_op_word(op)}_{j}", op_names)
@@ -535,12 +554,28 @@ def _backward(run: Run, expr: Any,
                     and fit_source(share, got, data.shape, data.dtype, dtype)
                     or f"fit_data({share}, {shape}, {dtype})")
                 sites.append(fit)
+            # A share of an input the node reads twice (x * x) whose source repeats is the
+            # same array: it is added to itself (the bits of computing it twice).
+            fit = held.pop((parent, fit), fit) if pure else fit
             if parent not in pending:
                 pending[parent] = names.new(f"g_{expr(parent)}")
+                python_float = type(out._data) is float
+                if (spread is not None and fit == share and parent.kind == "step"
+                        and takes(parent, spread.number, python_float)):
+                    spreads[pending[parent]] = (spread, len(lines))
+                    lines.append(f"    # {expr(parent)}'s gradient: {spread.value}, which its "
+                                 f"VJPs read as the number {spread.number}")
+                    continue
                 lines.append(f"    {pending[parent]} = {fit}")
                 if lend:
                     lent.append(pending[parent])
-            elif type(data) is float or data.ndim:  # the same type, shape and dtype: a + b
+                if pure and args.count(parent) > 1:
+                    held[(parent, fit)] = pending[parent]
+                continue
+            if pending[parent] in spreads:  # another share: the array is made where it was due
+                spread, at = spreads.pop(pending[parent])
+                lines[at] = f"    {pending[parent]} = {spread.value}"
+            if type(data) is float or data.ndim:  # the same type, shape and dtype: a + b
                 lines.append(f"    {pending[parent]} = {pending[parent]} + {operand(fit)}")
             else:
                 lines.append(f"    {pending[parent]} = accumulate({pending[parent]}, {fit})")

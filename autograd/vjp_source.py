@@ -48,15 +48,49 @@ class Code(NamedTuple):
     value: str
 
 
-Template = Callable[[int, Site], Union[None, str, Code]]
+class Spread(NamedTuple):
+    """A VJP's result that is one number throughout an array of its input's shape: `value`
+    makes the array from `number` (the gradient of a 0-d output, as source). A program may
+    hand the number itself to the input's VJPs where they take it (`takes_number`)."""
+    number: str
+    value: str
+
+
+Template = Callable[[int, Site], Union[None, str, Code, Spread]]
 ForwardTemplate = Callable[[Site], Union[None, str, Code]]
 
 
-def vjp_source(op: Any, j: int, site: Site) -> Union[None, str, Code]:
+def vjp_source(op: Any, j: int, site: Site) -> Union[None, str, Code, Spread]:
     """Source for the VJP of input `j` of `op` at `site`, or None where only the op's own VJP
     will do."""
     template = TEMPLATES.get(_key(op))
     return None if template is None else template(j, site)
+
+
+def takes_number(op: Any, j: int, site: Site, python_float: bool) -> bool:
+    """Whether the VJP template of input `j` gives the same bits, shape and dtype when its
+    gradient, an array of the output's shape and dtype holding one number throughout, is given
+    as that number: a Python float where `python_float` (the output is then float64), else a
+    0-d array of the output's dtype. It does where the template first combines the gradient,
+    by an IEEE operation (correctly rounded wherever numpy runs it), with an operand of the
+    output's shape (`Elementwise.partner`), and numpy gives the number and that operand the
+    result dtype it gives the array and that operand (a Python float adopts a float32
+    operand's dtype; the array would make the result float64)."""
+    template = TEMPLATES.get(_key(op))
+    if not isinstance(template, Elementwise) or not _nd(site.out):
+        return False
+    partner = template.partner(j, site)
+    dtype = site.out.dtype
+    if partner is None or partner[0] != site.out.shape or dtype not in _IEEE:
+        return False
+    result = np.result_type(dtype, partner[1])
+    number = 1.0 if python_float else dtype
+    return result in _IEEE and np.result_type(number, partner[1]) == result
+
+
+_IEEE = (np.dtype(np.float32), np.dtype(np.float64))
+"""Dtypes whose + - * / numpy computes correctly rounded in every loop (a number broadcast or
+an array of it give the same bits)."""
 
 
 def forward_source(op: Any, site: Site) -> Union[None, str, Code]:
@@ -95,8 +129,10 @@ def fit_source(share: str, got: Tuple[type, tuple, Any], shape: tuple, dtype: An
         axes = broadcast_axes(gshape, shape)
         if tuple(n for i, n in enumerate(gshape) if i not in axes) != shape:
             return None                 # sum_to would reshape: leave it to fit_data
-        share = f"np.asarray(np.add.reduce({share}, {axes!r}))"
-    return share if gdtype == dtype else f"{share}.astype({dtype_name})"
+        share = f"np.add.reduce({share}, {axes!r})"
+        if not shape:                   # a full reduction gives a numpy scalar, not an array
+            share = f"np.asarray({share})"
+    return share if gdtype == dtype else f"{operand(share)}.astype({dtype_name})"
 
 
 GLOBALS = {"op_pow_forward": power.forward}
@@ -117,14 +153,37 @@ def _nd(x: Any) -> bool:
     return type(x) is np.ndarray and x.ndim > 0
 
 
-def _operators(*forms: str) -> Template:
+class Elementwise(NamedTuple):
+    """A template (`vjp`) whose VJPs are elementwise in the gradient, and for input j the shape
+    and dtype of the array the gradient is first combined with by * or / (`partner`), or None
+    where it is combined otherwise or the template gives no source (see `takes_number`)."""
+    vjp: Template
+    partner: Callable[[int, Site], Optional[Tuple[tuple, Any]]]
+
+    def __call__(self, j: int, site: Site) -> Union[None, str, Code, Spread]:
+        return self.vjp(j, site)
+
+
+_PARTNER = re.compile(r"-?\{g\} [*/] \{(x|y|ans)\}")
+"""An operator form that starts by multiplying or dividing the (maybe negated) gradient by an
+input or the output."""
+
+
+def _operators(*forms: str) -> Elementwise:
     """An op whose VJPs are Python operators only (they run as written on floats and arrays
     alike): form j for input j, over the names g, ans, x, y."""
     def template(j: int, site: Site) -> Optional[str]:
         names = dict(g=operand(site.g), ans=operand(site.ans), x=operand(site.args[0]),
                      y=operand(site.args[-1]))
         return forms[j].format(**names)
-    return template
+
+    def partner(j: int, site: Site) -> Optional[Tuple[tuple, Any]]:
+        first = _PARTNER.match(forms[j])
+        if first is None:
+            return None
+        data = {"x": site.data[0], "y": site.data[-1], "ans": site.out}[first.group(1)]
+        return (data.shape, data.dtype) if _nd(data) else None
+    return Elementwise(template, partner)
 
 
 def _power(j: int, site: Site) -> Optional[str]:
@@ -140,15 +199,25 @@ def _power(j: int, site: Site) -> Optional[str]:
     return None
 
 
+def _power_partner(j: int, site: Site) -> Optional[Tuple[tuple, Any]]:
+    """g * c * x ** (c - 1) on arrays: g times the Python float c (a product of numbers where g
+    is one), then times the power, an array of x's shape and dtype."""
+    x = site.data[0]
+    if not _nd(x) or _power(j, site) is None:
+        return None
+    return x.shape, x.dtype
+
+
 def _matmul(j: int, site: Site) -> Optional[str]:
-    """Matrices (or stacks of them): g @ y^T, x^T @ g, through the same transposed views."""
+    """Matrices (or stacks of them): g @ y^T, x^T @ g, through the same transposed views (`.mT`
+    is swapaxes(-1, -2), an attribute where that is a method call)."""
     x, y = site.data
     if not (type(x) is np.ndarray and type(y) is np.ndarray and x.ndim >= 2 and y.ndim >= 2):
         return None
     if j == 0:
-        a, b = operand(site.g), f"{operand(site.args[1])}.swapaxes(-1, -2)"
+        a, b = operand(site.g), f"{operand(site.args[1])}.mT"
     else:
-        a, b = f"{operand(site.args[0])}.swapaxes(-1, -2)", operand(site.g)
+        a, b = f"{operand(site.args[0])}.mT", operand(site.g)
     return _product(a, b, site.buffer)
 
 
@@ -165,9 +234,15 @@ def _relu(j: int, site: Site) -> Optional[str]:
     return f"{operand(site.g)} * ({operand(site.ans)} != 0)"
 
 
-def _sum(j: int, site: Site) -> Optional[str]:
+def _relu_mask(j: int, site: Site) -> Optional[Tuple[tuple, Any]]:
+    """What relu's gradient is first multiplied by: a boolean mask of the output's shape."""
+    return (site.out.shape, np.dtype(bool)) if _nd(site.out) else None
+
+
+def _sum(j: int, site: Site) -> Union[None, str, Spread]:
     """g spread back over the summed axes, as the op's VJP does (see reductions.FILL_BELOW):
-    np.full for a small x, else broadcast_to(reshape(g, kept), x's shape)."""
+    np.full for a small x, else broadcast_to(reshape(g, kept), x's shape). A sum of all of x
+    spreads one number (a `Spread`)."""
     x, axis, keepdims = site.data[0], site.attrs["axis"], site.attrs["keepdims"]
     if not _nd(x):
         return None
@@ -178,21 +253,32 @@ def _sum(j: int, site: Site) -> Optional[str]:
             return None
         g = f"np.reshape({g}, {kept!r})"
     if x.nbytes < FILL_BELOW:
-        return f"np.full({x.shape!r}, {g})"
-    return f"np.broadcast_to({g}, {x.shape!r})"
+        value = f"np.full({x.shape!r}, {g})"
+    else:
+        value = f"np.broadcast_to({g}, {x.shape!r})"
+    return Spread(g, value) if axis is None and not keepdims else value
 
 
 def _reshape(j: int, site: Site) -> Optional[str]:
+    """g reshaped to x's shape (the array's method: np.reshape calls it, through more Python)."""
     x = site.data[0]
-    return f"np.reshape({site.g}, {x.shape!r})" if _nd(x) and _nd(site.out) else None
+    return f"{operand(site.g)}.reshape({x.shape!r})" if _nd(x) and _nd(site.out) else None
 
 
 def _transpose(j: int, site: Site) -> Optional[str]:
-    axes = site.attrs["axes"]
+    """g with the inverse permutation: `.T` where the axes were reversed."""
     if not _nd(site.out):
         return None
-    inverse = None if axes is None else tuple(int(a) for a in np.argsort(axes))
-    return f"np.transpose({site.g}, {inverse!r})"
+    return _permuted(operand(site.g), site.attrs["axes"], inverse=True)
+
+
+def _permuted(x: str, axes: Any, inverse: bool = False) -> str:
+    """x's view with its axes permuted by `axes` (or its inverse), None reversing them all: the
+    array's own `.T` and `.transpose` (what np.transpose calls)."""
+    if axes is None:
+        return f"{x}.T"
+    order = tuple(int(a) for a in (np.argsort(axes) if inverse else axes))
+    return f"{x}.transpose({order!r})"
 
 
 def _matmul_forward(site: Site) -> Optional[str]:
@@ -212,11 +298,9 @@ def _relu_forward(site: Site) -> Optional[str]:
 
 def _transpose_forward(site: Site) -> Optional[str]:
     """A view with the axes permuted: `.T` reverses them all, as np.transpose(x, None)."""
-    axes = site.attrs["axes"]
     if not _nd(site.out):
         return None
-    x = operand(site.args[0])
-    return f"{x}.T" if axes is None else f"np.transpose({x}, {axes!r})"
+    return _permuted(operand(site.args[0]), site.attrs["axes"])
 
 
 def _sum_forward(site: Site) -> Optional[str]:
@@ -229,7 +313,7 @@ def _sum_forward(site: Site) -> Optional[str]:
 
 def _reshape_forward(site: Site) -> Optional[str]:
     shape = site.attrs["shape"]
-    return f"np.reshape({site.args[0]}, {shape!r})" if _nd(site.data[0]) else None
+    return f"{operand(site.args[0])}.reshape({shape!r})" if _nd(site.data[0]) else None
 
 
 def _unary_forward(fn: str) -> ForwardTemplate:
@@ -261,8 +345,8 @@ TEMPLATES: Dict[Tuple[str, str], Template] = {
     (_ELEMENTWISE, "sqrt"): _operators("{g} / (2.0 * {ans})"),
     (_ELEMENTWISE, "tanh"): _operators("{g} * (1.0 - {ans} * {ans})"),
     (_ELEMENTWISE, "sigmoid"): _operators("{g} * {ans} * (1.0 - {ans})"),
-    (_ELEMENTWISE, "relu"): _relu,
-    (_ELEMENTWISE, "**"): _power,
+    (_ELEMENTWISE, "relu"): Elementwise(_relu, _relu_mask),
+    (_ELEMENTWISE, "**"): Elementwise(_power, _power_partner),
     ("autograd.ops.linalg", "matmul"): _matmul,
     ("autograd.ops.reductions", "sum"): _sum,
     ("autograd.ops.shape", "reshape"): _reshape,

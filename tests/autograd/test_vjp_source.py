@@ -32,7 +32,7 @@ def test_an_mlp_step_is_written_without_generic_vjp_calls():
     for op in ("op_matmul", "op_relu", "op_cross_entropy"):
         assert op not in source, op                         # forwards written out too
     assert "np.add.reduce(" in backward                     # the bias's broadcast, summed
-    assert ".swapaxes(-1, -2) @ " in backward
+    assert ".mT @ " in backward                             # matmul's transposed views
     assert " != 0)" in backward                             # relu's mask
     loss = step(X, y)
     loss.backward()
@@ -225,8 +225,10 @@ def test_a_sums_gradient_is_filled_when_small_and_a_broadcast_view_when_large(ro
     rng = np.random.default_rng(3)
     x = Value(rng.standard_normal((rows, 64)))
     _check(lambda v: (v * v).sum(axis=1).sum(), [x], "sum", np.float64)
-    step = ag.compile(lambda v: (v * v).sum())
+    step = ag.compile(lambda v: v.sum())           # the spread array is x's gradient itself
     step(x)
     small = x.data.nbytes < (1 << 17)
-    assert ("np.full(" in step.source()) is small
-    assert ("np.broadcast_to(" in step.source()) is not small
+    code = "\n".join(line for line in step.source().splitlines()
+                     if not line.strip().startswith("#"))
+    assert ("np.full(" in code) is small
+    assert ("np.broadcast_to(" in code) is not small
