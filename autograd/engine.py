@@ -188,6 +188,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 shares = retry_in_float64(joint, (g, ans, *args), attrs, exc)
             if not isinstance(shares, (list, tuple)) or len(shares) != len(parents):
                 raise _wrong_joint_vjp(node, shares)
+            if len(set(map(id, shares))) < len(shares):
+                shares = _apart(shares)         # one array for two inputs: each gets its own
         vjps = op.vjps
         for i, p in enumerate(parents):
             if not (isinstance(p, Value) and p.requires_grad) or (only is not None and
@@ -221,13 +223,13 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                                                                     share.base is not None):
                     share = share.copy()        # a leaf's .grad never aliases another array
             pending[p] = share
-            # A node that becomes pending while nothing else is (the next link of a chain)
-            # waits in `lone` instead of the heap: it is the newest pending node anyway. Other
-            # leaves wait in `pending` alone: their sums are stored after the walk.
+            # Leaves wait in `pending` alone: their sums are stored after the walk. A node that
+            # becomes pending while nothing else is (the next link of a chain) waits in `lone`
+            # instead of the heap: it is the newest pending node anyway.
+            if p._op is None and visit is None:
+                continue
             if lone is None and not waiting:
                 lone = p
-            elif p._op is None and visit is None:
-                continue
             else:
                 if lone is not None:
                     heappush(waiting, (-lone._order, lone))
@@ -237,6 +239,19 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
     for leaf, g in pending.items():             # what is left: the leaves' complete sums
         leaf._grad = g if leaf._grad is None else accumulate(leaf._grad, g)
+
+
+def _apart(shares: Sequence[Any]) -> List[Any]:
+    """The shares with each array given again copied, so no two inputs' gradients are one
+    array (one's `.grad` changed in place would change the other's)."""
+    seen: set = set()
+    apart = []
+    for share in shares:
+        if type(share) is np.ndarray and id(share) in seen:
+            share = share.copy()
+        seen.add(id(share))
+        apart.append(share)
+    return apart
 
 
 def _wrong_joint_vjp(node: Value, shares: Any) -> TypeError:
@@ -381,8 +396,8 @@ def _seed(root: Value, gradient: Any, caller: str) -> Any:
                 f"{caller}: the output has shape {root.shape}; a gradient can only be implied "
                 "for a one-element output. Reduce it first (y.sum().backward()) or pass "
                 "gradient= an array of the output's shape")
-        data = root._data             # (np.ones: 2.4 us, where np.ones_like takes 3.0)
-        return 1.0 if type(data) is float else np.ones(data.shape, data.dtype)
+        data = root._data             # (np.array is C; np.ones, 2.4 us, is Python)
+        return 1.0 if type(data) is float else np.array(1, data.dtype).reshape(data.shape)
     return grad_like(gradient.data if isinstance(gradient, Value) else gradient, root, caller,
                      "output")
 
