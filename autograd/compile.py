@@ -30,7 +30,6 @@ import functools
 import inspect
 import warnings
 from collections import OrderedDict
-from operator import attrgetter
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -71,12 +70,11 @@ class Compiled:
         key = (_signature(args, inputs), _signature(kwargs, inputs) if kwargs else (),
                mode & GRAD)
         for program in self.programs.get(key, ()):
-            state = program.parameter_data()
-            if state is not None:
+            if program.still_valid():
                 if self.last is not program:
                     self.programs.move_to_end(key)
                     self.last = program
-                return program(inputs, state)
+                return program(inputs)
         out, program = self._record(args, kwargs, inputs)
         self.programs.setdefault(key, []).append(program)
         self.programs.move_to_end(key)
@@ -166,14 +164,8 @@ class Program:
         # What else the program assumes: each module's state (see _module_state) and which
         # parameters need a gradient.
         self.modules = [(m, _module_state(m)) for m in modules]
-        # What each parameter held when recorded: the type of its data, whether it needed a
-        # gradient, and the shape and dtype of the arrays among them (see parameter_data).
-        datas = [leaf._data for leaf in self.leaves]
-        self.types = list(map(type, datas))
-        self.wanted = list(map(_REQUIRES_GRAD, self.leaves))
-        self.array_positions = [j for j, d in enumerate(datas) if type(d) is np.ndarray]
-        arrays = [datas[j] for j in self.array_positions]
-        self.shapes, self.dtypes = list(map(_SHAPE, arrays)), list(map(_DTYPE, arrays))
+        # (leaf, type of its data, shape, dtype, requires_grad) for each parameter
+        self.checks = [(leaf, *_kind(leaf._data), leaf.requires_grad) for leaf in self.leaves]
         leaf_names = _leaf_names(run.leaves, modules)
         draw_names = [f"draw_{j}" for j in range(len(run.tape.draws))]
         module_names = [type(m).__name__.lower() for m, _ in run.buffers]
@@ -197,35 +189,32 @@ class Program:
         self.grad_positions = [s.key if s.kind == "input" else n_inputs + s.key
                                for s in self.grad_sources]
         # The node's inputs: the argument Values that get a gradient (by position), then
-        # the parameters (the same objects on every call, see parameter_data).
+        # the parameters (the same objects on every call, see still_valid).
         self.grad_arguments = [s.key for s in self.grad_sources if s.kind == "input"]
         self.grad_leaves = tuple(self.leaves[s.key] for s in self.grad_sources
                                  if s.kind == "leaf")
 
-    def parameter_data(self) -> Optional[List[Any]]:
-        """The parameters' data when the program still applies to them, else None: the modules
-        it read are as they were recorded (see _module_state), and the parameters hold data of
-        the recorded type, shape and dtype and need a gradient where they did. (It runs on
-        every call, so it compares whole lists made by C-level maps; dtypes compare by
-        numpy's equality, byte order included.)"""
+    def still_valid(self) -> bool:
+        """Whether the modules the program read are as they were recorded (see _module_state),
+        and the parameters hold data of the recorded type, shape and dtype and need a
+        gradient where they did. (Runs on every call: identity first, equality where the
+        objects differ.)"""
         for module, state in self.modules:
             if _module_state(module) != state:
-                return None
-        datas = list(map(_DATA, self.leaves))
-        if list(map(type, datas)) != self.types or list(
-                map(_REQUIRES_GRAD, self.leaves)) != self.wanted:
-            return None
-        arrays = datas if len(self.array_positions) == len(datas) else [
-            datas[j] for j in self.array_positions]
-        if list(map(_SHAPE, arrays)) != self.shapes or list(map(_DTYPE, arrays)) != self.dtypes:
-            return None
-        return datas
+                return False
+        for leaf, kind, shape, dtype, wanted in self.checks:
+            data = leaf._data
+            if type(data) is not kind or (leaf.requires_grad is not wanted
+                                          and leaf.requires_grad != wanted):
+                return False
+            if shape is not None and (data.shape != shape or (data.dtype is not dtype
+                                                              and data.dtype != dtype)):
+                return False
+        return True
 
-    def __call__(self, inputs: List[Any], parameter_data: List[Any]) -> Value:
-        """Run the program on the arguments (`inputs`) and the parameters' data (from
-        `parameter_data()`): its result as a node of the graph."""
-        args = [x._data if isinstance(x, Value) else x for x in inputs] + parameter_data if (
-            inputs) else parameter_data
+    def __call__(self, inputs: List[Any]) -> Value:
+        args = [x._data if isinstance(x, Value) else x for x in inputs]
+        args += [leaf._data for leaf in self.leaves]
         state: Dict[str, Any] = {}
         data = self._run(args, state)
         parents = (tuple([inputs[k] for k in self.grad_arguments]) + self.grad_leaves
@@ -277,8 +266,12 @@ class Program:
             return [normalize(x) for x in self.backward(*wide)]
 
 
-_DATA, _SHAPE, _DTYPE = attrgetter("_data"), attrgetter("shape"), attrgetter("dtype")
-_REQUIRES_GRAD = attrgetter("requires_grad")
+def _kind(data: Any) -> tuple:
+    """What a program assumes of a parameter's data: its type, and an array's shape and dtype
+    (None, None for a number)."""
+    if type(data) is np.ndarray:
+        return (np.ndarray, data.shape, data.dtype)
+    return (type(data), None, None)
 
 
 def _load(written: Any, name: str) -> Any:
