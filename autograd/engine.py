@@ -146,6 +146,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     lone: Optional[Value] = root                # a pending node kept off the heap (see below)
     anomaly = current_mode() & ANOMALY
     latest = latest_write()                     # nodes recorded after it need no check
+    given: set = set()                          # ids of the arrays given to leaves so far
     while lone is not None or waiting:
         if lone is not None:
             node, lone = lone, None
@@ -188,8 +189,6 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 shares = retry_in_float64(joint, (g, ans, *args), attrs, exc)
             if not isinstance(shares, (list, tuple)) or len(shares) != len(parents):
                 raise _wrong_joint_vjp(node, shares)
-            if len(set(map(id, shares))) < len(shares):
-                shares = _apart(shares)         # one array for two inputs: each gets its own
         vjps = op.vjps
         for i, p in enumerate(parents):
             if not (isinstance(p, Value) and p.requires_grad) or (only is not None and
@@ -219,9 +218,12 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 if earlier is not None:
                     pending[p] = accumulate(earlier, share)
                     continue
-                if p._op is None and type(share) is np.ndarray and (share is g or
-                                                                    share.base is not None):
-                    share = share.copy()        # a leaf's .grad never aliases another array
+                if p._op is None and type(share) is np.ndarray:
+                    # A leaf's .grad never aliases another array: not the gradient passed in,
+                    # a view, or an array a VJP gave another leaf too.
+                    if share is g or share.base is not None or id(share) in given:
+                        share = share.copy()
+                    given.add(id(share))
             pending[p] = share
             # Leaves wait in `pending` alone: their sums are stored after the walk. A node that
             # becomes pending while nothing else is (the next link of a chain) waits in `lone`
@@ -239,19 +241,6 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
     for leaf, g in pending.items():             # what is left: the leaves' complete sums
         leaf._grad = g if leaf._grad is None else accumulate(leaf._grad, g)
-
-
-def _apart(shares: Sequence[Any]) -> List[Any]:
-    """The shares with each array given again copied, so no two inputs' gradients are one
-    array (one's `.grad` changed in place would change the other's)."""
-    seen: set = set()
-    apart = []
-    for share in shares:
-        if type(share) is np.ndarray and id(share) in seen:
-            share = share.copy()
-        seen.add(id(share))
-        apart.append(share)
-    return apart
 
 
 def _wrong_joint_vjp(node: Value, shares: Any) -> TypeError:
