@@ -146,6 +146,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     lone: Optional[Value] = root                # a pending node kept off the heap (see below)
     anomaly = current_mode() & ANOMALY
     latest = latest_write()                     # nodes recorded after it need no check
+    given: set = set()                          # ids of the arrays given to leaves so far
     while lone is not None or waiting:
         if lone is not None:
             node, lone = lone, None
@@ -217,17 +218,20 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                 if earlier is not None:
                     pending[p] = accumulate(earlier, share)
                     continue
-                if p._op is None and type(share) is np.ndarray and (share is g or
-                                                                    share.base is not None):
-                    share = share.copy()        # a leaf's .grad never aliases another array
+                if p._op is None and type(share) is np.ndarray:
+                    # A leaf's .grad never aliases another array: not the gradient passed in,
+                    # a view, or an array a VJP gave another leaf too.
+                    if share is g or share.base is not None or id(share) in given:
+                        share = share.copy()
+                    given.add(id(share))
             pending[p] = share
-            # A node that becomes pending while nothing else is (the next link of a chain)
-            # waits in `lone` instead of the heap: it is the newest pending node anyway. Other
-            # leaves wait in `pending` alone: their sums are stored after the walk.
+            # Leaves wait in `pending` alone: their sums are stored after the walk. A node that
+            # becomes pending while nothing else is (the next link of a chain) waits in `lone`
+            # instead of the heap: it is the newest pending node anyway.
+            if p._op is None and visit is None:
+                continue
             if lone is None and not waiting:
                 lone = p
-            elif p._op is None and visit is None:
-                continue
             else:
                 if lone is not None:
                     heappush(waiting, (-lone._order, lone))
@@ -381,8 +385,8 @@ def _seed(root: Value, gradient: Any, caller: str) -> Any:
                 f"{caller}: the output has shape {root.shape}; a gradient can only be implied "
                 "for a one-element output. Reduce it first (y.sum().backward()) or pass "
                 "gradient= an array of the output's shape")
-        data = root._data             # (np.ones: 2.4 us, where np.ones_like takes 3.0)
-        return 1.0 if type(data) is float else np.ones(data.shape, data.dtype)
+        data = root._data             # (np.array is C; np.ones, 2.4 us, is Python)
+        return 1.0 if type(data) is float else np.array(1, data.dtype).reshape(data.shape)
     return grad_like(gradient.data if isinstance(gradient, Value) else gradient, root, caller,
                      "output")
 

@@ -1,6 +1,6 @@
 """Memory faults of a training step: workload 4's MLP, each contender alone in a fresh process.
 
-    python -m benchmarks.allocation              # every installed peer, and ours with the graph kept
+    python -m benchmarks.allocation              # every installed peer, ours compiled, graph kept
     python -m benchmarks.allocation --steps 50
 
 When a step frees a lot of memory at once, the C allocator may give it back to the system, and
@@ -8,7 +8,8 @@ the next step faults it in again, page by page. Other libraries loaded into the 
 change when that happens, so the interleaved timings of `python -m benchmarks` cannot show it;
 here each contender runs alone and reports milliseconds, minor page faults and system time per
 step. Ours releases the graph during backward (`retain_graph=False`, as `nn.fit` does); the
-`ours, graph kept` row shows what keeping it costs.
+`ours, graph kept` row shows what keeping it costs; `compiled` runs the loss as one recorded
+program (`autograd.compile`), whose large results go into arrays lent by its earlier calls.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Any, Dict
 
 from benchmarks.deep import run_child
 
-CONTENDERS = ("ours", "ours, graph kept", "mygrad", "torch", "numpy")
+CONTENDERS = ("ours", "compiled", "ours, graph kept", "mygrad", "torch", "numpy")
 
 
 def child(contender: str, steps: int) -> Dict[str, Any]:

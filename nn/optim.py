@@ -18,15 +18,6 @@ def _grad_data(p: Value) -> Any:
     return g.data if isinstance(g, Value) else g
 
 
-def _set(p: Value, new: Any) -> None:
-    """Write new data into a parameter: in place for arrays, rebinding for Python floats."""
-    if type(p.data) is float:
-        p.data = float(new)
-    else:
-        p.data[...] = new
-        p.bump_version()                # graphs recorded before the step refuse backward
-
-
 def _check(name: str, value: Any, what: str, low: float = 0.0, high: float = math.inf,
            high_open: bool = False) -> float:
     """A hyper-parameter as a finite float in [low, high] (or [low, high)): NaN, infinities
@@ -88,14 +79,30 @@ class Optimizer:
 
     def step(self) -> None:
         """Apply one update to every parameter from its `.grad`. Parameters whose `.grad` is
-        None (no gradient since `zero_grad`) are skipped, state included, as in PyTorch."""
+        None (no gradient since `zero_grad`) are skipped, state included, as in PyTorch. The
+        update is written into the parameter's array (a Python float is replaced), and the
+        write stamped: graphs recorded before the step refuse to backpropagate."""
         self.steps += 1
         for p in self.params:
-            if p.requires_grad and p.grad is not None:
-                self._update(p, np.asarray(p.data), np.asarray(_grad_data(p)),
-                             self.state.setdefault(id(p), {}))
+            g = p._grad
+            if g is None or not p.requires_grad:
+                continue
+            data = p._data
+            state = self.state.get(id(p))
+            if state is None:
+                state = self.state[id(p)] = {}
+            new = self._update(np.asarray(data), np.asarray(
+                g._data if isinstance(g, Value) else g), state)
+            if type(data) is float:
+                p.data = float(new)
+            else:
+                if new is not data:
+                    data[...] = new
+                p.bump_version()
 
-    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+    def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
+        """The parameter's new data from its data `x` and gradient `g`, updating `state`; it
+        may be `x` itself, written in place."""
         raise NotImplementedError
 
 
@@ -118,7 +125,7 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
         self.nesterov = bool(nesterov)
 
-    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+    def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
         if self.weight_decay:
             g = g + self.weight_decay * x
         if self.momentum:
@@ -126,7 +133,8 @@ class SGD(Optimizer):
             buf = g.copy() if buf is None else self.momentum * buf + (1 - self.dampening) * g
             state["momentum"] = buf
             g = g + self.momentum * buf if self.nesterov else buf
-        _set(p, x - self.lr * g)
+        x -= self.lr * g                # in place: one temporary, the bits of x - lr * g
+        return x
 
 
 class Adagrad(Optimizer):
@@ -142,14 +150,14 @@ class Adagrad(Optimizer):
         self.initial = _check("Adagrad", initial_accumulator_value, "initial_accumulator_value")
         self.eps = _check("Adagrad", eps, "eps")
 
-    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+    def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
         state["step"] = t = state.get("step", 0) + 1
         if self.weight_decay:
             g = g + self.weight_decay * x
         clr = self.lr / (1 + (t - 1) * self.lr_decay)
         total = state.get("sum", np.full_like(x, self.initial)) + g * g
         state["sum"] = total
-        _set(p, x - clr * g / (np.sqrt(total) + self.eps))
+        return x - clr * g / (np.sqrt(total) + self.eps)
 
 
 class RMSprop(Optimizer):
@@ -165,7 +173,7 @@ class RMSprop(Optimizer):
         self.momentum = _check("RMSprop", momentum, "momentum")
         self.centered = bool(centered)
 
-    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+    def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
         if self.weight_decay:
             g = g + self.weight_decay * x
         a = self.alpha
@@ -179,7 +187,7 @@ class RMSprop(Optimizer):
         if self.momentum:
             step = self.momentum * state.get("momentum", np.zeros_like(x)) + step
             state["momentum"] = step
-        _set(p, x - self.lr * step)
+        return x - self.lr * step
 
 
 class Adam(Optimizer):
@@ -201,7 +209,7 @@ class Adam(Optimizer):
         self.weight_decay = _check(name, weight_decay, "weight_decay")
         self.amsgrad = bool(amsgrad)
 
-    def _update(self, p: Value, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> None:
+    def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
         b1, b2 = self.betas
         state["step"] = t = state.get("step", 0) + 1
         if self.weight_decay:
@@ -217,7 +225,7 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = v
         m_hat = m / (1 - b1 ** t)
         v_hat = v / (1 - b2 ** t)
-        _set(p, x - self.lr * m_hat / (np.sqrt(v_hat) + self.eps))
+        return x - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 class AdamW(Adam):

@@ -449,3 +449,16 @@ def test_byte_order_and_number_types_are_part_of_what_a_program_assumes():
     assert f(x).data == 8.0 and len(f.programs[key]) == 2
     w.data = 2.0                                    # a Python float where an array was
     assert f(x).data == 12.0 and len(f.programs[key]) == 3
+
+
+def test_two_parameters_never_get_one_gradient_array():
+    """The program gives both inputs of `p + q` the same gradient array; each leaf must get
+    its own, or changing one `.grad` in place would change the other."""
+    p, q = Value(np.ones(3)), Value(np.ones(3))
+    step = ag.compile(lambda: ((p + q) * 2.0).sum())
+    for _ in range(2):                  # the first call records, the second runs the program
+        p.zero_grad(), q.zero_grad()
+        step().backward()
+    assert not np.shares_memory(p.grad, q.grad)
+    p.grad *= 0.0
+    np.testing.assert_array_equal(q.grad, [2.0, 2.0, 2.0])

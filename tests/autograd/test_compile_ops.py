@@ -39,3 +39,6 @@ def test_every_op_compiled_equals_eager_bit_for_bit(case, data):
         _assert_same(compiled.data, eager.data, f"{case.name}: value")
         for c, e in zip(compiled_inputs, eager_inputs):
             _assert_same(c.grad, e.grad, f"{case.name}: gradient")
+        arrays = [v.grad for v in compiled_inputs if type(v.grad) is np.ndarray]
+        for i, a in enumerate(arrays):          # each gradient an array of its own
+            assert not any(np.shares_memory(a, b) for b in arrays[i + 1:]), case.name
