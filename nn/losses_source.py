@@ -2,8 +2,8 @@
 programs (registered by `nn.losses`): the forward and the VJP make the numpy calls of
 `_labelled_xent` and `_labelled_xent_vjp`, so compiled gradients equal eager ones bit for bit,
 without a call into the op per step. The VJP reads the forward's exponentials of the shifted
-scores again instead of computing them anew (the same calls on the same numbers: the same
-bits)."""
+scores and their row sums again instead of computing them anew (the same calls on the same
+numbers: the same bits)."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -32,10 +32,11 @@ def xent_forward(site: Site) -> Optional[Code]:
     n, labels, reduction = found
     z = site.args[0]
     shifted, exps, rows = site.temp("shifted"), site.temp("exp_shifted"), site.temp("xent_rows")
+    sums = site.temp("exp_sums")
     lines = (f"{shifted} = {operand(z)} - np.maximum.reduce({z}, axis=1, keepdims=True)",
              f"{exps} = np.exp({shifted})",
-             f"{rows} = np.log(np.add.reduce({exps}, axis=1)) - "
-             f"{shifted}[np.arange({n}), {labels}]")
+             f"{sums} = np.add.reduce({exps}, axis=1, keepdims=True)",
+             f"{rows} = np.log({sums}[:, 0]) - {shifted}[np.arange({n}), {labels}]")
     if reduction == "none":
         return Code(lines, rows)
     total = f"np.add.reduce({rows})"
@@ -47,11 +48,11 @@ def xent_vjp(j: int, site: Site) -> Optional[Code]:
     Subtracting 1 at each row's label in place gives the bits of subtracting the one-hot rows
     (x - 0 is x; each row has one label)."""
     found = _labelled(site)
-    if found is None or "exp_shifted" not in site.temps:
+    if found is None or "exp_sums" not in site.temps:
         return None
     n, labels, reduction = found
-    exps, probs = site.temps["exp_shifted"], site.temp("softmax")
-    lines = (f"{probs} = {exps} / np.add.reduce({exps}, axis=1, keepdims=True)",
+    exps, sums, probs = site.temps["exp_shifted"], site.temps["exp_sums"], site.temp("softmax")
+    lines = (f"{probs} = {exps} / {sums}",
              f"{probs}[np.arange({n}), {labels}] -= 1")
     g = operand(site.g)
     scale = {"none": f"{g}[:, None]", "mean": f"({g} / {n})", "sum": g}[reduction]
