@@ -28,7 +28,7 @@ must equal that product; it gets no gradient of its own.
 from __future__ import annotations
 
 import functools
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional
 
 import numpy as np
 
@@ -59,31 +59,6 @@ def _join(parts: List[Any], out: Optional[np.ndarray] = None) -> Any:
     if any(isinstance(p, Value) for p in parts):
         return concatenate(parts, axis=1)
     return np.concatenate(parts, axis=1, out=out)
-
-
-def _products(pairs: List[Tuple[Any, Any]], out: Optional[np.ndarray]) -> Any:
-    """The products a * b of the pairs side by side along axis 1: for raw arrays each written
-    straight into its columns of `out` (a new array when None), without a temporary; the
-    recorded ops when one factor is a Value."""
-    if any(isinstance(f, Value) for pair in pairs for f in pair):
-        return concatenate([a * b for a, b in pairs], axis=1)
-    if out is None:
-        n, width = np.shape(pairs[0][0])[0], sum(np.shape(b)[1] for _, b in pairs)
-        out = np.empty((n, width), dtype=np.result_type(*(f for pair in pairs for f in pair)))
-    start = 0
-    for a, b in pairs:
-        stop = start + np.shape(b)[1]
-        np.multiply(a, b, out=out[:, start:stop])
-        start = stop
-    return out
-
-
-def _into(a: Any, b: Any, ufunc: np.ufunc) -> Any:
-    """a + b or a * b (`ufunc` np.add or np.multiply), written into `a` when both are raw
-    arrays (the caller owns `a`); a new node when one is a Value (second order)."""
-    if isinstance(a, Value) or isinstance(b, Value):
-        return a + b if ufunc is np.add else a * b
-    return ufunc(a, b, out=a)
 
 
 def _plus(a: np.ndarray, b: Any) -> np.ndarray:
@@ -188,16 +163,48 @@ def _lstm_cell(projected, state, w_hh, b_hh, out):
 
 
 def _lstm_core(up, carry, ans, state, w_hh, out):
+    if out is not None:
+        return _lstm_core_into(up, carry, ans, state, w_hh, out)
     hidden = shape_of(w_hh)[1]
     i, g, o, tanh_c = (_block(ans, k, hidden) for k in (2, 4, 5, 6))
     gates, up_gates = ans[:, 2 * hidden:6 * hidden], up[:, 2 * hidden:6 * hidden]
     up_h, up_c = _carried(up, carry, 0, hidden), _carried(up, carry, 1, hidden)
     dc = up_c + (up_h * o + _block(up, 6, hidden)) * (1.0 - tanh_c * tanh_c)
-    d_gates = _products([(dc, g), (dc, _block(state, 1, hidden)), (dc, i), (up_h, tanh_c)], out)
-    d_gates = _into(d_gates, up_gates, np.add)
-    slope = (1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype))
-    d_pre = _into(d_gates, slope, np.multiply)
+    d_gates = _join([dc * g, dc * _block(state, 1, hidden), dc * i, up_h * tanh_c]) + up_gates
+    d_pre = d_gates * ((1.0 - gates) * (gates + _tanh_offset(hidden, d_gates.dtype)))
     return d_pre, d_pre, [_rows_times(d_pre, w_hh), dc * _block(ans, 3, hidden)]
+
+
+def _lstm_core_into(up, carry, ans, state, w_hh, out):
+    """`_lstm_core`'s arithmetic on raw arrays, operation for operation, written into `out`
+    and into the carried gradients (the previous call's own arrays) in place: a sequence's
+    backward pass runs it at every step, where temporaries cost as much as the arithmetic.
+    h's gradient carried back is d @ w_hh as it is (a C-ordered result keeps the next step's
+    elementwise arithmetic on arrays of one layout)."""
+    hidden = w_hh.shape[1]
+    i, f, g, o, tanh_c = (_block(ans, k, hidden) for k in range(2, 7))
+    if carry is None:
+        up_h, dc = up[:, :hidden].copy(), up[:, hidden:2 * hidden].copy()
+    else:
+        up_h, dc = carry
+        up_h += up[:, :hidden]
+        dc += up[:, hidden:2 * hidden]
+    slope = tanh_c * tanh_c
+    np.subtract(1.0, slope, out=slope)
+    through_h = up_h * o
+    through_h += _block(up, 6, hidden)
+    through_h *= slope
+    dc += through_h
+    for k, (a, b) in enumerate(((dc, g), (dc, _block(state, 1, hidden)), (dc, i),
+                                (up_h, tanh_c))):
+        np.multiply(a, b, out=_block(out, k, hidden))
+    out += up[:, 2 * hidden:6 * hidden]
+    gates = ans[:, 2 * hidden:6 * hidden]
+    slope = np.subtract(1.0, gates)
+    slope *= gates + _tanh_offset(hidden, out.dtype)
+    out *= slope
+    dc *= f
+    return out, out, [out @ w_hh, dc]
 
 
 @functools.lru_cache(maxsize=None)
