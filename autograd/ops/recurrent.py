@@ -28,6 +28,7 @@ must equal that product; it gets no gradient of its own.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, List, Optional
 
 import numpy as np
@@ -40,6 +41,19 @@ from autograd.ops.shape import concatenate, reshape, stack, transpose
 from autograd.value import Value
 
 _NONLINEARITIES = ("tanh", "relu")
+_workspace = threading.local()
+
+
+def _scratch(name: str, shape: tuple, dtype: Any) -> np.ndarray:
+    """An uninitialised array for one op call's own use, kept (one per name, in this thread)
+    for the next call of the same shape and dtype: a sequence's input projection and its
+    gradients of all timesteps are megabytes, and memory taken fresh at every call costs a
+    page fault per 4 KiB on its first write. None of it leaves the call."""
+    arrays = _workspace.__dict__.setdefault("arrays", {})
+    array = arrays.get(name)
+    if array is None or array.shape != shape or array.dtype != dtype:
+        array = arrays[name] = np.empty(shape, dtype)
+    return array
 
 
 def _logistic(x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -281,7 +295,9 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int, summed_biases: bo
         steps, n, size = x.shape
         records = _record(blocks, w_hh, x, state, w_ih, b_ih, b_hh)
         bias, step_bias = (b_ih + b_hh, None) if summed_biases else (b_ih, b_hh)
-        projected = _plus(x.reshape(steps * n, size) @ w_ih.T, bias).reshape(steps, n, -1)
+        rows = _scratch("projected", (steps * n, shape_of(w_ih)[0]), np.result_type(x, w_ih))
+        projected = _plus(np.matmul(x.reshape(steps * n, size), w_ih.T, out=rows), bias)
+        projected = projected.reshape(steps, n, -1)
         with np.errstate(over="ignore"):                # the sigmoids' exp (see _logistic)
             for t in time_order(steps, reverse):
                 state = cell(projected[t], state, w_hh, step_bias, records[t], **attrs)
@@ -293,7 +309,7 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int, summed_biases: bo
         d_x_pre: List[Any] = [None] * steps
         d_h_pre: List[Any] = [None] * steps
         raw = not any(isinstance(a, Value) for a in (up, ans, state, w_hh))
-        buffer = np.empty((steps, n, gates), dtype=ans.dtype) if raw else None
+        buffer = _scratch("gradients", (steps, n, gates), ans.dtype) if raw else None
         carry = None
         for k in range(steps - 1, -1, -1):
             t = order[k]
