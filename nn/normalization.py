@@ -17,8 +17,10 @@ from typing import Any, Dict, Sequence, Tuple, Union
 import numpy as np
 
 from autograd import Op, Value
+from autograd.vjp_source import register
 from nn import checks
 from nn.module import Module
+from nn.normalization_source import standardize_forward, standardize_vjp
 from nn.parameter import Parameter
 
 
@@ -34,20 +36,27 @@ def _normalized_shape(shape: Union[int, Sequence[int]]) -> Tuple[int, ...]:
 
 def _standardize_forward(x: np.ndarray, axes: Tuple[int, ...], eps: float) -> np.ndarray:
     centred = x - x.mean(axis=axes, keepdims=True)
-    return centred / np.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+    return centred * _inverse_std(centred, axes, eps)
+
+
+def _inverse_std(centred: Any, axes: Tuple[int, ...], eps: float) -> Any:
+    """1 / sqrt(var + eps) from the centred values (raw or Values), as the forward computes it
+    and its VJP again (and a compiled program's VJP reads it from the forward)."""
+    return ((centred * centred).mean(axis=axes, keepdims=True) + eps) ** -0.5
 
 
 def _standardize_vjp(g: Any, ans: Any, x: Any, axes: Tuple[int, ...], eps: float) -> Any:
     """With y = (x - mean) / s: dx = (g - mean(g) - y mean(g y)) / s, s recomputed from x (so
     the VJP is differentiable again through x and y)."""
     centred = x - x.mean(axis=axes, keepdims=True)
-    inverse_std = ((centred * centred).mean(axis=axes, keepdims=True) + eps) ** -0.5
-    return inverse_std * (g - g.mean(axis=axes, keepdims=True)
-                          - ans * (g * ans).mean(axis=axes, keepdims=True))
+    return _inverse_std(centred, axes, eps) * (
+        g - g.mean(axis=axes, keepdims=True)
+        - ans * (g * ans).mean(axis=axes, keepdims=True))
 
 
 # (x - mean) / sqrt(var + eps) over `axes` as one node: a third of the ops of the composed form.
 _standardize = Op("standardize", _standardize_forward, _standardize_vjp)
+register(_standardize, forward=standardize_forward, vjp=standardize_vjp)   # compiled as source
 
 
 class LayerNorm(Module):
