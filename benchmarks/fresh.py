@@ -23,7 +23,7 @@ from benchmarks.deep import ROOT, run_child
 from benchmarks.peers import Missing
 from benchmarks.peers.base import Peer
 from benchmarks.report import Table, agreement, number, percent, seconds
-from benchmarks.timing import Settings, Timing, alone, rotated
+from benchmarks.timing import Settings, Timing, alone, rotated, steady_seconds
 from benchmarks.workloads import (CASES, CHAIN_OPS, OURS, SPREAD_NOTE, Result, built,
                                   first_value, ours_of, paired, paired_note, workload_limits)
 
@@ -49,10 +49,10 @@ def child(workload: int, key: tuple, blocks: int, min_block: float) -> Dict[str,
         step, status = built(cases[key])
         if step is None:
             return {"status": status or "n/a"}
-        first, estimate, status = first_value(step)
+        first, _, status = first_value(step)
         if status:
             return {"status": status}
-        timing = alone(step, blocks, min_block, estimate)
+        timing = alone(step, blocks, min_block, steady_seconds(step))
     return {"first": first, "seconds": timing.median}
 
 

@@ -87,7 +87,7 @@ def in_one_process(workload: int, peers: Dict[str, Peer],
     steps in interleaved rounds. A case whose first name is not a peer is a reference
     computation (such as numpy's own matmul) timed alongside."""
     results: Dict[tuple, Result] = {}
-    steps, estimates = {}, {}
+    steps = {}
     with workload_limits(workload):
         for key, case in CASES[workload](peers).items():
             result = Result(key, case.dtype)
@@ -104,8 +104,7 @@ def in_one_process(workload: int, peers: Dict[str, Peer],
             result.first, result.first_seconds, result.status = first_value(step)
             if not result.status:
                 steps[key] = step
-                estimates[key] = result.first_seconds
-        for key, timing in interleaved(steps, settings, estimates).items():
+        for key, timing in interleaved(steps, settings).items():
             results[key].timing = timing
     return results
 

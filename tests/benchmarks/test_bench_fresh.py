@@ -180,3 +180,46 @@ def test_base_errors_are_one_clear_line(capsys, args, message):
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+class _Clock:
+    """perf_counter for benchmarks.timing, advanced only by the fake step below."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+def _recording_step(clock, calls):
+    """A step like a compiled one: its first call (recording) takes 8 s, later ones 1/16 s
+    (binary fractions, so the clock's sums are exact)."""
+    def step():
+        clock.now += 8.0 if not calls else 0.0625
+        calls.append(1)
+        return 0.0
+    return step
+
+
+def test_blocks_are_sized_by_a_later_step_not_the_first_call(monkeypatch):
+    """Sized by the first call (8 s), a block of 1 s would hold one step; sized by a later one
+    (1/16 s), it holds 16, in one process and in a fresh one alike."""
+    from benchmarks import timing
+    clock, calls = _Clock(), []
+    monkeypatch.setattr(timing, "time", clock)
+    step = _recording_step(clock, calls)
+    monkeypatch.setitem(workloads.CASES, 99, lambda peers: {("fake", "v"): workloads.Case(
+        lambda: step)})
+    settings = Settings(rounds=1, min_block=1.0, deep_sizes=(), deep_timeout=1.0,
+                        fresh_rounds=1, fresh_blocks=1)
+    result = workloads.in_one_process(99, {}, settings)[("fake", "v")]
+    assert result.first_seconds == 8.0 and result.timing.samples == [0.0625]
+    assert len(calls) == 1 + 2 + (1 + 16)   # the first, the estimate's two (an untimed step,
+    # then the timed one), then the block's untimed step and its 16
+
+    calls.clear()
+    step = _recording_step(clock, calls)
+    out = fresh.child(99, ("fake", "v"), 1, 1.0)
+    assert out["seconds"] == 0.0625
+    assert len(calls) == 1 + 2 + 16 + (1 + 16)      # ... a block of warm-up, then one timed
