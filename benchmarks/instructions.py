@@ -3,6 +3,7 @@ other load on the machine (wall-clock numbers here move by 10-20%, and more in s
 
     .venv/bin/python -m benchmarks.instructions        # needs valgrind (apt-get install valgrind)
     .venv/bin/python -m benchmarks.instructions --base main    # before/after, both sides
+    .venv/bin/python -m benchmarks.instructions --compiled     # a compiled step, part by part
 
 Two measurements, each run at two lengths with the cyclic garbage collector off, dividing the
 difference in instructions by the difference in length, so interpreter start-up and imports
@@ -48,6 +49,57 @@ for _ in range(int(sys.argv[1])):
 """
 
 
+_COMPILED_PARTS = """
+import gc, sys
+gc.disable()
+import numpy as np
+import autograd
+from benchmarks import problems
+from benchmarks.peers import ours
+problem = problems.classifier([64, 64, 32, 10], 32, np.float32)
+params, loss = ours.mlp_loss(problem)
+compiled = autograd.compile(loss)
+for _ in range(3):
+    ours.sgd_step(compiled, params, problem.lr, retain_grads=False, retain_graph=False)()
+program, lr, one = compiled.last, problem.lr, np.ones((), np.float32)
+part = sys.argv[2]
+
+
+def update(p, g):
+    weights = p.data
+    weights -= lr * g                   # in place on the raw array, as the floor does
+
+
+def program_alone():
+    out, saved, _ = program.forward(*[leaf.data for leaf in program.leaves])
+    for p, g in zip(program.grad_leaves, program.backward(one, *saved)):
+        update(p, g)
+
+
+def with_call():
+    loss = compiled()
+    for p, g in zip(program.grad_leaves, program.backward(one, *loss.attrs["state"]["saved"])):
+        update(p, g)
+
+
+def with_backward():
+    compiled().backward(retain_grads=False, retain_graph=False)
+    for p in program.grad_leaves:
+        update(p, p.grad)
+        p.zero_grad()
+
+
+step = {"program": program_alone, "call": with_call, "backward": with_backward,
+        "step": ours.sgd_step(compiled, params, lr, retain_grads=False, retain_graph=False)}[part]
+for _ in range(int(sys.argv[1])):
+    step()
+"""
+COMPILED_PARTS = ("program", "call", "backward", "step")
+"""The compiled workload-2 step built up part by part: the program alone on raw arrays (its
+forward, its backward, the SGD update), then with the compiled call around it, then with
+`backward()` on its node, then the whole step (the update through Values, as `ours`)."""
+
+
 # BLAS threads spin while they wait for work, and callgrind counts their instructions too: with
 # them the same run varied by 10-20%; with one thread it gives the same count every time.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -80,6 +132,14 @@ def per_step(peer: str, short: int = 50, long: int = 250, root: str = ROOT) -> f
     return _per_repeat(_MLP_STEPS, peer, short, long, root)
 
 
+def compiled_parts(short: int = 50, long: int = 250, root: str = ROOT) -> Dict[str, float]:
+    """Instructions per compiled workload-2 float32 step, built up part by part (see
+    COMPILED_PARTS), and the numpy floor's."""
+    found = {part: _per_repeat(_COMPILED_PARTS, part, short, long, root)
+             for part in COMPILED_PARTS}
+    return found | {"floor": per_step("numpy", short, long, root)}
+
+
 def counts(root: str = ROOT) -> Dict[str, float]:
     """Every count, for the engine in `root`."""
     forward, both = per_op("forward", root=root), per_op("backward", root=root)
@@ -92,10 +152,23 @@ def main(argv: Optional[List[str]] = None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", metavar="REV", help="also count the engine at git revision "
                         "REV and show head / base (a load-proof before and after)")
+    parser.add_argument("--compiled", action="store_true", help="instead: the compiled "
+                        "workload-2 step part by part, where its instructions go")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is missing: apt-get install valgrind (or brew install valgrind)")
         return 1
+    if args.compiled:
+        parts = compiled_parts()
+        print("compiled workload 2 float32, instructions per step (each adds to the one above):")
+        for part, what in zip(COMPILED_PARTS, ("the program on raw arrays, SGD on raw arrays",
+                                               "+ the compiled call around it",
+                                               "+ backward() on its node",
+                                               "the whole step: SGD through Values")):
+            print(f"  {what:<46} {parts[part]:>12,.0f}  ({parts[part] / parts['floor']:.3f}x "
+                  "the floor)")
+        print(f"  {'the numpy floor':<46} {parts['floor']:>12,.0f}")
+        return 0
     if args.base:
         with compare.sides(compare.resolve(args.base)) as roots:
             base, head = counts(roots["base"]), counts(roots["head"])

@@ -7,6 +7,7 @@ No timing assertions (the payback arithmetic is checked on made-up timings).
 import math
 import os
 import re
+import subprocess
 import sys
 
 import numpy as np
@@ -16,7 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from benchmarks import arch_problems, peers, problems, run, workloads  # noqa: E402
+from benchmarks import (arch_problems, instructions, peers, problems, run,  # noqa: E402
+                        workloads)
 from benchmarks.timing import Settings, Timing  # noqa: E402
 from benchmarks.workloads import Result  # noqa: E402
 
@@ -126,3 +128,14 @@ def test_the_floor_table_has_a_row_for_each_mode_with_its_target(tables):
     assert rows[("Workload 1", "batched", "compiled")]["target"] == "≤ 1.30×"
     for row in rows.values():
         assert RATIO.match(row["× floor"]) and row["met"] in ("yes", "no", "")
+
+
+def test_the_compiled_step_built_up_part_by_part_trains_the_same_weights():
+    """`python -m benchmarks.instructions --compiled` counts each part of a compiled step; the
+    parts differ only in the Python around the program, so three steps of each leave the
+    same weights, bit for bit (run without valgrind here)."""
+    script = instructions._COMPILED_PARTS + "\nprint([p.data.tobytes().hex() for p in params])"
+    weights = {part: subprocess.run([sys.executable, "-c", script, "3", part], check=True,
+                                    capture_output=True, text=True, cwd=instructions.ROOT).stdout
+               for part in instructions.COMPILED_PARTS}
+    assert len(set(weights.values())) == 1 and weights["step"].startswith("['")
