@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd as ag
 import nn
+from ag_compile import same_bits
 from autograd import Value
 from autograd.buffers import LARGE
 
@@ -25,11 +26,6 @@ def _model(seed=0):
 def _batch(seed):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((BATCH, WIDTH)), rng.integers(0, 10, BATCH)
-
-
-def _same(a, b, what):
-    assert type(a) is type(b) and np.asarray(a).dtype == np.asarray(b).dtype, what
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=what)
 
 
 def _pointer(array):
@@ -49,9 +45,9 @@ def test_large_results_are_written_into_last_calls_arrays_bit_for_bit_with_eager
         compiled.backward()
         eager = nn.losses.cross_entropy(eager_model(X), y)
         eager.backward()
-        _same(compiled.data, eager.data, f"call {i}: the loss")
+        same_bits(compiled.data, eager.data, f"call {i}: the loss")
         for c, e in zip(compiled_model.parameters(), eager_model.parameters()):
-            _same(c.grad, e.grad, f"call {i}: a gradient")
+            same_bits(c.grad, e.grad, f"call {i}: a gradient")
         for opt in opts:
             opt.step()
     assert "out=buffers.spare(" in step.source()
@@ -72,7 +68,7 @@ def test_a_dropped_gradient_and_released_activations_are_written_again():
     W1.zero_grad(), W2.zero_grad()
     ((X @ W1).relu() @ W2).sum().backward()
     for g in grads:
-        _same(g, W1.grad, "a gradient written into a lent array")
+        same_bits(g, W1.grad, "a gradient written into a lent array")
 
 
 def test_arrays_the_user_keeps_are_never_overwritten():
@@ -100,7 +96,7 @@ def test_arrays_the_user_keeps_are_never_overwritten():
         assert ref() is None or np.array_equal(ref(), weakly_held)     # freed, not written
     for got, want, what in zip((loss.data, held, view), expected, ("a loss", "a gradient",
                                                                     "a view")):
-        _same(np.asarray(got), want, what)
+        same_bits(np.asarray(got), want, what)
     assert not np.array_equal(W1.grad, held)        # later calls computed other gradients
 
 
@@ -116,7 +112,7 @@ def test_a_graph_not_yet_differentiated_keeps_its_saved_arrays():
     eager = [nn.losses.cross_entropy(eager_model(X), y) for X, y in batches]
     sum(eager[1:], eager[0]).backward()
     for c, e in zip(compiled_model.parameters(), eager_model.parameters()):
-        _same(c.grad, e.grad, "gradients of three graphs alive at once")
+        same_bits(c.grad, e.grad, "gradients of three graphs alive at once")
 
 
 def test_threads_running_one_program_get_their_own_arrays():
@@ -138,7 +134,7 @@ def test_threads_running_one_program_get_their_own_arrays():
         t.join()
     for k in range(4):
         for got in results[k]:
-            _same(got, expected[k], f"thread {k}")
+            same_bits(got, expected[k], f"thread {k}")
 
 
 def test_small_results_and_a_program_that_finds_its_fits_lend_nothing():
@@ -162,10 +158,10 @@ def test_a_loop_holding_the_last_result_alternates_between_two_arrays():
         loss, hidden = step(X)              # the last call's results live until rebound
         loss.backward()
         if previous is not None:
-            _same(previous[0], previous[1], "the last call's result, still held")
+            same_bits(previous[0], previous[1], "the last call's result, still held")
         previous = (hidden.data, hidden.data.copy())
         pointers.append(_pointer(hidden.data))
-        _same(hidden.data, f(X)[1].data, "a result written into a lent array")
+        same_bits(hidden.data, f(X)[1].data, "a result written into a lent array")
     assert pointers[2] == pointers[4] and pointers[3] == pointers[5] != pointers[4]
 
 
@@ -189,9 +185,9 @@ def test_every_op_written_with_out_gives_eager_bits():
         W.zero_grad(), V.zero_grad()
         eager = f(X)
         eager.backward()
-        _same(compiled.data, eager.data, "the value")
-        _same(grads[0], W.grad, "W's gradient")
-        _same(grads[1], V.grad, "V's gradient")
+        same_bits(compiled.data, eager.data, "the value")
+        same_bits(grads[0], W.grad, "W's gradient")
+        same_bits(grads[1], V.grad, "V's gradient")
     source = step.source()
     for fn in ("np.add(", "np.subtract(", "np.multiply(", "np.true_divide(", "np.negative(",
                "np.matmul(", "np.tanh(", "np.exp(", "np.sqrt(", "np.log(", "np.maximum("):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from ag_cases import CASE_IDS, CASES
+from ag_compile import same_bits
 from ag_numeric import to_value
 from test_gradients import _draw_case
 
@@ -17,12 +18,6 @@ def _run(fn, xs, g, dtype):
     out = fn(*vals)
     out.backward(g.astype(dtype))
     return out, vals
-
-
-def _assert_same(a, b, what):
-    assert type(a) is type(b), what
-    assert np.asarray(a).dtype == np.asarray(b).dtype, what
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=what)
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
@@ -36,9 +31,9 @@ def test_every_op_compiled_equals_eager_bit_for_bit(case, data):
         compiled, compiled_inputs = _run(step, xs, g, dtype)    # later calls run the program
         assert compiled.op.startswith("compiled"), "the second call ran the program"
         eager, eager_inputs = _run(lambda *vals: case.fn(*vals, **params), xs, g, dtype)
-        _assert_same(compiled.data, eager.data, f"{case.name}: value")
+        same_bits(compiled.data, eager.data, f"{case.name}: value")
         for c, e in zip(compiled_inputs, eager_inputs):
-            _assert_same(c.grad, e.grad, f"{case.name}: gradient")
+            same_bits(c.grad, e.grad, f"{case.name}: gradient")
         arrays = [v.grad for v in compiled_inputs if type(v.grad) is np.ndarray]
         for i, a in enumerate(arrays):          # each gradient an array of its own
             assert not any(np.shares_memory(a, b) for b in arrays[i + 1:]), case.name

@@ -8,42 +8,26 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import autograd as ag
+from ag_compile import compiled_and_eager, same_bits
 from autograd import Value
 
 DTYPES = st.sampled_from([np.float32, np.float64])
-
-
-def _same(a, b, what):
-    assert type(a) is type(b), what
-    assert np.asarray(a).dtype == np.asarray(b).dtype, what
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=what)
 
 
 def _compare(fn, operands):
     """Compile `fn`, run it twice (the second call runs the program) and eagerly, with
     backward(0.75 throughout); assert equal values and gradients (bits, types and dtypes).
     Returns the backward's statements."""
-    def fresh():
-        return [Value(o.data, requires_grad=o.requires_grad) if isinstance(o, Value) else o
-                for o in operands]
-
-    def run(f, vals):
-        out = f(*vals)
+    def backward(out):
         out.backward(0.75 if type(out.data) is float else np.full(out.shape, 0.75, out.dtype))
-        return out
-    step = ag.compile(fn)
-    run(step, fresh())
-    compiled_vals, eager_vals = fresh(), fresh()
-    compiled, eager = run(step, compiled_vals), run(fn, eager_vals)
-    assert compiled.op.startswith("compiled")
-    source = step.source()
-    _same(compiled.data, eager.data, f"value\n{source}")
+    compiled, eager, compiled_vals, eager_vals, source = compiled_and_eager(fn, operands,
+                                                                            backward)
+    same_bits(compiled.data, eager.data, f"value\n{source}")
     for c, e in zip(compiled_vals, eager_vals):
         if isinstance(c, Value) and c.requires_grad:
-            _same(c.grad, e.grad, f"gradient\n{source}")
-    backward = source[source.index("def backward"):].splitlines()[1:]
-    return [line.strip() for line in backward
+            same_bits(c.grad, e.grad, f"gradient\n{source}")
+    backward_lines = source[source.index("def backward"):].splitlines()[1:]
+    return [line.strip() for line in backward_lines
             if line.strip() and not line.strip().startswith(("#", "return", "("))]
 
 

@@ -8,13 +8,8 @@ from hypothesis import strategies as st
 
 import autograd as ag
 import nn
+from ag_compile import compiled_and_eager, same_bits
 from autograd import Value
-
-
-def _same(a, b, what):
-    assert type(a) is type(b), what
-    assert np.asarray(a).dtype == np.asarray(b).dtype, what
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=what)
 
 
 def test_an_mlp_step_is_written_without_generic_vjp_calls():
@@ -40,7 +35,7 @@ def test_an_mlp_step_is_written_without_generic_vjp_calls():
     model.zero_grad()
     nn.losses.cross_entropy(model(X), y).backward()
     for g, p in zip(grads, model.parameters()):
-        _same(g, p.grad, "an MLP's gradient")
+        same_bits(g, p.grad, "an MLP's gradient")
 
 
 # ----- every template against eager mode ------------------------------------------------------
@@ -75,27 +70,17 @@ UNARY = {"neg": (lambda x: -x, False), "exp": (lambda x: x.exp(), False),
 def _check(fn, operands, word, dtype):
     """Compile `fn` on `operands`, run it twice (the second call runs the program), and compare
     its value and the gradients with eager mode's; the op's VJP must be written out."""
-    def fresh():
-        return [Value(o.data, requires_grad=o.requires_grad) if isinstance(o, Value) else o
-                for o in operands]
-
-    def run(f, vals):
-        out = f(*vals)
+    def backward(out):
         total = out.sum() if out.shape else out
         seed = 1.0 if type(total.data) is float else np.ones_like(total.data)
         total.backward(seed * 0.75)
-        return out
-    step = ag.compile(fn)
-    run(step, fresh())
-    compiled_vals, eager_vals = fresh(), fresh()
-    compiled, eager = run(step, compiled_vals), run(fn, eager_vals)
-    assert compiled.op.startswith("compiled")
-    source = step.source()
+    compiled, eager, compiled_vals, eager_vals, source = compiled_and_eager(fn, operands,
+                                                                            backward)
     assert f"vjp_{word}" not in source, source
-    _same(compiled.data, eager.data, f"{word}: value ({dtype.__name__})")
+    same_bits(compiled.data, eager.data, f"{word}: value ({dtype.__name__})")
     for c, e in zip(compiled_vals, eager_vals):
         if isinstance(c, Value):
-            _same(c.grad, e.grad, f"{word}: gradient ({dtype.__name__})\n{source}")
+            same_bits(c.grad, e.grad, f"{word}: gradient ({dtype.__name__})\n{source}")
 
 
 @pytest.mark.parametrize("name", list(BINARY))
@@ -216,8 +201,8 @@ def test_cross_entropy_labels_are_read_from_each_call():
         W.zero_grad()
         eager = nn.losses.cross_entropy(X @ W, y)
         eager.backward()
-        _same(compiled.data, eager.data, "the loss on new labels")
-        _same(grad, W.grad, "the gradient on new labels")
+        same_bits(compiled.data, eager.data, "the loss on new labels")
+        same_bits(grad, W.grad, "the gradient on new labels")
 
 
 @pytest.mark.parametrize("rows", [4, 600])               # 600 x 64 float64: 300 KiB, lent-sized
