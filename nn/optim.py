@@ -12,10 +12,9 @@ from autograd import Value
 from nn import checks
 
 
-def _grad_data(p: Value) -> Any:
-    """The raw gradient of `p` (a gradient recorded under create_graph is a Value)."""
-    g = p.grad
-    return g.data if isinstance(g, Value) else g
+def _raw(grad: Any) -> Any:
+    """A gradient's number or array (one recorded under create_graph is a Value)."""
+    return grad.data if isinstance(grad, Value) else grad
 
 
 def _check(name: str, value: Any, what: str, low: float = 0.0, high: float = math.inf,
@@ -91,8 +90,7 @@ class Optimizer:
             state = self.state.get(id(p))
             if state is None:
                 state = self.state[id(p)] = {}
-            new = self._update(np.asarray(data), np.asarray(
-                g._data if isinstance(g, Value) else g), state)
+            new = self._update(np.asarray(data), np.asarray(_raw(g)), state)
             if type(data) is float:
                 p.data = float(new)
             else:
@@ -252,12 +250,12 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     params = [p for p in params if p.grad is not None]
     if not max_norm >= 0:
         raise ValueError(f"clip_grad_norm: max_norm must be non-negative, got {max_norm}")
-    grads = [np.asarray(_grad_data(p), dtype=np.float64) for p in params]
+    grads = [np.asarray(_raw(p.grad), dtype=np.float64) for p in params]
     total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in params:
-            p.grad = _grad_data(p) * coef
+            p.grad = _raw(p.grad) * coef
     return total
 
 
