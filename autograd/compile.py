@@ -37,7 +37,8 @@ import numpy as np
 from autograd.grad_mode import ANOMALY, GRAD, RECORD, current_mode
 from autograd.op import NUMERIC_ERRORS, Op, normalize
 from autograd.program import Run, first_difference, same, write
-from autograd.tape import Tape, recording
+from autograd.engine import accumulate, fit, owned, unit_seed
+from autograd.tape import BACKWARD, STEP, ZERO_GRAD, Tape, recording
 from autograd.value import Value, init_node, record_inputs
 
 
@@ -88,7 +89,7 @@ class Compiled:
         if self.last is None:
             raise RuntimeError("source: nothing is recorded yet; call the compiled function "
                                "once first")
-        return self.last.written.text
+        return self.last.written.text + _events_comment(self.last.events)
 
     def _record(self, args: tuple, kwargs: dict, inputs: List[Any]) -> Tuple[Value, "Program"]:
         """Run the function recording, twice (the second time on other data), and build its
@@ -97,7 +98,7 @@ class Compiled:
         tape = Tape()
         with recording(tape):
             out = self.fn(*args, **kwargs)
-        result, aux = _outputs(out, name)
+        result, aux = _outputs(out, tape, name)
         modules = list(tape.modules.values())
         hooked = [type(m).__name__ for m in modules if m._forward_hooks or m._forward_pre_hooks]
         if hooked:
@@ -111,7 +112,13 @@ class Compiled:
             raise ValueError(f"compile: cannot record {name}: "
                              f"{first_difference(run.describe(), other.describe())}. Compute "
                              "that part outside the compiled function, or with ops on Values")
-        return out, Program(run, _input_names(self.fn, args, kwargs, len(inputs)), modules, name)
+        program = Program(run, _input_names(self.fn, args, kwargs, len(inputs)), modules, name,
+                          _packing(out))
+        for _, _, do in tape.events:    # this call's training events, as eager mode does them
+            do()
+        if program.trains:
+            out = program.results(out if isinstance(out, (tuple, list)) else (out,))
+        return out, program
 
 
     def _record_again(self, run: Run, args: tuple, kwargs: dict, name: str,
@@ -135,7 +142,7 @@ class Compiled:
                 with recording(again), np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")     # other data may leave an op's domain
                     other_out = self.fn(*other_args, **other_kwargs)
-                result, aux = _outputs(other_out, name)
+                result, aux = _outputs(other_out, again, name)
                 return Run(again, other_inputs, result, aux, _named(modules))  # state changed
             except Exception as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
@@ -146,21 +153,34 @@ class Compiled:
                            f"the data): {'; '.join(failures)}")
 
 
-def _outputs(out: Any, name: str) -> Tuple[Value, Tuple[Value, ...]]:
-    """The result that carries gradients, and the other results (a tuple's later Values)."""
-    parts = tuple(out) if isinstance(out, (tuple, list)) else (out,)
-    if not parts or not all(isinstance(p, Value) for p in parts):
+def _outputs(out: Any, tape: Tape, name: str) -> Tuple[Value, Tuple[Value, ...]]:
+    """The result that carries gradients, and the other results (a tuple's later Values). A
+    function that calls backward() itself carries gradients from that Value; all it returns
+    (a Value, a tuple of them, or None) is returned without."""
+    root = next((target for kind, target, _ in tape.events if kind == BACKWARD), None)
+    parts = (() if out is None and root is not None else
+             tuple(out) if isinstance(out, (tuple, list)) else (out,))
+    if (root is None and not parts) or not all(isinstance(p, Value) for p in parts):
         raise TypeError(f"compile: {name} must return a Value, or a tuple of Values (the first "
                         f"carries gradients, the others are returned without), got "
                         f"{type(out).__name__}")
-    return parts[0], parts[1:]
+    return (parts[0], parts[1:]) if root is None else (root, parts)
+
+
+def _packing(out: Any) -> Optional[int]:
+    """How a call's results are returned: None for nothing, 0 for one Value, else the length
+    of the tuple."""
+    return None if out is None else len(out) if isinstance(out, (tuple, list)) else 0
 
 
 class Program:
     """One recorded signature: its source, compiled, run as one node per call."""
 
-    def __init__(self, run: Run, input_names: List[str], modules: List[Any], name: str) -> None:
+    def __init__(self, run: Run, input_names: List[str], modules: List[Any], name: str,
+                 packing: Optional[int]) -> None:
         self.leaves = run.leaves
+        self.events, self.packing = _merged(run.events), packing
+        self.trains = any(kind == BACKWARD for kind, _, _ in self.events)
         # What else the program assumes: each module's state (see _module_state) and which
         # parameters need a gradient.
         self.modules = [(m, _module_state(m)) for m in modules]
@@ -193,6 +213,11 @@ class Program:
         self.grad_arguments = [s.key for s in self.grad_sources if s.kind == "input"]
         self.grad_leaves = tuple(self.leaves[s.key] for s in self.grad_sources
                                  if s.kind == "leaf")
+        # Where a training program's backward puts each gradient: a parameter, or the
+        # position of an argument Value.
+        self.grad_targets = [s.key if s.kind == "input" else self.leaves[s.key]
+                             for s in self.grad_sources]
+        self.fitted = False             # its gradients were checked to fit (see _store)
 
     def still_valid(self) -> bool:
         """Whether the modules the program read are as they were recorded (see _module_state),
@@ -217,6 +242,10 @@ class Program:
         args += [leaf._data for leaf in self.leaves]
         state: Dict[str, Any] = {}
         data = self._run(args, state)
+        if self.events:
+            self._replay(inputs, data, state)
+            if self.trains:
+                return self.results(state["aux"])
         parents = (tuple([inputs[k] for k in self.grad_arguments]) + self.grad_leaves
                    if self.grad_arguments else self.grad_leaves)
         if parents:                     # a node, as `apply` records one (a program never runs
@@ -228,6 +257,56 @@ class Program:
         if not self.written.aux:
             return out
         return (out, *[Value(normalize(a), requires_grad=False) for a in state["aux"]])
+
+    def _replay(self, inputs: List[Any], data: Any, state: dict) -> None:
+        """The training events of the function, in its order: its backward pass, as eager
+        mode's stores gradients, zero_grad and the optimiser's steps."""
+        for kind, targets, do in self.events:
+            if kind == BACKWARD:
+                seed = unit_seed(data)
+                self._store(inputs, self._backward_raw(seed, state["saved"]), seed)
+            elif kind == ZERO_GRAD:
+                for v in targets:
+                    (inputs[v] if type(v) is int else v)._grad = None
+            else:
+                do()
+
+    def _store(self, inputs: List[Any], grads: Any, seed: Any) -> None:
+        """Add each gradient to its Value's .grad as the engine's walk adds a leaf's, fitted
+        to the Value (type, shape, dtype) as the walk fits it. When the first run's gradients
+        all fit already, later runs skip the check: they give gradients of the same types,
+        shapes and dtypes (numpy's result types follow from its operands' types, shapes and
+        dtypes, which `still_valid` holds)."""
+        given: set = set()
+        fitted = self.fitted
+        self.fitted = True
+        for v, g in zip(self.grad_targets, grads):
+            if type(v) is int:
+                v = inputs[v]
+                if v._op is not None:
+                    raise RuntimeError(
+                        f"{self.op.name}: backward() inside the compiled function reaches an "
+                        "argument Value computed by ops outside it, whose graph a program "
+                        "cannot walk; pass it detached, or call backward() outside")
+            if not fitted:
+                data = v._data
+                if (type(g) is not float or type(data) is not float) and (
+                        type(g) is not np.ndarray or type(data) is not np.ndarray
+                        or g.shape != data.shape or g.dtype != data.dtype):
+                    g = fit(g, v)
+                    self.fitted = False
+            if type(g) is np.ndarray:
+                g = owned(g, seed, given)
+            v._grad = g if v._grad is None else accumulate(v._grad, g)
+
+    def results(self, parts: Any) -> Any:
+        """What a function that trains (calls backward() itself) returns, from its results
+        (Values or their data): plain Values, without a graph (the step's backward pass is
+        done), packed as the function packed them."""
+        if self.packing is None:
+            return None
+        values = tuple([_plain(p._data if isinstance(p, Value) else p) for p in parts])
+        return values if self.packing else values[0]
 
     def _run_forward(self, *grad_args: Any, args: List[Any], state: dict) -> Any:
         """The node's forward (the op's): the program on `args` with the node's inputs'
@@ -259,11 +338,46 @@ class Program:
                 "given Values (they nest, so they record). Call the function without compile "
                 "for that, or give autograd.grad raw numbers or arrays (x.data), which it "
                 "differentiates once")
+        return self._backward_raw(g, state["saved"])
+
+    def _backward_raw(self, g: Any, saved: tuple) -> Any:
         try:
-            return self.backward(g, *state["saved"])
+            return self.backward(g, *saved)
         except NUMERIC_ERRORS:
-            wide = [np.float64(a) if type(a) is float else a for a in (g, *state["saved"])]
+            wide = [np.float64(a) if type(a) is float else a for a in (g, *saved)]
             return [normalize(x) for x in self.backward(*wide)]
+
+
+def _plain(data: Any) -> Value:
+    """A Value of a program's result, needing no gradient (`init_node` itself: the data is
+    the program's own, no conversion needed)."""
+    out = object.__new__(Value)
+    init_node(out, normalize(data), False, None, None, None, None, None)
+    return out
+
+
+def _events_comment(events: List[tuple]) -> str:
+    """The training events a call runs after the program, as comments for its source."""
+    if not events:
+        return ""
+    said = {BACKWARD: lambda _: "backward() adds the gradients to .grad",
+            ZERO_GRAD: lambda targets: f"zero_grad() of {len(targets)} Values",
+            STEP: lambda optimizer: f"{type(optimizer).__name__}.step()"}
+    return ("\n# Then, on every call, in the function's order:\n"
+            + "".join(f"#   {said[kind](target)}\n" for kind, target, _ in events))
+
+
+def _merged(events: List[tuple]) -> List[tuple]:
+    """Training events with each run of zero_grad() events one event, on a list of Values."""
+    merged: List[tuple] = []
+    for kind, target, do in events:
+        if kind != ZERO_GRAD:
+            merged.append((kind, target, do))
+        elif merged and merged[-1][0] == ZERO_GRAD:
+            merged[-1][1].append(target)
+        else:
+            merged.append((kind, [target], None))
+    return merged
 
 
 def _kind(data: Any) -> tuple:

@@ -26,6 +26,7 @@ from autograd.anomaly import check_backward
 from autograd.grad_mode import ANOMALY, RECORD, current_mode, enable_grad, no_grad
 from autograd.op import NUMERIC_ERRORS, normalize, retry_in_float64
 from autograd.ops import astype, sum_to
+from autograd.tape import BACKWARD, TracerError, record_event
 from autograd.value import (MANY_INPUTS, ONE_INPUT, RELEASED, Constant, Value, grad_like,
                             inputs_of, latest_write, raise_released, written_after)
 
@@ -219,11 +220,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
                     pending[p] = accumulate(earlier, share)
                     continue
                 if p._op is None and type(share) is np.ndarray:
-                    # A leaf's .grad never aliases another array: not the gradient passed in,
-                    # a view, or an array a VJP gave another leaf too.
-                    if share is g or share.base is not None or id(share) in given:
-                        share = share.copy()
-                    given.add(id(share))
+                    share = owned(share, g, given)
             pending[p] = share
             # Leaves wait in `pending` alone: their sums are stored after the walk. A node that
             # becomes pending while nothing else is (the next link of a chain) waits in `lone`
@@ -241,6 +238,16 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             node._op, node._a, node._b, node._attrs = RELEASED, None, None, None
     for leaf, g in pending.items():             # what is left: the leaves' complete sums
         leaf._grad = g if leaf._grad is None else accumulate(leaf._grad, g)
+
+
+def owned(share: np.ndarray, incoming: Any, given: set) -> np.ndarray:
+    """A leaf's gradient as it may be stored: a leaf's .grad never aliases another array (not
+    the gradient passed in, a view, or an array given to another leaf in this pass, whose ids
+    are `given`)."""
+    if share is incoming or share.base is not None or id(share) in given:
+        share = share.copy()
+    given.add(id(share))
+    return share
 
 
 def _wrong_joint_vjp(node: Value, shares: Any) -> TypeError:
@@ -288,10 +295,20 @@ def backward(root: Value, gradient: Any = None, create_graph: bool = False,
     if create_graph and not retain_graph:
         raise ValueError("backward: create_graph=True records the gradients on top of this "
                          "graph, so it needs retain_graph=True")
-    if current_mode() & RECORD:
-        raise RuntimeError("backward: called inside a function autograd.compile is recording; "
-                           "a program replays ops, not .grad writes. Compile the loss and call "
-                           "backward() on its result, outside the compiled function")
+    if current_mode() & RECORD:        # inside autograd.compile: part of the program
+        if gradient is not None or create_graph:
+            raise TracerError("compile: backward() inside a compiled function takes no "
+                              "gradient= and no create_graph=True (a program's backward pass "
+                              "is first-order, from a one-element loss); call that backward() "
+                              "outside, on the compiled function's result")
+        record_event(BACKWARD, root, lambda: _backward(root, None, False, retain_grads,
+                                                       retain_graph))
+        return
+    _backward(root, gradient, create_graph, retain_grads, retain_graph)
+
+
+def _backward(root: Value, gradient: Any, create_graph: bool, retain_grads: bool,
+              retain_graph: bool) -> None:
     seed = _seed(root, gradient, "backward")
     inputs_of(root)                     # a released root raises before anything is stored
     with enable_grad() if create_graph else no_grad():
@@ -385,10 +402,15 @@ def _seed(root: Value, gradient: Any, caller: str) -> Any:
                 f"{caller}: the output has shape {root.shape}; a gradient can only be implied "
                 "for a one-element output. Reduce it first (y.sum().backward()) or pass "
                 "gradient= an array of the output's shape")
-        data = root._data             # (np.array is C; np.ones, 2.4 us, is Python)
-        return 1.0 if type(data) is float else np.array(1, data.dtype).reshape(data.shape)
+        return unit_seed(root._data)
     return grad_like(gradient.data if isinstance(gradient, Value) else gradient, root, caller,
                      "output")
+
+
+def unit_seed(data: Any) -> Any:
+    """The gradient a one-element output seeds its backward pass with: 1 of its type, dtype
+    and shape. (np.array is C; np.ones, 2.4 us, is Python.)"""
+    return 1.0 if type(data) is float else np.array(1, data.dtype).reshape(data.shape)
 
 
 def _zero(v: Value) -> Any:

@@ -21,7 +21,7 @@ import numpy as np
 from autograd.buffers import LARGE, Buffers
 from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
-from autograd.tape import Detach, Tape
+from autograd.tape import BACKWARD, Detach, Tape
 from autograd.value import Value, memory_of
 from autograd.vjp_source import (GLOBALS, Code, Site, Spread, fit_source, forward_source,
                                  operand, takes_number, vjp_source)
@@ -71,6 +71,12 @@ class Run:
         self.aux = tuple(self.source(a) for a in aux)
         self.effects = [(update, tuple(self.source(v) for v in values), after)
                         for update, values, after in tape.effects]
+        # Training events (tape.record_event) as the program replays them: (kind, what it
+        # acts on, the function doing it); zero_grad of an argument Value acts on its position,
+        # backward on the result.
+        self.events = [(kind, self.result if kind == BACKWARD else
+                        self.input_of.get(id(target), target), do)
+                       for kind, target, do in tape.events]
         self.checks: List[tuple] = []          # (check, argument sources, _first_use)
         for check, args in tape.checks:
             sources = tuple(self.source(a) if isinstance(a, Value) else self.attr_source(a)
@@ -132,8 +138,10 @@ class Run:
         """The run as comparable data: ops, sources (constants by value), attrs, effects."""
         steps = [(op, args, attrs) for op, args, attrs, _ in self.steps]
         effects = [(getattr(u, "__code__", u), values, after) for u, values, after in self.effects]
+        events = [(kind, target if type(target) in (int, Source) else id(target))
+                  for kind, target, _ in self.events]
         return [steps, self.result, self.aux, effects, len(self.tape.draws), self.leaves,
-                self.checks]
+                self.checks, events]
 
 
 def _first_use(sources: Tuple[Source, ...]) -> Optional[int]:
@@ -186,8 +194,9 @@ def first_difference(one: list, other: list) -> str:
     if len(steps) != len(others):
         return (f"one call runs {len(steps)} ops and another {len(others)}: the function takes "
                 "a different path on other data")
-    return ("the result, the state updates or the random draws depend on the data in a way "
-            "the recorded ops do not show")
+    return ("the result, the state updates, the random draws or the training events "
+            "(backward(), zero_grad(), optimizer.step()) depend on the data in a way the "
+            "recorded ops do not show")
 
 
 # ----- the source ---------------------------------------------------------------------------

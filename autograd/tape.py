@@ -13,12 +13,20 @@ argument values (`check_values`: run again on every run, as cross-entropy's labe
 Each costs a function call when nothing records. Code that branches on argument values in
 Python refuses to be recorded (`refuse_recording`).
 
+A whole training step can be recorded too: `backward()` of a recorded Value, `zero_grad()` and
+an optimiser's `step()` called inside the function are training events (`record_event`): the
+program replays them after its forward pass, in their order, on every call. Recording only
+notes them; `autograd.compile` does the first call's once both recordings succeeded (nothing
+in the function can see their effects, see `record_event`), so a refused function changes no
+gradient or parameter.
+
 Turning a recorded Value into a Python number or bool, or reading its data from outside the
 library, would freeze this call's numbers into the program; while recording it raises.
 """
 from __future__ import annotations
 
 import contextvars
+import functools
 import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional
@@ -56,6 +64,8 @@ class Tape:
         self.effects: List[tuple] = []          # (update, Values, number of steps before it)
         self.checks: List[tuple] = []           # (check, its arguments as given)
         self.modules: Dict[int, Any] = {}       # id -> module called, in order of first call
+        self.events: List[tuple] = []           # (kind, target, do): see record_event
+        self.stepped = False                    # an optimiser step is among the events
         self._replay = replay_draws             # the second recording reuses the first's draws
 
     def is_traced(self, v: Value) -> bool:
@@ -88,6 +98,8 @@ class _Recording:
 def record_step(op: Any, args: tuple, raws: list, attrs: Optional[dict], out: Value) -> None:
     """Called by `apply` for each op run on a Value while recording."""
     tape = _tape.get()
+    if tape.stepped:
+        _refuse_after_step(tape, op, args)
     stored = tuple(a if isinstance(a, Value) else r for a, r in zip(args, raws))
     tape.steps.append((op, stored, attrs, out))
     tape.traced[id(out)] = out
@@ -133,6 +145,53 @@ def check_values(check: Callable[..., None], *args: Any) -> None:
         tape = _tape.get()
         if tape is not None:
             tape.checks.append((check, args))
+
+
+BACKWARD, ZERO_GRAD, STEP = "backward()", "zero_grad()", "optimizer.step()"
+"""The kinds of training events."""
+
+
+def record_event(kind: str, target: Any, do: Callable[[], None]) -> None:
+    """While recording: note a training event, `do` doing it (BACKWARD of a recorded Value,
+    ZERO_GRAD of a Value, STEP of an optimiser, `target` being that Value or optimiser), for
+    the program to replay after its forward pass. Doing the events after the function is
+    done is what eager mode's order gives, since the function cannot see their effects:
+    reading `.grad` raises while recording, and so does an op reading a parameter after a
+    step. Events the program cannot replay raise TracerError."""
+    tape = _tape.get()
+    if kind == BACKWARD:
+        if any(k == BACKWARD for k, _, _ in tape.events):
+            raise TracerError("compile: backward() is called twice in the compiled function; "
+                              "a program runs one backward pass: sum the losses and call "
+                              "backward() once")
+        if id(target) not in tape.traced or not target.requires_grad:
+            raise TracerError("compile: backward() is called on a Value the compiled function "
+                              "did not compute from parameters or arguments that need a "
+                              "gradient; call it on the function's loss")
+        if target.size != 1:
+            raise TracerError(f"compile: backward() is called on a Value of shape "
+                              f"{target.shape}; a gradient can only be implied for a "
+                              "one-element loss: reduce it first (loss.sum().backward())")
+    elif kind == STEP:
+        if not any(k == BACKWARD for k, _, _ in tape.events):
+            raise TracerError("compile: optimizer.step() comes before backward() in the "
+                              "compiled function, so it would update with the gradients of "
+                              "an earlier call; order the step as zero_grad(), forward, "
+                              "backward(), optimizer.step()")
+        tape.stepped = True
+    tape.events.append((kind, target, do))
+
+
+def _refuse_after_step(tape: Tape, op: Any, args: tuple) -> None:
+    """An op after an optimiser step may not read a parameter: the program runs every op
+    before the step, so it would read the parameter before the update."""
+    for a in args:
+        if isinstance(a, Value) and id(a) not in tape.traced and a._order < tape.start:
+            raise TracerError(
+                f"compile: op '{op.name}' reads a parameter after optimizer.step() in the "
+                "compiled function; a program runs the forward pass, then backward() and the "
+                "step, so it would read the parameter before the update. End the function "
+                "with the step, and compute on the updated parameters in the next call")
 
 
 class TracerError(RuntimeError):
@@ -182,10 +241,38 @@ def _guarded_data(self: Value) -> Any:
 def _refuse_write(self: Value, *args: Any) -> None:
     if current_mode() & RECORD and _tape.get() is not None:
         raise TracerError(
-            "compile: a Value's data is written in place while recording (an optimiser step, a "
-            ".data assignment or bump_version inside the compiled function): a program replays "
-            "ops, not writes, so the step would happen on the first call only. Compile the "
-            "loss, and call backward() and optimizer.step() outside")
+            "compile: a Value's data is written in place while recording (a .data assignment "
+            "or bump_version inside the compiled function): a program replays ops, backward() "
+            "and optimizer.step(), not other writes, so this one would happen on the first "
+            "call only. Update parameters with an optimizer from nn.optim, or outside")
+
+
+def _refuse_grad(self: Value, *args: Any) -> None:
+    if current_mode() & RECORD and _tape.get() is not None:
+        raise TracerError(
+            "compile: .grad is read or set inside the compiled function (gradient clipping, "
+            "printing, a hand-written update): a program replays ops, backward() and "
+            "optimizer.step(), not Python on gradients, which would run on the first call "
+            "only. Compile the loss, and call backward(), the code on .grad and the step "
+            "outside")
+
+
+def _guarded_grad(self: Value) -> Any:
+    _refuse_grad(self)
+    return self._grad
+
+
+def _guarded_set_grad(self: Value, value: Any) -> None:
+    _refuse_grad(self)
+    _SET_GRAD(self, value)
+
+
+def _recorded_zero_grad(self: Value) -> None:
+    tape = _tape.get() if current_mode() & RECORD else None
+    if tape is None:
+        _ZERO_GRAD(self)
+    elif id(self) not in tape.traced:   # a Value made by the run has no gradient to forget
+        record_event(ZERO_GRAD, self, functools.partial(_ZERO_GRAD, self))
 
 
 def _guarded_set_data(self: Value, new: Any) -> None:
@@ -202,6 +289,8 @@ def _recorded_detach(self: Value) -> Value:
     out = _DETACH(self)
     tape = _tape.get() if current_mode() & RECORD else None
     if tape is not None:
+        if tape.stepped:
+            _refuse_after_step(tape, Detach, (self,))
         tape.steps.append((Detach, (self,), None, out))
         tape.traced[id(out)] = out
     return out
@@ -233,6 +322,7 @@ class _Guards:
 
 
 _DETACH, _SET_DATA, _BUMP = Value.detach, Value.data.fset, Value.bump_version
+_SET_GRAD, _ZERO_GRAD = Value.grad.fset, Value.zero_grad
 _GUARDED: Dict[str, Callable[[], Any]] = {
     "item": lambda: _guard("item", "item(), float() or int()"),
     "numpy": lambda: _guard("numpy", "numpy()"),
@@ -245,5 +335,7 @@ _GUARDED: Dict[str, Callable[[], Any]] = {
     "data": lambda: property(_guarded_data, _guarded_set_data, doc=Value.data.__doc__),
     "bump_version": lambda: _guarded_bump,
     "detach": lambda: _recorded_detach,
+    "grad": lambda: property(_guarded_grad, _guarded_set_grad, doc=Value.grad.__doc__),
+    "zero_grad": lambda: _recorded_zero_grad,
 }
 _guards = _Guards()

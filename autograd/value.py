@@ -12,7 +12,7 @@ import itertools
 import threading
 import weakref
 from operator import attrgetter
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -93,26 +93,32 @@ def memory_of(data: Data) -> Optional[np.ndarray]:
 
 def note_write(v: "Value", in_place: bool) -> None:
     """Record that `v`'s data changed: written in place (stamping its memory, for every Value
-    that shares it) or replaced (stamping `v` alone). Optimisers call this for every parameter
-    at every step, so its usual case (an array that owns its memory, written again) is short:
-    the stamp's entry is updated in place, under the lock taken without `with` (which would
-    double the cost)."""
-    data = v._data
-    if not in_place or type(data) is float:
-        owner = v
-    else:
-        owner = data if data.base is None else memory_of(data)
-    key = id(owner)
+    that shares it) or replaced (stamping `v` alone)."""
+    note_writes((v,), in_place)
+
+
+def note_writes(values: Sequence["Value"], in_place: bool) -> None:
+    """`note_write` for several Values changed at once (an optimiser's step), with one stamp.
+    Optimisers call it at every step, so its usual case (arrays that own their memory,
+    written again) is short: each stamp's entry is updated in place, under the lock taken
+    once, without `with` (which would double the cost)."""
     _stamping.acquire()
     try:
         stamp = _latest[0] = next_order()   # stamps taken under the lock only grow
-        entry = _stamps.get(key)
-        if entry is not None and entry[0]() is owner:
-            entry[1] = stamp
-            entry[2] += 1
-        else:
-            _stamps[key] = [weakref.ref(owner, lambda _, key=key: _stamps.pop(key, None)),
-                            stamp, 1]
+        for v in values:
+            data = v._data
+            if not in_place or type(data) is float:
+                owner = v
+            else:
+                owner = data if data.base is None else memory_of(data)
+            key = id(owner)
+            entry = _stamps.get(key)
+            if entry is not None and entry[0]() is owner:
+                entry[1] = stamp
+                entry[2] += 1
+            else:
+                _stamps[key] = [weakref.ref(owner, lambda _, key=key: _stamps.pop(key, None)),
+                                stamp, 1]
     finally:
         _stamping.release()
 

@@ -9,6 +9,9 @@ from typing import Any, Dict, Iterable, List, Tuple
 import numpy as np
 
 from autograd import Value
+from autograd.grad_mode import RECORD, current_mode
+from autograd.tape import STEP, record_event, refuse_recording
+from autograd.value import note_writes
 from nn import checks
 
 
@@ -80,8 +83,17 @@ class Optimizer:
         """Apply one update to every parameter from its `.grad`. Parameters whose `.grad` is
         None (no gradient since `zero_grad`) are skipped, state included, as in PyTorch. The
         update is written into the parameter's array (a Python float is replaced), and the
-        write stamped: graphs recorded before the step refuse to backpropagate."""
+        write stamped: graphs recorded before the step refuse to backpropagate. Inside a
+        function `autograd.compile` records, the step is part of the program: it runs on
+        every call, with the optimiser's settings (lr) of that moment."""
+        if current_mode() & RECORD:
+            record_event(STEP, self, self._step)
+        else:
+            self._step()
+
+    def _step(self) -> None:
         self.steps += 1
+        written = []                    # arrays written in place: stamped at once, after
         for p in self.params:
             g = p._grad
             if g is None or not p.requires_grad:
@@ -90,13 +102,14 @@ class Optimizer:
             state = self.state.get(id(p))
             if state is None:
                 state = self.state[id(p)] = {}
-            new = self._update(np.asarray(data), np.asarray(_raw(g)), state)
             if type(data) is float:
-                p.data = float(new)
-            else:
-                if new is not data:
-                    data[...] = new
-                p.bump_version()
+                p.data = float(self._update(np.asarray(data), np.asarray(_raw(g)), state))
+                continue
+            new = self._update(data, g if type(g) is np.ndarray else np.asarray(_raw(g)), state)
+            if new is not data:
+                data[...] = new
+            written.append(p)
+        note_writes(written, True)
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
         """The parameter's new data from its data `x` and gradient `g`, updating `state`; it
@@ -272,6 +285,9 @@ class LRScheduler:
 
     def step(self) -> None:
         """Advance one epoch and set the optimiser's learning rate."""
+        refuse_recording(f"{type(self).__name__}.step() inside the compiled function would "
+                         "change the learning rate on the first call only; call it outside, "
+                         "once per epoch (an optimizer.step() inside uses the lr of each call)")
         self.last_epoch += 1
         self.optimizer.lr = self.lr_at(self.last_epoch)
 

@@ -84,19 +84,22 @@ _default_step = train_step
 
 
 def compiled_train_step(model: Module) -> TrainStep:
-    """A `train_step` whose forward, loss and backward run as one compiled program
-    (`autograd.compile`, recorded once per batch shape): what `fit(..., compile=True)` uses."""
-    def loss_and_outputs(xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value]) -> tuple:
+    """A `train_step` run as one compiled program (`autograd.compile`, recorded once per
+    batch shape): `train_step`'s zero_grad, forward, loss, backward and update, replayed on
+    every call. What `fit(..., compile=True)` uses."""
+    def whole_step(xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value],
+                   optimizer: Any) -> tuple:
+        optimizer.zero_grad()
         out = model(xb)
-        return loss_fn(out, yb), out
-    program = compile_function(loss_and_outputs)
+        loss = loss_fn(out, yb)
+        loss.backward(retain_grads=False, retain_graph=False)
+        optimizer.step()
+        return loss, out
+    program = compile_function(whole_step)
 
     def step(model: Module, xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value],
              optimizer: Any) -> Tuple[float, Any]:
-        optimizer.zero_grad()
-        loss, out = program(xb, yb, loss_fn)
-        loss.backward(retain_grads=False, retain_graph=False)
-        optimizer.step()
+        loss, out = program(xb, yb, loss_fn, optimizer)
         return loss.item(), out.data
     return step
 

@@ -299,28 +299,6 @@ def test_a_parameter_assigned_anew_is_read_by_a_new_recording():
     assert [len(programs) for programs in step.programs.values()] == [2]
 
 
-def test_backward_or_an_optimiser_step_inside_the_function_raises():
-    X, y = _data()
-    model = _mlp()
-    opt = nn.optim.SGD(model.parameters(), 0.1)
-
-    def whole_step(X, y):
-        loss = nn.losses.cross_entropy(model(X), y)
-        loss.backward()
-        return loss
-
-    def with_update(X, y):
-        loss = nn.losses.cross_entropy(model(X), y)
-        opt.step()
-        return loss
-    with pytest.raises(RuntimeError, match="backward: called inside"):
-        ag.compile(whole_step)(X, y)
-    for p in model.parameters():
-        p.grad = np.ones_like(p.data)
-    with pytest.raises(TracerError, match="written in place"):
-        ag.compile(with_update)(X, y)
-
-
 @pytest.mark.parametrize("derived", [
     lambda x, mask: float(mask.sum()),                      # a count of the data
     lambda x, mask: float(np.abs(x).max()),                 # its maximum
