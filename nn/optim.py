@@ -4,6 +4,7 @@ trajectories can be compared step by step. Updates change `.data` in place and r
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Any, Dict, Iterable, List, Tuple
 
 import numpy as np
@@ -65,14 +66,12 @@ class Optimizer:
         self.state: Dict[int, Dict[str, Any]] = {}
         self.steps = 0
 
-    @property
-    def lr(self) -> float:
-        """The learning rate, a finite float >= 0 (checked whenever it is set)."""
-        return self._lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
+    def _set_lr(self, value: float) -> None:
         self._lr = _check(type(self).__name__, value, "lr")
+
+    # (a C getter: updates read it for every parameter at every step)
+    lr = property(attrgetter("_lr"), _set_lr,
+                  doc="The learning rate, a finite float >= 0 (checked whenever it is set).")
 
     def zero_grad(self) -> None:
         """Forget the gradients of every parameter."""
@@ -94,18 +93,19 @@ class Optimizer:
     def _step(self) -> None:
         self.steps += 1
         written = []                    # arrays written in place: stamped at once, after
+        states, update = self.state, self._update
         for p in self.params:
             g = p._grad
             if g is None or not p.requires_grad:
                 continue
             data = p._data
-            state = self.state.get(id(p))
+            state = states.get(id(p))
             if state is None:
-                state = self.state[id(p)] = {}
+                state = states[id(p)] = {}
             if type(data) is float:
-                p.data = float(self._update(np.asarray(data), np.asarray(_raw(g)), state))
+                p.data = float(update(np.asarray(data), np.asarray(_raw(g)), state))
                 continue
-            new = self._update(data, g if type(g) is np.ndarray else np.asarray(_raw(g)), state)
+            new = update(data, g if type(g) is np.ndarray else np.asarray(_raw(g)), state)
             if new is not data:
                 data[...] = new
             written.append(p)

@@ -1,8 +1,9 @@
-"""Our engine with the loss compiled (`autograd.compile`): the same models, losses and SGD
-updates as peers/ours.py, but the forward pass and the loss are recorded on the first call and
-replayed as one program afterwards, whose backward runs the recorded VJPs. A step's first call
-records (it runs the loss twice eagerly and builds the program), so it is slower than the rest:
-the tables report it apart (workloads.recording_notes)."""
+"""Our engine with each training step compiled (`autograd.compile`): the same models, losses
+and SGD updates as peers/ours.py, but the step (forward pass, loss, `backward()` and
+`nn.optim.SGD`'s update; for micrograd's scalar graph, the loss only) is recorded on the first
+call and replayed as one program afterwards. A step's first call records (it runs the function
+twice eagerly and builds the program), so it is slower than the rest: the tables report it
+apart (workloads.recording_notes)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -14,7 +15,6 @@ from benchmarks.arch_problems import SequenceProblem
 from benchmarks.peers import ours
 from benchmarks.peers.base import Peer, Step
 from benchmarks.problems import MLPProblem
-
 
 
 def compiled_step(loss: Callable[[], Value], optimizer: nn.optim.Optimizer) -> Step:
@@ -31,8 +31,8 @@ def compiled_step(loss: Callable[[], Value], optimizer: nn.optim.Optimizer) -> S
 
 
 class Compiled(Peer):
-    """`ours` with `autograd.compile` on each step's loss (MLPs, micrograd's scalar graph, the
-    LSTM and the Transformer)."""
+    """`ours` with `autograd.compile` on each training step (the MLPs, the LSTM and the
+    Transformer) or on its loss (micrograd's scalar graph, updated as `ours` updates it)."""
 
     name = "compiled"
     distribution = "seegrad"
@@ -47,11 +47,11 @@ class Compiled(Peer):
 
     def lstm(self, problem: SequenceProblem):
         model, loss = ours.lstm_loss(problem)
-        return ours.train(model, autograd.compile(loss), problem.lr)
+        return compiled_step(loss, nn.optim.SGD(model.parameters(), lr=problem.lr))
 
     def transformer(self, problem: SequenceProblem):
         model, loss = ours.transformer_loss(problem)
-        return ours.train(model, autograd.compile(loss), problem.lr)
+        return compiled_step(loss, nn.optim.SGD(model.parameters(), lr=problem.lr))
 
 
 PEER = Compiled()
