@@ -368,11 +368,12 @@ def _events_comment(events: List[tuple]) -> str:
 
 
 def _merged(events: List[tuple]) -> List[tuple]:
-    """Training events with each run of zero_grad() events one event, on a list of Values."""
+    """Training events as a program keeps them: each run of zero_grad() events one event, on
+    a list of Values, and backward() without the recording's pass (whose graph it holds)."""
     merged: List[tuple] = []
     for kind, target, do in events:
         if kind != ZERO_GRAD:
-            merged.append((kind, target, do))
+            merged.append((kind, target, None if kind == BACKWARD else do))
         elif merged and merged[-1][0] == ZERO_GRAD:
             merged[-1][1].append(target)
         else:

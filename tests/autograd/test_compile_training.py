@@ -2,6 +2,9 @@
 optimiser's step() inside the compiled function are replayed on every call, leaving parameters,
 gradients and optimiser state exactly where eager mode leaves them; what a program cannot
 replay raises."""
+import gc
+import weakref
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -271,3 +274,20 @@ def test_fit_with_compile_trains_the_whole_step_as_eager_does():
     assert histories[0].history == histories[1].history
     for a, b in zip(*weights):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_program_keeps_no_graph_of_its_recordings():
+    model = _model(np.float64)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    outputs = []
+
+    def step(X, y):
+        out = model(X)
+        outputs.append(weakref.ref(out))
+        nn.losses.cross_entropy(out, y).backward()
+        opt.step()
+    compiled = ag.compile(step)
+    compiled(*_data())
+    gc.collect()
+    assert len(outputs) == 2 and all(ref() is None for ref in outputs)
+    assert compiled.last.trains
