@@ -34,7 +34,7 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from autograd.grad_mode import RECORD, Switch, current_mode
-from autograd.value import Value, next_order
+from autograd.value import Value, memory_of, next_order
 
 _tape = contextvars.ContextVar("autograd_tape", default=None)
 LIBRARY = ("autograd", "nn", "visualize")
@@ -66,6 +66,7 @@ class Tape:
         self.modules: Dict[int, Any] = {}       # id -> module called, in order of first call
         self.events: List[tuple] = []           # (kind, target, do): see record_event
         self.stepped = False                    # an optimiser step is among the events
+        self.updated: Optional[set] = None      # see _refuse_after_step
         self._replay = replay_draws             # the second recording reuses the first's draws
 
     def is_traced(self, v: Value) -> bool:
@@ -183,15 +184,24 @@ def record_event(kind: str, target: Any, do: Callable[[], None]) -> None:
 
 
 def _refuse_after_step(tape: Tape, op: Any, args: tuple) -> None:
-    """An op after an optimiser step may not read a parameter: the program runs every op
-    before the step, so it would read the parameter before the update."""
+    """An op after an optimiser step may not read a parameter, nor a view of one (a reshape,
+    a transpose): the program runs every op before the step, so it would read the data before
+    the update. (Parameters: the Values from outside that need a gradient.)"""
+    if tape.updated is None:                # the parameters' memory, found once
+        tape.updated = {id(memory_of(a._data)) for _, stored, _, _ in tape.steps
+                        for a in stored if isinstance(a, Value) and a.requires_grad
+                        and a._order < tape.start and type(a._data) is np.ndarray}
     for a in args:
-        if isinstance(a, Value) and id(a) not in tape.traced and a._order < tape.start:
+        if not isinstance(a, Value):
+            continue
+        if (a.requires_grad and id(a) not in tape.traced and a._order < tape.start) or (
+                type(a._data) is np.ndarray and id(memory_of(a._data)) in tape.updated):
             raise TracerError(
-                f"compile: op '{op.name}' reads a parameter after optimizer.step() in the "
-                "compiled function; a program runs the forward pass, then backward() and the "
-                "step, so it would read the parameter before the update. End the function "
-                "with the step, and compute on the updated parameters in the next call")
+                f"compile: op '{op.name}' reads a parameter (or a view of one) after "
+                "optimizer.step() in the compiled function; a program runs the forward pass, "
+                "then backward() and the step, so it would read the data before the update. "
+                "End the function with the step, and compute on the updated parameters in "
+                "the next call")
 
 
 class TracerError(RuntimeError):

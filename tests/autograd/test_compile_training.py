@@ -163,7 +163,7 @@ def test_results_come_back_as_the_function_packs_them():
         loss = nn.losses.cross_entropy(out, y)
         loss.backward()
         opt.step()
-        return loss, out.detach()
+        return loss, out.detach(), (X * 2.0).sum()     # reading arguments after it is fine
 
     def nothing(X, y):
         nn.losses.cross_entropy(model(X), y).backward()
@@ -175,7 +175,8 @@ def test_results_come_back_as_the_function_packs_them():
         if fn is nothing:
             assert first is None and second is None
         else:
-            assert [type(v) for v in second] == [Value, Value] and len(second) == 2
+            assert [type(v) for v in second] == [Value] * 3
+            assert second[2].item() == pytest.approx(2 * X.data.sum())
             assert second[1].shape == (6, 3) and not second[0].requires_grad
     assert opt.steps == 4
 
@@ -208,6 +209,12 @@ def test_what_a_program_cannot_replay_raises_before_any_update():
         opt.step()
         return loss_of(X, y)
 
+    def reads_a_view_after_step(X, y):
+        weight = model[0].weight.T               # a view of the parameter's array
+        nn.losses.cross_entropy(model(X), y).backward()
+        opt.step()
+        return (weight * 2.0).sum()
+
     def clips(X, y):
         loss_of(X, y).backward()
         nn.clip_grad_norm(model.parameters(), 1.0)
@@ -226,7 +233,8 @@ def test_what_a_program_cannot_replay_raises_before_any_update():
     _fails(twice, TracerError, "backward\\(\\) is called twice")
     _fails(step_first, TracerError, "comes before backward")
     _fails(second_order, TracerError, "create_graph")
-    _fails(reads_after_step, TracerError, "reads a parameter after optimizer.step")
+    _fails(reads_after_step, TracerError, "reads a parameter \\(or a view of one\\) after")
+    _fails(reads_a_view_after_step, TracerError, "reads a parameter \\(or a view of one\\)")
     _fails(clips, TracerError, "\\.grad is read or set")
     _fails(schedules, TracerError, "StepLR.step\\(\\) inside")
     _fails(writes, TracerError, "written in place")
