@@ -37,8 +37,8 @@ import numpy as np
 from autograd.grad_mode import ANOMALY, GRAD, RECORD, current_mode
 from autograd.op import NUMERIC_ERRORS, Op, normalize
 from autograd.program import Run, first_difference, same, write
-from autograd.engine import accumulate, fit, owned, unit_seed
-from autograd.tape import BACKWARD, STEP, ZERO_GRAD, Tape, recording
+from autograd.events import Events
+from autograd.tape import BACKWARD, Tape, recording
 from autograd.value import Value, init_node, record_inputs
 
 
@@ -89,7 +89,8 @@ class Compiled:
         if self.last is None:
             raise RuntimeError("source: nothing is recorded yet; call the compiled function "
                                "once first")
-        return self.last.written.text + _events_comment(self.last.events)
+        events = self.last.events
+        return self.last.written.text + ("" if events is None else events.comment())
 
     def _record(self, args: tuple, kwargs: dict, inputs: List[Any]) -> Tuple[Value, "Program"]:
         """Run the function recording, twice (the second time on other data), and build its
@@ -179,8 +180,8 @@ class Program:
     def __init__(self, run: Run, input_names: List[str], modules: List[Any], name: str,
                  packing: Optional[int]) -> None:
         self.leaves = run.leaves
-        self.events, self.packing = _merged(run.events), packing
-        self.trains = any(kind == BACKWARD for kind, _, _ in self.events)
+        self.packing = packing
+        self.trains = any(kind == BACKWARD for kind, _, _ in run.events)
         # What else the program assumes: each module's state (see _module_state) and which
         # parameters need a gradient.
         self.modules = [(m, _module_state(m)) for m in modules]
@@ -215,9 +216,9 @@ class Program:
                                  if s.kind == "leaf")
         # Where a training program's backward puts each gradient: a parameter, or the
         # position of an argument Value.
-        self.grad_targets = [s.key if s.kind == "input" else self.leaves[s.key]
-                             for s in self.grad_sources]
-        self.fitted = False             # its gradients were checked to fit (see _store)
+        targets = [s.key if s.kind == "input" else self.leaves[s.key] for s in self.grad_sources]
+        self.events = Events(run.events, targets, self._backward_raw, name) if run.events \
+            else None
 
     def still_valid(self) -> bool:
         """Whether the modules the program read are as they were recorded (see _module_state),
@@ -242,8 +243,8 @@ class Program:
         args += [leaf._data for leaf in self.leaves]
         state: Dict[str, Any] = {}
         data = self._run(args, state)
-        if self.events:
-            self._replay(inputs, data, state)
+        if self.events is not None:
+            self.events.run(inputs, data, state["saved"])
             if self.trains:
                 return self.results(state["aux"])
         parents = (tuple([inputs[k] for k in self.grad_arguments]) + self.grad_leaves
@@ -257,47 +258,6 @@ class Program:
         if not self.written.aux:
             return out
         return (out, *[Value(normalize(a), requires_grad=False) for a in state["aux"]])
-
-    def _replay(self, inputs: List[Any], data: Any, state: dict) -> None:
-        """The training events of the function, in its order: its backward pass, as eager
-        mode's stores gradients, zero_grad and the optimiser's steps."""
-        for kind, targets, do in self.events:
-            if kind == BACKWARD:
-                seed = unit_seed(data)
-                self._store(inputs, self._backward_raw(seed, state["saved"]), seed)
-            elif kind == ZERO_GRAD:
-                for v in targets:
-                    (inputs[v] if type(v) is int else v)._grad = None
-            else:
-                do()
-
-    def _store(self, inputs: List[Any], grads: Any, seed: Any) -> None:
-        """Add each gradient to its Value's .grad as the engine's walk adds a leaf's, fitted
-        to the Value (type, shape, dtype) as the walk fits it. When the first run's gradients
-        all fit already, later runs skip the check: they give gradients of the same types,
-        shapes and dtypes (numpy's result types follow from its operands' types, shapes and
-        dtypes, which `still_valid` holds)."""
-        given: set = set()
-        fitted = self.fitted
-        self.fitted = True
-        for v, g in zip(self.grad_targets, grads):
-            if type(v) is int:
-                v = inputs[v]
-                if v._op is not None:
-                    raise RuntimeError(
-                        f"{self.op.name}: backward() inside the compiled function reaches an "
-                        "argument Value computed by ops outside it, whose graph a program "
-                        "cannot walk; pass it detached, or call backward() outside")
-            if not fitted:
-                data = v._data
-                if (type(g) is not float or type(data) is not float) and (
-                        type(g) is not np.ndarray or type(data) is not np.ndarray
-                        or g.shape != data.shape or g.dtype != data.dtype):
-                    g = fit(g, v)
-                    self.fitted = False
-            if type(g) is np.ndarray:
-                g = owned(g, seed, given)
-            v._grad = g if v._grad is None else accumulate(v._grad, g)
 
     def results(self, parts: Any) -> Any:
         """What a function that trains (calls backward() itself) returns, from its results
@@ -354,31 +314,6 @@ def _plain(data: Any) -> Value:
     out = object.__new__(Value)
     init_node(out, normalize(data), False, None, None, None, None, None)
     return out
-
-
-def _events_comment(events: List[tuple]) -> str:
-    """The training events a call runs after the program, as comments for its source."""
-    if not events:
-        return ""
-    said = {BACKWARD: lambda _: "backward() adds the gradients to .grad",
-            ZERO_GRAD: lambda targets: f"zero_grad() of {len(targets)} Values",
-            STEP: lambda optimizer: f"{type(optimizer).__name__}.step()"}
-    return ("\n# Then, on every call, in the function's order:\n"
-            + "".join(f"#   {said[kind](target)}\n" for kind, target, _ in events))
-
-
-def _merged(events: List[tuple]) -> List[tuple]:
-    """Training events as a program keeps them: each run of zero_grad() events one event, on
-    a list of Values, and backward() without the recording's pass (whose graph it holds)."""
-    merged: List[tuple] = []
-    for kind, target, do in events:
-        if kind != ZERO_GRAD:
-            merged.append((kind, target, None if kind == BACKWARD else do))
-        elif merged and merged[-1][0] == ZERO_GRAD:
-            merged[-1][1].append(target)
-        else:
-            merged.append((kind, [target], None))
-    return merged
 
 
 def _kind(data: Any) -> tuple:

@@ -93,23 +93,26 @@ class Optimizer:
     def _step(self) -> None:
         self.steps += 1
         written = []                    # arrays written in place: stamped at once, after
-        states, update = self.state, self._update
         for p in self.params:
             g = p._grad
-            if g is None or not p.requires_grad:
-                continue
-            data = p._data
-            state = states.get(id(p))
-            if state is None:
-                state = states[id(p)] = {}
-            if type(data) is float:
-                p.data = float(update(np.asarray(data), np.asarray(_raw(g)), state))
-                continue
-            new = update(data, g if type(g) is np.ndarray else np.asarray(_raw(g)), state)
-            if new is not data:
-                data[...] = new
-            written.append(p)
+            if g is not None and p.requires_grad and self._update_parameter(p, g):
+                written.append(p)
         note_writes(written, True)
+
+    def _update_parameter(self, p: Value, g: Any) -> bool:
+        """Update `p` from its gradient `g`; True when its array was written in place (to be
+        stamped), False when its number was replaced (stamped by the `.data` setter)."""
+        data = p._data
+        state = self.state.get(id(p))
+        if state is None:
+            state = self.state[id(p)] = {}
+        if type(data) is float:
+            p.data = float(self._update(np.asarray(data), np.asarray(_raw(g)), state))
+            return False
+        new = self._update(data, g if type(g) is np.ndarray else np.asarray(_raw(g)), state)
+        if new is not data:
+            data[...] = new
+        return True
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
         """The parameter's new data from its data `x` and gradient `g`, updating `state`; it
@@ -135,6 +138,25 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
         self.nesterov = bool(nesterov)
+
+    def _step(self) -> None:
+        if self.momentum or self.weight_decay:
+            super()._step()
+            return
+        # Plain SGD, the usual case, with no per-parameter state or call for arrays
+        self.steps += 1
+        lr, written = self._lr, []
+        for p in self.params:
+            g = p._grad
+            if g is None or not p.requires_grad:
+                continue
+            data = p._data
+            if type(data) is np.ndarray and type(g) is np.ndarray:
+                data -= lr * g          # the bits of _update's x -= lr * g
+                written.append(p)
+            elif self._update_parameter(p, g):
+                written.append(p)
+        note_writes(written, True)
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: Dict[str, Any]) -> np.ndarray:
         if self.weight_decay:

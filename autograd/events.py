@@ -1,0 +1,138 @@
+"""The training events of a compiled function, replayed after its program on every call.
+
+`zero_grad()`, `backward()` and an optimiser's `step()` inside a function `autograd.compile`
+records are noted on the tape (`tape.record_event`). After the program's forward pass, each
+call does them in the function's order: `backward()` runs the program's backward and adds
+each gradient to its Value's `.grad` as the engine's walk adds a leaf's (`engine.owned`: no
+two Values share a gradient array); `zero_grad()` and `step()` are the Values' and the
+optimiser's own. The first call checks that each gradient fits its Value (type, shape, dtype)
+and fits it as the walk would; once they all fit as they come, later calls run the events as
+straight-line code written for them (no loop, no dispatch): numpy's result types follow from
+its operands' types, shapes and dtypes, which the program checks on every call.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Callable, Dict, List
+
+import numpy as np
+
+from autograd.engine import accumulate, fit, owned, unit_seed
+from autograd.tape import BACKWARD, STEP, ZERO_GRAD
+
+Replay = Callable[[List[Any], Any, tuple], None]
+"""(the call's inputs, the program's result, what its forward saved) -> None"""
+
+
+class Events:
+    """A program's training events, and `run`, which does them for one call."""
+
+    def __init__(self, events: List[tuple], targets: List[Any],
+                 backward: Callable[[Any, tuple], Any], name: str) -> None:
+        self.events = _merged(events)
+        self.targets = targets          # per gradient of the program: a Value, or an argument
+        self.backward = backward        # (seed, saved) -> the program's gradients
+        self.name = name
+        self.run: Replay = self._checked
+
+    def comment(self) -> str:
+        """The events, as comments for the program's source."""
+        return ("\n# Then, on every call, in the function's order:\n"
+                + "".join(f"#   {_said(kind, target)}\n" for kind, target, _ in self.events))
+
+    def _checked(self, inputs: List[Any], data: Any, saved: tuple) -> None:
+        """The events, each gradient fitted to its Value if it does not fit; when none needed
+        it, later calls run the straight-line code instead."""
+        fitted, kinds = True, []
+        for kind, targets, do in self.events:
+            if kind == BACKWARD:
+                seed = unit_seed(data)
+                given: set = set()
+                for v, g in zip(self.targets, self.backward(seed, saved)):
+                    v = self._argument(inputs[v]) if type(v) is int else v
+                    if (type(g) is not float or type(v._data) is not float) and (
+                            type(g) is not np.ndarray or type(v._data) is not np.ndarray
+                            or g.shape != v._data.shape or g.dtype != v._data.dtype):
+                        g, fitted = fit(g, v), False
+                    kinds.append(type(g))
+                    if type(g) is np.ndarray:
+                        g = owned(g, seed, given)
+                    v._grad = g if v._grad is None else accumulate(v._grad, g)
+            elif kind == ZERO_GRAD:
+                for v in targets:
+                    (inputs[v] if type(v) is int else v)._grad = None
+            else:
+                do()
+        if fitted:
+            self.run = self._written(kinds)
+
+    def _argument(self, v: Any) -> Any:
+        """An argument Value that gets a gradient: refused when ops outside made it."""
+        if v._op is not None:
+            raise RuntimeError(
+                f"compiled {self.name}: backward() inside the compiled function reaches an "
+                "argument Value computed by ops outside it, whose graph a program cannot walk; "
+                "pass it detached, or call backward() outside")
+        return v
+
+    def _written(self, kinds: List[type]) -> Replay:
+        """The events as straight-line code, for gradients of these types."""
+        env: Dict[str, Any] = {"unit_seed": unit_seed, "owned": owned, "accumulate": accumulate,
+                               "backward": self.backward, "argument": self._argument}
+        lines = ["def replay(inputs, data, saved):"]
+
+        def value(v: Any, name: str) -> str:
+            if type(v) is int:
+                return f"inputs[{v}]"
+            env[name] = v
+            return name
+        for e, (kind, targets, do) in enumerate(self.events):
+            lines.append(f"    # {_said(kind, targets)}")
+            if kind == ZERO_GRAD:
+                lines += [f"    {value(v, f'zero_{e}_{i}')}._grad = None"
+                          for i, v in enumerate(targets)]
+            elif kind == STEP:
+                env[f"step_{e}"] = do
+                lines.append(f"    step_{e}()")
+            else:
+                grads = [f"g{i}" for i in range(len(self.targets))]
+                lines += ["    seed = unit_seed(data)",
+                          f"    ({', '.join(grads)}{',' if len(grads) == 1 else ''}) = "
+                          "backward(seed, saved)"]
+                arrays = kinds.count(np.ndarray)
+                lines += ["    given = set()"] if arrays > 1 else []
+                for i, (v, g, k) in enumerate(zip(self.targets, grads, kinds)):
+                    name = value(v, f"target_{i}")
+                    if type(v) is int:
+                        lines.append(f"    arg = argument({name})")
+                        name = "arg"
+                    if k is np.ndarray:
+                        lines.append(f"    {g} = owned({g}, seed, "
+                                     f"{'given' if arrays > 1 else 'set()'})")
+                    lines.append(f"    {name}._grad = {g} if {name}._grad is None else "
+                                 f"accumulate({name}._grad, {g})")
+        exec(builtins.compile("\n".join(lines) + "\n", f"<events of {self.name}>", "exec"), env)
+        return env["replay"]
+
+
+
+def _said(kind: str, target: Any) -> str:
+    """An event in words."""
+    return ("backward() adds the gradients to .grad" if kind == BACKWARD else
+            f"zero_grad() of {len(target)} Values" if kind == ZERO_GRAD else
+            f"{type(target).__name__}.step()")
+
+
+def _merged(events: List[tuple]) -> List[tuple]:
+    """Training events as a program keeps them: each run of zero_grad() events one event, on
+    a list of Values, and backward() without the recording's pass (whose graph it holds)."""
+    merged: List[tuple] = []
+    for kind, target, do in events:
+        if kind != ZERO_GRAD:
+            merged.append((kind, target, None if kind == BACKWARD else do))
+        elif merged and merged[-1][0] == ZERO_GRAD:
+            merged[-1][1].append(target)
+        else:
+            merged.append((kind, [target], None))
+    return merged
+
