@@ -29,6 +29,7 @@ import builtins
 import functools
 import inspect
 import warnings
+from operator import attrgetter
 from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -239,8 +240,8 @@ class Program:
         return True
 
     def __call__(self, inputs: List[Any]) -> Value:
-        args = [x._data if isinstance(x, Value) else x for x in inputs]
-        args += [leaf._data for leaf in self.leaves]
+        args = [x._data if isinstance(x, Value) else x for x in inputs] if inputs else []
+        args += map(_DATA, self.leaves)
         state: Dict[str, Any] = {}
         data = self._run(args, state)
         if self.events is not None:
@@ -306,6 +307,9 @@ class Program:
         except NUMERIC_ERRORS:
             wide = [np.float64(a) if type(a) is float else a for a in (g, *saved)]
             return [normalize(x) for x in self.backward(*wide)]
+
+
+_DATA = attrgetter("_data")
 
 
 def _plain(data: Any) -> Value:

@@ -142,6 +142,16 @@ def _check_binary_targets(targets: Any, name: str) -> None:
                          "(y + 1) / 2")
 
 
+def _unsigned(labels: np.ndarray) -> np.ndarray:
+    """Integer labels viewed as unsigned integers of their size (native byte order)."""
+    if not labels.dtype.isnative:
+        labels = labels.astype(labels.dtype.newbyteorder("="))
+    return labels.view(_UNSIGNED[labels.dtype.itemsize])
+
+
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> None:
     if labels.dtype.kind not in "iu":
         raise ValueError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
@@ -150,7 +160,8 @@ def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> None:
     if labels.shape != (n,):
         raise ValueError(f"{name}: expected {n} labels (shape ({n},)) for {n} rows of scores, "
                          f"got shape {labels.shape}")
-    if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= classes):
+    # One reduction: seen as unsigned, a negative label is larger than any class count.
+    if labels.size and np.maximum.reduce(_unsigned(labels)) >= classes:
         raise ValueError(f"{name}: labels must lie in 0..{classes - 1} for {classes} classes, "
                          f"got values from {labels.min()} to {labels.max()}")
 

@@ -209,6 +209,19 @@ def test_float32_losses_stay_float32():
     assert L.mse_loss(p, TARGET).dtype == np.float32
 
 
+@given(st.sampled_from(["i1", "i2", ">i4", "<i8", "u1", "u2", ">u8"]), st.data())
+def test_labels_are_refused_exactly_when_a_label_is_out_of_range(dtype, data):
+    info = np.iinfo(np.dtype(dtype))
+    labels = data.draw(arrays(dtype, 6, elements=st.integers(max(info.min, -300),
+                                                              min(info.max, 300))))
+    scores = Value(np.zeros((6, 4)))
+    if ((labels < 0) | (labels >= 4)).any():
+        with pytest.raises(ValueError, match="labels must lie in 0..3 for 4 classes"):
+            L.cross_entropy(scores, labels)
+    else:
+        assert L.cross_entropy(scores, labels).item() == pytest.approx(np.log(4))
+
+
 def test_cross_entropy_rejects_bad_targets():
     z = Value(LOGITS)
     with pytest.raises(ValueError, match="integers, got dtype float64"):
