@@ -5,6 +5,10 @@
     loss.backward()             # the recorded backward: parameters get their .grad
     print(step.source())        # the program, forward then backward, as Python
 
+A whole training step compiles too: `zero_grad()`, `backward()` and an optimiser's `step()`
+inside the function are training events (`tape.record_event`) that each call replays after
+the program (`autograd.events`), and the call returns plain Values (its backward is done).
+
 The first call with a signature (the arguments' shapes and dtypes, the values of the other
 arguments, grad mode, and the train/eval mode of the modules called) runs the function in
 eager mode, recording every op on a tape (`autograd.tape`), and records it again on other
