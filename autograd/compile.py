@@ -33,17 +33,17 @@ import builtins
 import functools
 import inspect
 import warnings
-from operator import attrgetter
 from collections import OrderedDict
+from operator import attrgetter
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from autograd.grad_mode import ANOMALY, GRAD, RECORD, current_mode
 from autograd.op import NUMERIC_ERRORS, Op, normalize
-from autograd.program import Run, first_difference, same, write
 from autograd.events import Events
-from autograd.tape import BACKWARD, Tape, recording
+from autograd.program import Run, first_difference, same, write
+from autograd.tape import BACKWARD, Tape, TracerError, recording
 from autograd.value import Value, init_node, record_inputs
 
 
@@ -119,13 +119,15 @@ class Compiled:
                              f"{first_difference(run.describe(), other.describe())}. Compute "
                              "that part outside the compiled function, or with ops on Values")
         program = Program(run, _input_names(self.fn, args, kwargs, len(inputs)), modules, name,
-                          _packing(out))
+                          None if out is None else list if isinstance(out, list) else
+                          tuple if isinstance(out, tuple) else Value)
+        if program.trains:
+            program.check_arguments(inputs)
         for _, _, do in tape.events:    # this call's training events, as eager mode does them
             do()
         if program.trains:
             out = program.results(out if isinstance(out, (tuple, list)) else (out,))
         return out, program
-
 
     def _record_again(self, run: Run, args: tuple, kwargs: dict, name: str,
                       modules: List[Any]) -> Run:
@@ -161,31 +163,33 @@ class Compiled:
 
 def _outputs(out: Any, tape: Tape, name: str) -> Tuple[Value, Tuple[Value, ...]]:
     """The result that carries gradients, and the other results (a tuple's later Values). A
-    function that calls backward() itself carries gradients from that Value; all it returns
-    (a Value, a tuple of them, or None) is returned without."""
+    function that calls backward() itself (a training step) carries gradients from that
+    Value; all it returns (a Value, a tuple or list of them, or None), which must be Values it
+    computed, is returned without."""
     root = next((target for kind, target, _ in tape.events if kind == BACKWARD), None)
     parts = (() if out is None and root is not None else
              tuple(out) if isinstance(out, (tuple, list)) else (out,))
     if (root is None and not parts) or not all(isinstance(p, Value) for p in parts):
         raise TypeError(f"compile: {name} must return a Value, or a tuple of Values (the first "
-                        f"carries gradients, the others are returned without), got "
-                        f"{type(out).__name__}")
-    return (parts[0], parts[1:]) if root is None else (root, parts)
-
-
-def _packing(out: Any) -> Optional[int]:
-    """How a call's results are returned: None for nothing, 0 for one Value, else the length
-    of the tuple."""
-    return None if out is None else len(out) if isinstance(out, (tuple, list)) else 0
+                        "carries gradients, the others are returned without; a training step "
+                        f"may return None), got {type(out).__name__}")
+    if root is None:
+        return parts[0], parts[1:]
+    if not all(id(p) in tape.traced for p in parts):
+        raise TracerError(f"compile: the training step {name} returns a Value it did not "
+                          "compute (a parameter or an argument): a program returns what its "
+                          "forward pass computed, before the step's update. Read parameters "
+                          "after the call instead")
+    return root, parts
 
 
 class Program:
     """One recorded signature: its source, compiled, run as one node per call."""
 
     def __init__(self, run: Run, input_names: List[str], modules: List[Any], name: str,
-                 packing: Optional[int]) -> None:
+                 packing: Optional[type]) -> None:
         self.leaves = run.leaves
-        self.packing = packing
+        self.packing = packing          # how a training step returns: None, Value, tuple, list
         self.trains = any(kind == BACKWARD for kind, _, _ in run.events)
         # What else the program assumes: each module's state (see _module_state) and which
         # parameters need a gradient.
@@ -247,6 +251,8 @@ class Program:
         args = [x._data if isinstance(x, Value) else x for x in inputs] if inputs else []
         args += map(_DATA, self.leaves)
         state: Dict[str, Any] = {}
+        if self.trains and self.grad_arguments:
+            self.check_arguments(inputs)
         data = self._run(args, state)
         if self.events is not None:
             self.events.run(inputs, data, state["saved"])
@@ -270,8 +276,18 @@ class Program:
         done), packed as the function packed them."""
         if self.packing is None:
             return None
-        values = tuple([_plain(p._data if isinstance(p, Value) else p) for p in parts])
-        return values if self.packing else values[0]
+        values = [_plain(p._data if isinstance(p, Value) else p) for p in parts]
+        return values[0] if self.packing is Value else self.packing(values)
+
+    def check_arguments(self, inputs: List[Any]) -> None:
+        """Refuse, before anything runs, an argument Value that a training step's backward()
+        reaches but ops outside the function computed: a program cannot walk its graph."""
+        for k in self.grad_arguments:
+            if inputs[k]._op is not None:
+                raise RuntimeError(
+                    f"{self.op.name}: backward() inside the compiled function reaches argument "
+                    f"{k}, a Value computed by ops outside it, whose graph a program cannot "
+                    "walk; pass it detached (x.detach()), or call backward() outside")
 
     def _run_forward(self, *grad_args: Any, args: List[Any], state: dict) -> Any:
         """The node's forward (the op's): the program on `args` with the node's inputs'
@@ -306,6 +322,8 @@ class Program:
         return self._backward_raw(g, state["saved"])
 
     def _backward_raw(self, g: Any, saved: tuple) -> Any:
+        """The program's backward on raw data: each input's gradient (retried in float64
+        where Python-float arithmetic raised, as `_run` retries the forward)."""
         try:
             return self.backward(g, *saved)
         except NUMERIC_ERRORS:

@@ -27,13 +27,15 @@ Replay = Callable[[List[Any], Any, tuple], None]
 class Events:
     """A program's training events, and `run`, which does them for one call."""
 
-    def __init__(self, events: List[tuple], targets: List[Any],
+    def __init__(self, events: List[tuple], receivers: List[Any],
                  backward: Callable[[Any, tuple], Any], name: str) -> None:
         self.events = _merged(events)
-        self.targets = targets          # per gradient of the program: a Value, or an argument
+        self.receivers = receivers      # per gradient of the program: a Value, or an argument
         self.backward = backward        # (seed, saved) -> the program's gradients
         self.name = name
         self.run: Replay = self._checked
+        # Each event: (kind, what it acts on: the optimiser, or the Values of a zero_grad,
+        # arguments by position; the function doing a step)
 
     def comment(self) -> str:
         """The events, as comments for the program's source."""
@@ -44,12 +46,12 @@ class Events:
         """The events, each gradient fitted to its Value if it does not fit; when none needed
         it, later calls run the straight-line code instead."""
         fitted, kinds = True, []
-        for kind, targets, do in self.events:
+        for kind, target, do in self.events:
             if kind == BACKWARD:
                 seed = unit_seed(data)
                 given: set = set()
-                for v, g in zip(self.targets, self.backward(seed, saved)):
-                    v = self._argument(inputs[v]) if type(v) is int else v
+                for v, g in zip(self.receivers, self.backward(seed, saved)):
+                    v = inputs[v] if type(v) is int else v
                     if (type(g) is not float or type(v._data) is not float) and (
                             type(g) is not np.ndarray or type(v._data) is not np.ndarray
                             or g.shape != v._data.shape or g.dtype != v._data.dtype):
@@ -59,26 +61,17 @@ class Events:
                         g = owned(g, seed, given)
                     v._grad = g if v._grad is None else accumulate(v._grad, g)
             elif kind == ZERO_GRAD:
-                for v in targets:
+                for v in target:
                     (inputs[v] if type(v) is int else v)._grad = None
             else:
                 do()
         if fitted:
             self.run = self._written(kinds)
 
-    def _argument(self, v: Any) -> Any:
-        """An argument Value that gets a gradient: refused when ops outside made it."""
-        if v._op is not None:
-            raise RuntimeError(
-                f"compiled {self.name}: backward() inside the compiled function reaches an "
-                "argument Value computed by ops outside it, whose graph a program cannot walk; "
-                "pass it detached, or call backward() outside")
-        return v
-
     def _written(self, kinds: List[type]) -> Replay:
         """The events as straight-line code, for gradients of these types."""
         env: Dict[str, Any] = {"unit_seed": unit_seed, "owned": owned, "accumulate": accumulate,
-                               "backward": self.backward, "argument": self._argument}
+                               "backward": self.backward}
         lines = ["def replay(inputs, data, saved):"]
 
         def value(v: Any, name: str) -> str:
@@ -86,26 +79,23 @@ class Events:
                 return f"inputs[{v}]"
             env[name] = v
             return name
-        for e, (kind, targets, do) in enumerate(self.events):
-            lines.append(f"    # {_said(kind, targets)}")
+        for e, (kind, target, do) in enumerate(self.events):
+            lines.append(f"    # {_said(kind, target)}")
             if kind == ZERO_GRAD:
                 lines += [f"    {value(v, f'zero_{e}_{i}')}._grad = None"
-                          for i, v in enumerate(targets)]
+                          for i, v in enumerate(target)]
             elif kind == STEP:
                 env[f"step_{e}"] = do
                 lines.append(f"    step_{e}()")
             else:
-                grads = [f"g{i}" for i in range(len(self.targets))]
+                grads = [f"g{i}" for i in range(len(self.receivers))]
                 lines += ["    seed = unit_seed(data)",
                           f"    ({', '.join(grads)}{',' if len(grads) == 1 else ''}) = "
                           "backward(seed, saved)"]
                 arrays = kinds.count(np.ndarray)
                 lines += ["    given = set()"] if arrays > 1 else []
-                for i, (v, g, k) in enumerate(zip(self.targets, grads, kinds)):
+                for i, (v, g, k) in enumerate(zip(self.receivers, grads, kinds)):
                     name = value(v, f"target_{i}")
-                    if type(v) is int:
-                        lines.append(f"    arg = argument({name})")
-                        name = "arg"
                     if k is np.ndarray:
                         lines.append(f"    {g} = owned({g}, seed, "
                                      f"{'given' if arrays > 1 else 'set()'})")
@@ -115,9 +105,8 @@ class Events:
         return env["replay"]
 
 
-
 def _said(kind: str, target: Any) -> str:
-    """An event in words."""
+    """An event in words (`target`: the optimiser of a step, the Values of a zero_grad)."""
     return ("backward() adds the gradients to .grad" if kind == BACKWARD else
             f"zero_grad() of {len(target)} Values" if kind == ZERO_GRAD else
             f"{type(target).__name__}.step()")

@@ -29,7 +29,7 @@ import contextvars
 import functools
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class Tape:
         self.modules: Dict[int, Any] = {}       # id -> module called, in order of first call
         self.events: List[tuple] = []           # (kind, target, do): see record_event
         self.stepped = False                    # an optimiser step is among the events
-        self.updated: Optional[set] = None      # see _refuse_after_step
+        self.updated: set = set()               # ids of what steps write, and its memory
         self._replay = replay_draws             # the second recording reuses the first's draws
 
     def is_traced(self, v: Value) -> bool:
@@ -152,13 +152,15 @@ BACKWARD, ZERO_GRAD, STEP = "backward()", "zero_grad()", "optimizer.step()"
 """The kinds of training events."""
 
 
-def record_event(kind: str, target: Any, do: Callable[[], None]) -> None:
+def record_event(kind: str, target: Any, do: Callable[[], None],
+                 writes: Sequence[Value] = ()) -> None:
     """While recording: note a training event, `do` doing it (BACKWARD of a recorded Value,
-    ZERO_GRAD of a Value, STEP of an optimiser, `target` being that Value or optimiser), for
-    the program to replay after its forward pass. Doing the events after the function is
-    done is what eager mode's order gives, since the function cannot see their effects:
-    reading `.grad` raises while recording, and so does an op reading a parameter after a
-    step. Events the program cannot replay raise TracerError."""
+    ZERO_GRAD of a Value, STEP of an optimiser writing the Values `writes`, `target` being
+    that Value or optimiser), for the program to replay after its forward pass. Doing the
+    events after the function is done is what eager mode's order gives, since the function
+    cannot see their effects: reading `.grad` raises while recording, and so does an op
+    reading a Value a step writes after the step. Events the program cannot replay raise
+    TracerError."""
     tape = _tape.get()
     if kind == BACKWARD:
         if any(k == BACKWARD for k, _, _ in tape.events):
@@ -180,22 +182,20 @@ def record_event(kind: str, target: Any, do: Callable[[], None]) -> None:
                               "an earlier call; order the step as zero_grad(), forward, "
                               "backward(), optimizer.step()")
         tape.stepped = True
+        for v in writes:                # what ops after the step may not read
+            tape.updated.add(id(v))
+            if type(v._data) is np.ndarray:
+                tape.updated.add(id(memory_of(v._data)))
     tape.events.append((kind, target, do))
 
 
 def _refuse_after_step(tape: Tape, op: Any, args: tuple) -> None:
-    """An op after an optimiser step may not read a parameter, nor a view of one (a reshape,
-    a transpose): the program runs every op before the step, so it would read the data before
-    the update. (Parameters: the Values from outside that need a gradient.)"""
-    if tape.updated is None:                # the parameters' memory, found once
-        tape.updated = {id(memory_of(a._data)) for _, stored, _, _ in tape.steps
-                        for a in stored if isinstance(a, Value) and a.requires_grad
-                        and a._order < tape.start and type(a._data) is np.ndarray}
+    """An op after an optimiser step may not read a Value the step writes, nor a view of one
+    (a reshape, a transpose): the program runs every op before the step, so it would read
+    the data before the update."""
     for a in args:
-        if not isinstance(a, Value):
-            continue
-        if (a.requires_grad and id(a) not in tape.traced and a._order < tape.start) or (
-                type(a._data) is np.ndarray and id(memory_of(a._data)) in tape.updated):
+        if isinstance(a, Value) and (id(a) in tape.updated or (
+                type(a._data) is np.ndarray and id(memory_of(a._data)) in tape.updated)):
             raise TracerError(
                 f"compile: op '{op.name}' reads a parameter (or a view of one) after "
                 "optimizer.step() in the compiled function; a program runs the forward pass, "

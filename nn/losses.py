@@ -142,11 +142,15 @@ def _check_binary_targets(targets: Any, name: str) -> None:
                          "(y + 1) / 2")
 
 
-def _unsigned(labels: np.ndarray) -> np.ndarray:
-    """Integer labels viewed as unsigned integers of their size (native byte order)."""
+def _out_of_range(labels: np.ndarray, classes: int) -> bool:
+    """Whether a label is negative or >= classes, in one reduction where it can be: seen as
+    unsigned, a negative label is at least 2 ** (bits - 1), beyond every class count up to
+    that (more classes than a signed label can name: only a negative one is out of range)."""
     if not labels.dtype.isnative:
         labels = labels.astype(labels.dtype.newbyteorder("="))
-    return labels.view(_UNSIGNED[labels.dtype.itemsize])
+    if labels.dtype.kind == "i" and classes > 1 << (8 * labels.dtype.itemsize - 1):
+        return bool(np.minimum.reduce(labels) < 0)
+    return bool(np.maximum.reduce(labels.view(_UNSIGNED[labels.dtype.itemsize])) >= classes)
 
 
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -160,8 +164,7 @@ def _check_labels(labels: np.ndarray, n: int, classes: int, name: str) -> None:
     if labels.shape != (n,):
         raise ValueError(f"{name}: expected {n} labels (shape ({n},)) for {n} rows of scores, "
                          f"got shape {labels.shape}")
-    # One reduction: seen as unsigned, a negative label is larger than any class count.
-    if labels.size and np.maximum.reduce(_unsigned(labels)) >= classes:
+    if labels.size and _out_of_range(labels, classes):
         raise ValueError(f"{name}: labels must lie in 0..{classes - 1} for {classes} classes, "
                          f"got values from {labels.min()} to {labels.max()}")
 

@@ -1,5 +1,8 @@
 """Optimisers and learning-rate schedules following PyTorch's documented algorithms, so
-trajectories can be compared step by step. Updates change `.data` in place and record nothing.
+trajectories can be compared step by step. Updates change `.data` in place and record nothing
+(inside a function `autograd.compile` records, `step()` is a training event the program
+replays on every call; the optimiser's settings are refused there, as they would change on
+the first call only).
 """
 from __future__ import annotations
 
@@ -66,6 +69,13 @@ class Optimizer:
         self.state: Dict[int, Dict[str, Any]] = {}
         self.steps = 0
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        refuse_recording(f"setting {type(self).__name__}.{name} inside the compiled function "
+                         "would happen on the first call only (a program replays ops and "
+                         "steps, not Python); set it outside, between calls: each call's step "
+                         "reads the settings of that moment")
+        object.__setattr__(self, name, value)
+
     def _set_lr(self, value: float) -> None:
         self._lr = _check(type(self).__name__, value, "lr")
 
@@ -86,7 +96,7 @@ class Optimizer:
         function `autograd.compile` records, the step is part of the program: it runs on
         every call, with the optimiser's settings (lr) of that moment."""
         if current_mode() & RECORD:
-            record_event(STEP, self, self._step)
+            record_event(STEP, self, self._step, self.params)
         else:
             self._step()
 

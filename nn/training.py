@@ -19,6 +19,7 @@ from nn.init import as_generator
 from nn.losses import get_loss
 from nn.metrics import Metric, MetricFn, get_metric
 from nn.module import Module
+from nn.optim import Optimizer
 
 TrainStep = Callable[[Module, Value, np.ndarray, Callable[..., Value], Any], Tuple[float, Any]]
 
@@ -86,7 +87,10 @@ _default_step = train_step
 def compiled_train_step(model: Module) -> TrainStep:
     """A `train_step` run as one compiled program (`autograd.compile`, recorded once per
     batch shape): `train_step`'s zero_grad, forward, loss, backward and update, replayed on
-    every call. What `fit(..., compile=True)` uses."""
+    every call. What `fit(..., compile=True)` uses. An optimiser of your own (one that is not
+    an `nn.optim.Optimizer`, or overrides its `step()`) may run Python a program cannot
+    replay, so with it only the forward and the loss are compiled, and backward and step
+    run as in `train_step`."""
     def whole_step(xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value],
                    optimizer: Any) -> tuple:
         optimizer.zero_grad()
@@ -95,11 +99,21 @@ def compiled_train_step(model: Module) -> TrainStep:
         loss.backward(retain_grads=False, retain_graph=False)
         optimizer.step()
         return loss, out
-    program = compile_function(whole_step)
+
+    def loss_and_outputs(xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value]) -> tuple:
+        out = model(xb)
+        return loss_fn(out, yb), out
+    whole, forward = compile_function(whole_step), compile_function(loss_and_outputs)
 
     def step(model: Module, xb: Value, yb: np.ndarray, loss_fn: Callable[..., Value],
              optimizer: Any) -> Tuple[float, Any]:
-        loss, out = program(xb, yb, loss_fn, optimizer)
+        if isinstance(optimizer, Optimizer) and type(optimizer).step is Optimizer.step:
+            loss, out = whole(xb, yb, loss_fn, optimizer)
+        else:
+            optimizer.zero_grad()
+            loss, out = forward(xb, yb, loss_fn)
+            loss.backward(retain_grads=False, retain_graph=False)
+            optimizer.step()
         return loss.item(), out.data
     return step
 

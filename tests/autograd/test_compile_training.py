@@ -168,17 +168,28 @@ def test_results_come_back_as_the_function_packs_them():
     def nothing(X, y):
         nn.losses.cross_entropy(model(X), y).backward()
         opt.step()
+    def empty(X, y):
+        nothing(X, y)
+        return ()
+
+    def a_list(X, y):
+        loss = nn.losses.cross_entropy(model(X), y)
+        loss.backward()
+        opt.step()
+        return [loss]
     X, y = _data()
-    for fn in (with_outputs, nothing):
+    for fn in (with_outputs, nothing, empty, a_list):
         step = ag.compile(fn)
         first, second = step(X, y), step(X, y)
-        if fn is nothing:
-            assert first is None and second is None
+        if fn in (nothing, empty):
+            assert first == second == (None if fn is nothing else ())
+        elif fn is a_list:
+            assert type(first) is type(second) is list and len(second) == 1
         else:
-            assert [type(v) for v in second] == [Value] * 3
+            assert [type(v) for v in second] == [Value] * 3 and type(second) is tuple
             assert second[2].item() == pytest.approx(2 * X.data.sum())
             assert second[1].shape == (6, 3) and not second[0].requires_grad
-    assert opt.steps == 4
+    assert opt.steps == 8
 
 
 def _fails(fn, error, match, *args):
@@ -225,6 +236,16 @@ def test_what_a_program_cannot_replay_raises_before_any_update():
         opt.step()
         sched.step()
 
+    def sets_lr(X, y):
+        opt.lr = opt.lr * 0.5
+        loss_of(X, y).backward()
+        opt.step()
+
+    def returns_a_parameter(X, y):
+        loss_of(X, y).backward()
+        opt.step()
+        return model[0].weight
+
     def writes(X, y):
         loss_of(X, y).backward()
         for p in model.parameters():
@@ -238,6 +259,8 @@ def test_what_a_program_cannot_replay_raises_before_any_update():
     _fails(clips, TracerError, "\\.grad is read or set")
     _fails(schedules, TracerError, "StepLR.step\\(\\) inside")
     _fails(writes, TracerError, "written in place")
+    _fails(sets_lr, TracerError, "setting SGD.lr inside the compiled function")
+    _fails(returns_a_parameter, TracerError, "returns a Value it did not compute")
     _fails(lambda x: x.backward(), TracerError, "did not compute", Value(np.ones(1)))
     _fails(lambda x: (x * 2).backward(), TracerError, "shape \\(2,\\)", Value(np.ones(2)))
     # Recording only notes the events, so a refused function changed nothing.
@@ -247,13 +270,45 @@ def test_what_a_program_cannot_replay_raises_before_any_update():
         np.testing.assert_array_equal(b, p.data)
 
 
-def test_a_graph_from_outside_the_function_is_refused():
+def test_a_graph_from_outside_the_function_is_refused_before_anything_changes():
     w = Value(np.ones(3))
-    step = ag.compile(lambda x: (x * w).sum().backward())
-    step(Value(np.ones(3)))                 # records (x is a leaf)
-    outside = Value(np.ones(3)) * 2.0       # computed by an op outside the function
-    with pytest.raises(RuntimeError, match="computed by ops outside"):
-        step(outside)
+    opt = nn.optim.SGD([w], lr=0.1)
+
+    def step(x):
+        (x * w).sum().backward()
+        opt.step()
+    for first in (False, True):
+        compiled = ag.compile(step)
+        if not first:
+            compiled(Value(np.ones(3)))     # records (x is a leaf)
+        before, steps = w.data.copy(), opt.steps
+        a = Value(np.ones(3))
+        with pytest.raises(RuntimeError, match="computed by ops outside"):
+            compiled(a * 2.0)               # an op outside the function made the argument
+        assert a.grad is None and opt.steps == steps
+        np.testing.assert_array_equal(w.data, before)
+
+
+def test_after_the_step_ops_may_read_what_no_optimiser_writes():
+    models = [_model(np.float64) for _ in range(2)]
+    opts = [nn.optim.SGD(m.parameters(), lr=0.1) for m in models]
+
+    def step_of(model, opt):
+        def step(X, y, extra):
+            loss = nn.losses.cross_entropy(model(X), y)
+            loss.backward()
+            opt.step()
+            return loss, (extra * 3.0).sum()
+        return step
+    compiled = ag.compile(step_of(models[1], opts[1]))
+    eager = step_of(models[0], opts[0])
+    for i in range(3):
+        X, y = _data(seed=i)
+        extras = [Value(np.arange(3.0) + i) for _ in range(2)]     # need a gradient
+        a, b = eager(X, y, extras[0]), compiled(X, y, extras[1])
+        assert a[1].item() == b[1].item() and a[0].item() == b[0].item()
+        assert extras[0].grad is None and extras[1].grad is None
+    _same_state(models[0], models[1], opts[0], opts[1])
 
 
 def test_the_source_shows_the_training_events():
@@ -270,12 +325,39 @@ def test_the_source_shows_the_training_events():
     assert callable(namespace["forward"]) and callable(namespace["backward"])
 
 
-def test_fit_with_compile_trains_the_whole_step_as_eager_does():
+class _OwnSGD:
+    """An optimiser of the user's own, not an nn.optim.Optimizer."""
+
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def zero_grad(self):
+        for p in self.params:
+            p.zero_grad()
+
+    def step(self):
+        for p in self.params:
+            if p.grad is not None:
+                p.data -= self.lr * p.grad
+
+
+class _LoggedAdam(nn.optim.Adam):
+    """An nn.optim optimiser whose step() runs Python of its own."""
+
+    def step(self):
+        self.norm = float(sum(np.abs(p.grad).sum() for p in self.params))
+        super().step()
+
+
+@pytest.mark.parametrize("make", [lambda ps: nn.optim.Adam(ps, lr=0.01),
+                                  lambda ps: _OwnSGD(ps, lr=0.1),
+                                  lambda ps: _LoggedAdam(ps, lr=0.01)])
+def test_fit_with_compile_trains_as_eager_does(make):
     X, y = nn.data.make_xor(24, seed=0)
     histories, weights = [], []
     for compile in (False, True):
         model = nn.MLP(2, [8, 2], seed=0)
-        opt = nn.optim.Adam(model.parameters(), lr=0.01)
+        opt = make(model.parameters())
         histories.append(nn.fit(model, X, y, "cross_entropy", opt, epochs=5, batch_size=8,
                                 verbose=False, compile=compile, seed=0))
         weights.append([p.data for p in model.parameters()])
