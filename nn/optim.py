@@ -70,10 +70,11 @@ class Optimizer:
         self.steps = 0
 
     def __setattr__(self, name: str, value: Any) -> None:
-        refuse_recording(f"setting {type(self).__name__}.{name} inside the compiled function "
-                         "would happen on the first call only (a program replays ops and "
-                         "steps, not Python); set it outside, between calls: each call's step "
-                         "reads the settings of that moment")
+        if current_mode() & RECORD:
+            refuse_recording(f"setting {type(self).__name__}.{name} inside the compiled "
+                             "function would happen on the first call only (a program replays "
+                             "ops and steps, not Python); set it outside, between calls: each "
+                             "call's step reads the settings of that moment")
         object.__setattr__(self, name, value)
 
     def _set_lr(self, value: float) -> None:
