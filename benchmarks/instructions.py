@@ -116,8 +116,9 @@ def _instructions(script: str, *args: str, root: str = ROOT) -> int:
 
 def _per_repeat(script: str, arg: str, short: int, long: int, root: str = ROOT) -> float:
     """Instructions per repetition of `script`'s loop: run at two lengths, so start-up and
-    imports cancel out (a first run compiles the tree's .pyc files, so neither count does)."""
-    _instructions("import autograd, nn", root=root)
+    imports cancel out (a first, short run compiles the .pyc files of every module the script
+    imports, so neither count does)."""
+    _instructions(script, "1", arg, root=root)
     return ((_instructions(script, str(long), arg, root=root)
              - _instructions(script, str(short), arg, root=root)) / (long - short))
 
