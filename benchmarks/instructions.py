@@ -89,15 +89,22 @@ def with_backward():
         p.zero_grad()
 
 
+if part == "trained":
+    import nn
+    from benchmarks.peers.ours_compiled import compiled_step
+    trained = compiled_step(loss, nn.optim.SGD(params, lr=lr))
 step = {"program": program_alone, "call": with_call, "backward": with_backward,
-        "step": ours.sgd_step(compiled, params, lr, retain_grads=False, retain_graph=False)}[part]
+        "step": ours.sgd_step(compiled, params, lr, retain_grads=False, retain_graph=False),
+        "trained": trained if part == "trained" else None}[part]
 for _ in range(int(sys.argv[1])):
     step()
 """
-COMPILED_PARTS = ("program", "call", "backward", "step")
+COMPILED_PARTS = ("program", "call", "backward", "step", "trained")
 """The compiled workload-2 step built up part by part: the program alone on raw arrays (its
 forward, its backward, the SGD update), then with the compiled call around it, then with
-`backward()` on its node, then the whole step (the update through Values, as `ours`)."""
+`backward()` on its node, then the whole step (the update through Values, as `ours`); and
+the training step compiled whole (backward and `nn.optim.SGD`'s step inside, as the
+benchmark's compiled peer runs it)."""
 
 
 # BLAS threads spin while they wait for work, and callgrind counts their instructions too: with
@@ -165,7 +172,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         for part, what in zip(COMPILED_PARTS, ("the program on raw arrays, SGD on raw arrays",
                                                "+ the compiled call around it",
                                                "+ backward() on its node",
-                                               "the whole step: SGD through Values")):
+                                               "the whole step: SGD through Values",
+                                               "the training step compiled whole")):
             print(f"  {what:<46} {parts[part]:>12,.0f}  ({parts[part] / parts['floor']:.3f}x "
                   "the floor)")
         print(f"  {'the numpy floor':<46} {parts['floor']:>12,.0f}")
