@@ -225,8 +225,9 @@ class Program:
                                  if s.kind == "leaf")
         # Where a training program's backward puts each gradient: a parameter, or the
         # position of an argument Value.
-        targets = [s.key if s.kind == "input" else self.leaves[s.key] for s in self.grad_sources]
-        self.events = Events(run.events, targets, self._backward_raw, name) if run.events \
+        receivers = [s.key if s.kind == "input" else self.leaves[s.key]
+                     for s in self.grad_sources]
+        self.events = Events(run.events, receivers, self._backward_raw, name) if run.events \
             else None
 
     def still_valid(self) -> bool:
