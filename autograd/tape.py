@@ -65,7 +65,6 @@ class Tape:
         self.checks: List[tuple] = []           # (check, its arguments as given)
         self.modules: Dict[int, Any] = {}       # id -> module called, in order of first call
         self.events: List[tuple] = []           # (kind, target, do): see record_event
-        self.stepped = False                    # an optimiser step is among the events
         self.updated: set = set()               # ids of what steps write, and its memory
         self._replay = replay_draws             # the second recording reuses the first's draws
 
@@ -99,7 +98,7 @@ class _Recording:
 def record_step(op: Any, args: tuple, raws: list, attrs: Optional[dict], out: Value) -> None:
     """Called by `apply` for each op run on a Value while recording."""
     tape = _tape.get()
-    if tape.stepped:
+    if tape.updated:                    # after an optimiser step
         _refuse_after_step(tape, op, args)
     stored = tuple(a if isinstance(a, Value) else r for a, r in zip(args, raws))
     tape.steps.append((op, stored, attrs, out))
@@ -181,7 +180,6 @@ def record_event(kind: str, target: Any, do: Callable[[], None],
                               "compiled function, so it would update with the gradients of "
                               "an earlier call; order the step as zero_grad(), forward, "
                               "backward(), optimizer.step()")
-        tape.stepped = True
         for v in writes:                # what ops after the step may not read
             tape.updated.add(id(v))
             if type(v._data) is np.ndarray:
@@ -299,7 +297,7 @@ def _recorded_detach(self: Value) -> Value:
     out = _DETACH(self)
     tape = _tape.get() if current_mode() & RECORD else None
     if tape is not None:
-        if tape.stepped:
+        if tape.updated:                # after an optimiser step
             _refuse_after_step(tape, Detach, (self,))
         tape.steps.append((Detach, (self,), None, out))
         tape.traced[id(out)] = out
