@@ -80,7 +80,7 @@ class Compiled:
                 if self.last is not program:
                     self.programs.move_to_end(key)
                     self.last = program
-                return program(inputs)
+                return program.run(inputs)
         out, program = self._record(args, kwargs, inputs)
         self.programs.setdefault(key, []).append(program)
         self.programs.move_to_end(key)
@@ -191,11 +191,7 @@ class Program:
         self.leaves = run.leaves
         self.packing = packing          # how a training step returns: None, Value, tuple, list
         self.trains = any(kind == BACKWARD for kind, _, _ in run.events)
-        # What else the program assumes: each module's state (see _module_state) and which
-        # parameters need a gradient.
-        self.modules = [(m, _module_state(m)) for m in modules]
-        # (leaf, type of its data, shape, dtype, requires_grad) for each parameter
-        self.checks = [(leaf, *_kind(leaf._data), leaf.requires_grad) for leaf in self.leaves]
+        self.still_valid = _still_valid(modules, self.leaves, name)
         leaf_names = _leaf_names(run.leaves, modules)
         draw_names = [f"draw_{j}" for j in range(len(run.tape.draws))]
         module_names = [type(m).__name__.lower() for m, _ in run.buffers]
@@ -229,26 +225,12 @@ class Program:
                      for s in self.grad_sources]
         self.events = Events(run.events, receivers, self._backward_raw, name) if run.events \
             else None
+        self.run: Callable[[List[Any]], Any] = self._call   # a call, its inputs -> its result
 
-    def still_valid(self) -> bool:
-        """Whether the modules the program read are as they were recorded (see _module_state),
-        and the parameters hold data of the recorded type, shape and dtype and need a
-        gradient where they did. (Runs on every call: identity first, equality where the
-        objects differ.)"""
-        for module, state in self.modules:
-            if _module_state(module) != state:
-                return False
-        for leaf, kind, shape, dtype, wanted in self.checks:
-            data = leaf._data
-            if type(data) is not kind or (leaf.requires_grad is not wanted
-                                          and leaf.requires_grad != wanted):
-                return False
-            if shape is not None and (data.shape != shape or (data.dtype is not dtype
-                                                              and data.dtype != dtype)):
-                return False
-        return True
-
-    def __call__(self, inputs: List[Any]) -> Value:
+    def _call(self, inputs: List[Any]) -> Any:
+        """A call: the program run as one node of the graph, or a training step's program
+        and events. Once a training step's first call showed that its gradients fit their
+        Values as they come, its later calls run written for them (`_write_call`)."""
         args = [x._data if isinstance(x, Value) else x for x in inputs] if inputs else []
         args += map(_DATA, self.leaves)
         state: Dict[str, Any] = {}
@@ -256,8 +238,10 @@ class Program:
             self.check_arguments(inputs)
         data = self._run(args, state)
         if self.events is not None:
-            self.events.run(inputs, data, state["saved"])
+            kinds = self.events.run(inputs, data, state["saved"])
             if self.trains:
+                if kinds is not None and all(type(a) is np.ndarray for a in args):
+                    self.run = self._write_call(inputs, kinds)
                 return self.results(state["aux"])
         parents = (tuple([inputs[k] for k in self.grad_arguments]) + self.grad_leaves
                    if self.grad_arguments else self.grad_leaves)
@@ -279,6 +263,34 @@ class Program:
             return None
         values = [_plain(p._data if isinstance(p, Value) else p) for p in parts]
         return values[0] if self.packing is Value else self.packing(values)
+
+    def _write_call(self, inputs: List[Any], kinds: List[type]) -> Callable[[List[Any]], Any]:
+        """A training step's call as one straight-line function: what `_call` does for it,
+        with the events' `lines` for gradients of these types, and nothing looked up or
+        looped over. (For programs of arrays: `_run`'s float64 retry serves Python floats.
+        Each input is a Value or an array in the same places on every call: the signature
+        says which.)"""
+        env = {"forward": self.forward, "normalize": normalize, "plain": _plain,
+               "check_arguments": self.check_arguments}
+        args = [f"inputs[{k}]._data" if isinstance(x, Value) else f"inputs[{k}]"
+                for k, x in enumerate(inputs)]
+        for j, leaf in enumerate(self.leaves):
+            env[f"leaf_{j}"] = leaf
+            args.append(f"leaf_{j}._data")
+        lines = ["def call(inputs):"]
+        if self.grad_arguments:
+            lines += ["    if " + " or ".join(f"inputs[{k}]._op is not None"
+                                            for k in self.grad_arguments) + ":",
+                      "        check_arguments(inputs)"]
+        lines += [f"    out, saved, aux = forward({', '.join(args)})", "    data = normalize(out)"]
+        lines += self.events.lines(kinds, env)
+        results = [f"plain(aux[{i}])" for i in range(self.written.aux)]
+        lines.append("    return " + (
+            "None" if self.packing is None else results[0] if self.packing is Value else
+            f"[{', '.join(results)}]" if self.packing is list else
+            f"({''.join(r + ', ' for r in results)})"))
+        exec(builtins.compile("\n".join(lines) + "\n", f"<call of {self.op.name}>", "exec"), env)
+        return env["call"]
 
     def check_arguments(self, inputs: List[Any]) -> None:
         """Refuse, before anything runs, an argument Value that a training step's backward()
@@ -343,12 +355,30 @@ def _plain(data: Any) -> Value:
     return out
 
 
-def _kind(data: Any) -> tuple:
-    """What a program assumes of a parameter's data: its type, and an array's shape and dtype
-    (None, None for a number)."""
-    if type(data) is np.ndarray:
-        return (np.ndarray, data.shape, data.dtype)
-    return (type(data), None, None)
+def _still_valid(modules: List[Any], leaves: List[Value], name: str) -> Callable[[], bool]:
+    """What a program assumes beyond its signature, as a function telling whether it still
+    holds: the modules it read are as they were (see _module_state), the parameters hold data
+    of the type (and an array's shape and dtype) they held, and need a gradient where they
+    did. Written as straight-line code, since it runs on every call (identity first,
+    equality where the objects differ)."""
+    env: Dict[str, Any] = {"module_state": _module_state}
+    lines = ["def still_valid():"]
+    for i, module in enumerate(modules):
+        env[f"module_{i}"], env[f"state_{i}"] = module, _module_state(module)
+        lines.append(f"    if module_state(module_{i}) != state_{i}: return False")
+    for j, leaf in enumerate(leaves):
+        data, wanted = leaf._data, leaf.requires_grad
+        env[f"leaf_{j}"], env[f"kind_{j}"], env[f"dtype_{j}"] = leaf, type(data), None
+        lines += [f"    data = leaf_{j}._data",
+                  f"    if type(data) is not kind_{j} or (leaf_{j}.requires_grad is not "
+                  f"{wanted!r} and leaf_{j}.requires_grad != {wanted!r}): return False"]
+        if type(data) is np.ndarray:
+            env[f"dtype_{j}"] = data.dtype
+            lines.append(f"    if data.shape != {data.shape!r} or (data.dtype is not dtype_{j} "
+                         f"and data.dtype != dtype_{j}): return False")
+    lines.append("    return True")
+    exec(builtins.compile("\n".join(lines) + "\n", f"<checks of {name}>", "exec"), env)
+    return env["still_valid"]
 
 
 def _load(written: Any, name: str) -> Any:

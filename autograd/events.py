@@ -6,26 +6,24 @@ call does them in the function's order: `backward()` runs the program's backward
 each gradient to its Value's `.grad` as the engine's walk adds a leaf's (`engine.owned`: no
 two Values share a gradient array); `zero_grad()` and `step()` are the Values' and the
 optimiser's own. The first call checks that each gradient fits its Value (type, shape, dtype)
-and fits it as the walk would; once they all fit as they come, later calls run the events as
-straight-line code written for them (no loop, no dispatch): numpy's result types follow from
-its operands' types, shapes and dtypes, which the program checks on every call.
+and fits it as the walk would; once they all fit as they come, the program writes its later
+calls as straight-line code with the events' `lines` (no loop, no dispatch): numpy's result
+types follow from its operands' types, shapes and dtypes, which the program checks on every
+call.
 """
 from __future__ import annotations
 
-import builtins
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
 from autograd.engine import accumulate, fit, owned, unit_seed
 from autograd.tape import BACKWARD, STEP, ZERO_GRAD
 
-Replay = Callable[[List[Any], Any, tuple], None]
-"""(the call's inputs, the program's result, what its forward saved) -> None"""
-
 
 class Events:
-    """A program's training events, and `run`, which does them for one call."""
+    """A program's training events: `run` does them for one call, `lines` writes them as
+    code."""
 
     def __init__(self, events: List[tuple], receivers: List[Any],
                  backward: Callable[[Any, tuple], Any], name: str) -> None:
@@ -35,16 +33,16 @@ class Events:
         self.receivers = receivers      # per gradient of the program: a Value, or an argument
         self.backward = backward        # (seed, saved) -> the program's gradients
         self.name = name
-        self.run: Replay = self._checked
 
     def comment(self) -> str:
         """The events, as comments for the program's source."""
         return ("\n# Then, on every call, in the function's order:\n"
                 + "".join(f"#   {_said(kind, target)}\n" for kind, target, _ in self.events))
 
-    def _checked(self, inputs: List[Any], data: Any, saved: tuple) -> None:
-        """The events, each gradient fitted to its Value if it does not fit; when none needed
-        it, later calls run the straight-line code instead."""
+    def run(self, inputs: List[Any], data: Any, saved: tuple) -> Optional[List[type]]:
+        """Do the events for one call (`data`: the program's result, `saved`: what its
+        forward saved), each gradient fitted to its Value if it does not fit. Returns the
+        gradients' types when none needed fitting (`lines` can then be written for them)."""
         fitted, kinds = True, []
         for kind, target, do in self.events:
             if kind == BACKWARD:
@@ -65,14 +63,15 @@ class Events:
                     (inputs[v] if type(v) is int else v)._grad = None
             else:
                 do()
-        if fitted:
-            self.run = self._written(kinds)
+        return kinds if fitted else None
 
-    def _written(self, kinds: List[type]) -> Replay:
-        """The events as straight-line code, for gradients of these types."""
-        env: Dict[str, Any] = {"unit_seed": unit_seed, "owned": owned, "accumulate": accumulate,
-                               "backward": self.backward}
-        lines = ["def replay(inputs, data, saved):"]
+    def lines(self, kinds: List[type], env: Dict[str, Any]) -> List[str]:
+        """The events as straight-line statements of a call's body, which has `inputs`,
+        `data` and `saved` as `run` has them, for gradients of these types; the objects they
+        name are put in `env`."""
+        env.update(unit_seed=unit_seed, owned=owned, accumulate=accumulate,
+                   backward=self.backward)
+        lines = []
 
         def value(v: Any, name: str) -> str:
             if type(v) is int:
@@ -101,8 +100,7 @@ class Events:
                                      f"{'given' if arrays > 1 else 'set()'})")
                     lines.append(f"    {name}._grad = {g} if {name}._grad is None else "
                                  f"accumulate({name}._grad, {g})")
-        exec(builtins.compile("\n".join(lines) + "\n", f"<events of {self.name}>", "exec"), env)
-        return env["replay"]
+        return lines
 
 
 def _said(kind: str, target: Any) -> str:
