@@ -6,15 +6,18 @@ each run, a step's result, a random draw, a module's buffer, or a constant. `des
 the run that way (two recordings of the same function on other data must describe the same
 program, or the function depends on its data in a way a program cannot replay), and `write`
 turns it into source: forward, then backward in the order `backward()` visits the graph, so
-the gradients are computed by the same numpy calls in the same order as in eager mode.
+the gradients are computed by the same numpy calls in the same order as in eager mode. Each
+intermediate is deleted after the statement that last reads it (`_released`): its memory goes
+back at once, to be reused by the next result while still in cache.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import keyword
 import operator
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 import numpy as np
 
@@ -364,6 +367,9 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
                                                  lent)
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
+    lines, moved = _released(lines, set(inputs + leaves))
+    back = [_BACK_THROUGH.sub(lambda m: f"{m.group(1)}{moved[int(m.group(2)) - 1] + 1}:", line)
+            for line in back]
     text = "\n".join(lines + [""] + back) + "\n"
     return Written(text, len(run.aux), probes, env, grad_inputs)
 
@@ -513,7 +519,8 @@ def _backward(run: Run, expr: Any,
             continue
         op, args, attrs, out = run.steps[i]
         g, ans = pending.pop(node), expr(node)
-        lines.append(f"    # back through line {line_of[i] + 1}: {ans} = {op.name}(...)")
+        lines.append(  # (the number _BACK_THROUGH finds)
+            f"    # back through line {line_of[i] + 1}: {ans} = {op.name}(...)")
         if g in spreads:                # its VJPs take the number (see `takes`)
             g = spreads.pop(g)[0].number
         joint = None
@@ -596,7 +603,44 @@ def _backward(run: Run, expr: Any,
     saved = sorted(used, key=order_of)
     if saved:
         lines.insert(1, f"    {_tuple(saved)} = saved")
+    lines, _ = _released(lines, {"g", *saved})
     return lines, saved, grad_inputs, len(sites) if fits is None else 0
+
+
+_BACK_THROUGH = re.compile(r"^(    # back through line )(\d+):")
+"""The comment naming the forward line a gradient flows back through (by its number, which
+`_released` moves)."""
+
+
+def _released(lines: List[str], kept: Set[str]) -> Tuple[List[str], List[int]]:
+    """A function's lines with `del` after the statement that last reads each name it assigns
+    (but the `kept` ones, and what it returns), so an intermediate array is freed as soon as
+    it is dead instead of when the function returns; and where each line went."""
+    body = ast.parse("\n".join(lines)).body[0].body
+    assigned: Dict[str, None] = {}      # an ordered set
+    last: Dict[str, int] = {}           # name -> the last line of the statement last using it
+    for stmt in body:
+        targets = (stmt.targets if isinstance(stmt, ast.Assign) else
+                   [stmt.target] if isinstance(stmt, ast.AugAssign) else [])
+        for node in (n for target in targets for n in ast.walk(target)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                assigned[node.id] = None
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                last[node.id] = stmt.end_lineno - 1
+    returned = body[-1].end_lineno - 1 if isinstance(body[-1], ast.Return) else -1
+    dying: Dict[int, List[str]] = {}
+    for name in assigned:
+        if name not in kept and last[name] != returned:
+            dying.setdefault(last[name], []).append(name)
+    out: List[str] = []
+    moved: List[int] = []
+    for i, line in enumerate(lines):
+        moved.append(len(out))
+        out.append(line)
+        if i in dying:
+            out.append(f"    del {', '.join(dying[i])}")
+    return out, moved
 
 
 NAME = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z_0-9]*")

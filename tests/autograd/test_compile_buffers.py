@@ -1,9 +1,11 @@
 """A compiled program writes its large results into the arrays of its last call (`out=`) only
 where nothing else refers to them (autograd.buffers): values and gradients stay those of eager
 mode bit for bit, arrays the user keeps (a loss, a gradient, a view of one, an undifferentiated
-graph's saved arrays) are never overwritten, and dropped ones are reused."""
+graph's saved arrays) are never overwritten, and dropped ones are reused. Each intermediate is
+deleted after the statement that last reads it, so it is freed at once."""
 import re
 import threading
+import tracemalloc
 import weakref
 
 import numpy as np
@@ -192,3 +194,23 @@ def test_every_op_written_with_out_gives_eager_bits():
     for fn in ("np.add(", "np.subtract(", "np.multiply(", "np.true_divide(", "np.negative(",
                "np.matmul(", "np.tanh(", "np.exp(", "np.sqrt(", "np.log(", "np.maximum("):
         assert re.search(re.escape(fn) + r"[^\n]*out=buffers\.spare\(", source), fn
+
+
+def test_intermediates_are_freed_after_their_last_read():
+    x = Value(np.ones(2000))            # 16 KB: below LARGE, so nothing is lent
+    chain = ag.compile(lambda v: (((((v + 1.0) * 2.0) + 1.0) * 2.0) + 1.0).sum())
+    chain(x), chain(x)
+    source = chain.source()
+    forward = source[:source.index("def backward")].splitlines()
+    assert "    del add" in forward and forward[forward.index("    del add") - 1].startswith(
+        "    mul = add * 2.0"), source
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        chain(x).backward()             # five results; at most two alive at once
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * x.data.nbytes, f"{peak} bytes at the peak\n{source}"
+    same_bits(x.grad, np.full(2000, 4.0), "the chain's gradient")

@@ -17,7 +17,7 @@ DTYPES = st.sampled_from([np.float32, np.float64])
 def _compare(fn, operands):
     """Compile `fn`, run it twice (the second call runs the program) and eagerly, with
     backward(0.75 throughout); assert equal values and gradients (bits, types and dtypes).
-    Returns the backward's statements."""
+    Returns the backward's statements that compute (not its `del`s)."""
     def backward(out):
         out.backward(0.75 if type(out.data) is float else np.full(out.shape, 0.75, out.dtype))
     compiled, eager, compiled_vals, eager_vals, source = compiled_and_eager(fn, operands,
@@ -28,7 +28,7 @@ def _compare(fn, operands):
             same_bits(c.grad, e.grad, f"gradient\n{source}")
     backward_lines = source[source.index("def backward"):].splitlines()[1:]
     return [line.strip() for line in backward_lines
-            if line.strip() and not line.strip().startswith(("#", "return", "("))]
+            if line.strip() and not line.strip().startswith(("#", "return", "(", "del "))]
 
 
 def _shape(draw, ndim_min=0):
