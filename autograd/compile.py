@@ -270,8 +270,7 @@ class Program:
         looped over. (For programs of arrays: `_run`'s float64 retry serves Python floats.
         Each input is a Value or an array in the same places on every call: the signature
         says which.)"""
-        env = {"forward": self.forward, "normalize": normalize, "plain": _plain,
-               "check_arguments": self.check_arguments}
+        env = {"forward": self.forward, "plain": _plain, "check_arguments": self.check_arguments}
         args = [f"inputs[{k}]._data" if isinstance(x, Value) else f"inputs[{k}]"
                 for k, x in enumerate(inputs)]
         for j, leaf in enumerate(self.leaves):
@@ -282,7 +281,7 @@ class Program:
             lines += ["    if " + " or ".join(f"inputs[{k}]._op is not None"
                                             for k in self.grad_arguments) + ":",
                       "        check_arguments(inputs)"]
-        lines += [f"    out, saved, aux = forward({', '.join(args)})", "    data = normalize(out)"]
+        lines.append(f"    data, saved, aux = forward({', '.join(args)})")   # (a result of ops)
         lines += self.events.lines(kinds, env)
         results = [f"plain(aux[{i}])" for i in range(self.written.aux)]
         lines.append("    return " + (
@@ -368,7 +367,7 @@ def _still_valid(modules: List[Any], leaves: List[Value], name: str) -> Callable
         lines.append(f"    if module_state(module_{i}) != state_{i}: return False")
     for j, leaf in enumerate(leaves):
         data, wanted = leaf._data, leaf.requires_grad
-        env[f"leaf_{j}"], env[f"kind_{j}"], env[f"dtype_{j}"] = leaf, type(data), None
+        env[f"leaf_{j}"], env[f"kind_{j}"] = leaf, type(data)
         lines += [f"    data = leaf_{j}._data",
                   f"    if type(data) is not kind_{j} or (leaf_{j}.requires_grad is not "
                   f"{wanted!r} and leaf_{j}.requires_grad != {wanted!r}): return False"]

@@ -69,8 +69,7 @@ class Events:
         """The events as straight-line statements of a call's body, which has `inputs`,
         `data` and `saved` as `run` has them, for gradients of these types; the objects they
         name are put in `env`."""
-        env.update(unit_seed=unit_seed, owned=owned, accumulate=accumulate,
-                   backward=self.backward)
+        env.update(unit_seed=unit_seed, accumulate=accumulate, backward=self.backward)
         lines = []
 
         def value(v: Any, name: str) -> str:
@@ -91,13 +90,13 @@ class Events:
                 lines += ["    seed = unit_seed(data)",
                           f"    ({', '.join(grads)}{',' if len(grads) == 1 else ''}) = "
                           "backward(seed, saved)"]
-                arrays = kinds.count(np.ndarray)
-                lines += ["    given = set()"] if arrays > 1 else []
-                for i, (v, g, k) in enumerate(zip(self.receivers, grads, kinds)):
+                arrays = [g for g, k in zip(grads, kinds) if k is np.ndarray]
+                for i, (v, g) in enumerate(zip(self.receivers, grads)):
                     name = value(v, f"target_{i}")
-                    if k is np.ndarray:
-                        lines.append(f"    {g} = owned({g}, seed, "
-                                     f"{'given' if arrays > 1 else 'set()'})")
+                    if g in arrays:     # engine.owned's rule, the arrays given so far by name
+                        given = "".join(f" or {g} is {h}" for h in arrays[:arrays.index(g)])
+                        lines += [f"    if {g} is seed or {g}.base is not None{given}:",
+                                  f"        {g} = {g}.copy()"]
                     lines.append(f"    {name}._grad = {g} if {name}._grad is None else "
                                  f"accumulate({name}._grad, {g})")
         return lines

@@ -106,21 +106,25 @@ def note_writes(values: Sequence["Value"], in_place: bool) -> None:
     try:
         stamp = _latest[0] = next_order()   # stamps taken under the lock only grow
         for v in values:
-            data = v._data
-            if not in_place or type(data) is float:
+            owner = v._data
+            if not in_place or type(owner) is float:
                 owner = v
-            else:
-                owner = data if data.base is None else memory_of(data)
-            key = id(owner)
-            entry = _stamps.get(key)
+            elif owner.base is not None:
+                owner = memory_of(owner)
+            entry = _stamps.get(id(owner))
             if entry is not None and entry[0]() is owner:
                 entry[1] = stamp
                 entry[2] += 1
             else:
-                _stamps[key] = [weakref.ref(owner, lambda _, key=key: _stamps.pop(key, None)),
-                                stamp, 1]
+                _stamps[id(owner)] = _first_entry(owner, stamp)
     finally:
         _stamping.release()
+
+
+def _first_entry(owner: Any, stamp: int) -> List[Any]:
+    """The stamp entry of `owner`'s first write: dropped with `owner`."""
+    key = id(owner)
+    return [weakref.ref(owner, lambda _: _stamps.pop(key, None)), stamp, 1]
 
 
 def _stamp_of(owner: Any) -> Tuple[int, int]:

@@ -156,16 +156,13 @@ class SGD(Optimizer):
             return
         # Plain SGD, the usual case, with no per-parameter state or call for arrays
         self.steps += 1
-        lr, written = self._lr, []
+        lr, written, array = self._lr, [], np.ndarray
         for p in self.params:
-            g = p._grad
-            if g is None or not p.requires_grad:
-                continue
-            data = p._data
-            if type(data) is np.ndarray and type(g) is np.ndarray:
+            g, data = p._grad, p._data
+            if type(g) is array and type(data) is array and p.requires_grad:
                 data -= lr * g          # the bits of _update's x -= lr * g
                 written.append(p)
-            elif self._update_parameter(p, g):
+            elif g is not None and p.requires_grad and self._update_parameter(p, g):
                 written.append(p)
         note_writes(written, True)
 

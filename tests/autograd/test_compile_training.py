@@ -154,6 +154,35 @@ def test_argument_values_get_their_gradients_and_a_scalar_graph_trains():
         assert [p.grad for p in w] == [p.grad for p in eager_w]
 
 
+@pytest.mark.parametrize("zero_first", [True, False])
+def test_each_value_gets_a_gradient_array_of_its_own(zero_first):
+    """The program gives both inputs of `p + q` one gradient array, `w.reshape` a view of the
+    seed's and `x` the gradient itself: each `.grad` must be an array of its own, as eager
+    mode's walk stores them, or changing one in place would change another."""
+    p, q, w = Value(np.ones(3)), Value(np.ones(3)), Value(np.ones(3))
+
+    @ag.compile
+    def step(x):
+        if zero_first:
+            for v in (p, q, w, x):
+                v.zero_grad()
+        loss = ((p + q) * 2.0).sum() + (w.reshape(3, 1) * 3.0).sum() + x
+        loss.backward()
+        return loss
+    for call in range(3):               # the first call records; later ones run the program
+        x = Value(np.asarray(1.0, np.float32))   # a 0-d array (float64 would be a float)
+        step(x)
+        grads = [p.grad, q.grad, w.grad, x.grad]
+        for i, a in enumerate(grads):
+            assert a.base is None and not any(np.shares_memory(a, b) for b in grads[i + 1:]), (
+                call, i)
+        times = 1.0 if zero_first else call + 1.0
+        same_bits(p.grad, np.full(3, 2.0), "p's gradient (zeroed in place below)")
+        same_bits(w.grad, np.full(3, 3.0 * times), "w's gradient")
+        p.grad *= 0.0
+        same_bits(q.grad, np.full(3, 2.0 * times), "q's gradient, after p's was changed")
+
+
 def test_results_come_back_as_the_function_packs_them():
     model = _model(np.float64)
     opt = nn.optim.SGD(model.parameters(), lr=0.1)
