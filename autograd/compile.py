@@ -223,8 +223,7 @@ class Program:
         # position of an argument Value.
         receivers = [s.key if s.kind == "input" else self.leaves[s.key]
                      for s in self.grad_sources]
-        self.events = Events(run.events, receivers, self._backward_raw, name) if run.events \
-            else None
+        self.events = Events(run.events, receivers, self._backward_raw) if run.events else None
         self.run: Callable[[List[Any]], Any] = self._call   # a call, its inputs -> its result
 
     def _call(self, inputs: List[Any]) -> Any:
@@ -281,7 +280,8 @@ class Program:
             lines += ["    if " + " or ".join(f"inputs[{k}]._op is not None"
                                             for k in self.grad_arguments) + ":",
                       "        check_arguments(inputs)"]
-        lines.append(f"    data, saved, aux = forward({', '.join(args)})")   # (a result of ops)
+        # (a training step's result is an op's, so already a Value's data: no normalize)
+        lines.append(f"    data, saved, aux = forward({', '.join(args)})")
         lines += self.events.lines(kinds, env)
         results = [f"plain(aux[{i}])" for i in range(self.written.aux)]
         lines.append("    return " + (

@@ -26,13 +26,12 @@ class Events:
     code."""
 
     def __init__(self, events: List[tuple], receivers: List[Any],
-                 backward: Callable[[Any, tuple], Any], name: str) -> None:
+                 backward: Callable[[Any, tuple], Any]) -> None:
         # Each event: (kind, what it acts on: the optimiser, or the Values of a zero_grad,
         # arguments by position; the function doing a step)
         self.events = _merged(events)
         self.receivers = receivers      # per gradient of the program: a Value, or an argument
         self.backward = backward        # (seed, saved) -> the program's gradients
-        self.name = name
 
     def comment(self) -> str:
         """The events, as comments for the program's source."""
