@@ -156,9 +156,10 @@ def test_argument_values_get_their_gradients_and_a_scalar_graph_trains():
 
 @pytest.mark.parametrize("zero_first", [True, False])
 def test_each_value_gets_a_gradient_array_of_its_own(zero_first):
-    """The program gives both inputs of `p + q` one gradient array, `w.reshape` a view of the
-    seed's and `x` the gradient itself: each `.grad` must be an array of its own, as eager
-    mode's walk stores them, or changing one in place would change another."""
+    """The program gives both inputs of `p + q` one gradient array, `w` a view (its reshape's
+    VJP reshapes the gradient it receives) and `x` the seed itself: each `.grad` must be an
+    array of its own, as eager mode's walk stores them, or changing one in place would change
+    another."""
     p, q, w = Value(np.ones(3)), Value(np.ones(3)), Value(np.ones(3))
 
     @ag.compile
