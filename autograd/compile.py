@@ -7,7 +7,8 @@
 
 A whole training step compiles too: `zero_grad()`, `backward()` and an optimiser's `step()`
 inside the function are training events (`tape.record_event`) that each call replays after
-the program (`autograd.events`), and the call returns plain Values (its backward is done).
+the program (`autograd.events`), and the call returns plain Values (its backward is done);
+after its first, each call is one function written for it (`Program._write_call`).
 
 The first call with a signature (the arguments' shapes and dtypes, the values of the other
 arguments, grad mode, and the train/eval mode of the modules called) runs the function in
