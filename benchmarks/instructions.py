@@ -54,8 +54,10 @@ import gc, sys
 gc.disable()
 import numpy as np
 import autograd
+import nn
 from benchmarks import problems
 from benchmarks.peers import ours
+from benchmarks.peers.ours_compiled import compiled_step
 problem = problems.classifier([64, 64, 32, 10], 32, np.float32)
 params, loss = ours.mlp_loss(problem)
 compiled = autograd.compile(loss)
@@ -89,13 +91,9 @@ def with_backward():
         p.zero_grad()
 
 
-if part == "trained":
-    import nn
-    from benchmarks.peers.ours_compiled import compiled_step
-    trained = compiled_step(loss, nn.optim.SGD(params, lr=lr))
 step = {"program": program_alone, "call": with_call, "backward": with_backward,
         "step": ours.sgd_step(compiled, params, lr, retain_grads=False, retain_graph=False),
-        "trained": trained if part == "trained" else None}[part]
+        "trained": compiled_step(loss, nn.optim.SGD(params, lr=lr))}[part]
 for _ in range(int(sys.argv[1])):
     step()
 """
