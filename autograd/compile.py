@@ -283,7 +283,7 @@ class Program:
                       "        check_arguments(inputs)"]
         # (a training step's result is an op's, so already a Value's data: no normalize)
         lines.append(f"    data, saved, aux = forward({', '.join(args)})")
-        lines += self.events.lines(kinds, env)
+        lines += self.events.lines(kinds, env, self.written.made)
         results = [f"plain(aux[{i}])" for i in range(self.written.aux)]
         lines.append("    return " + (
             "None" if self.packing is None else results[0] if self.packing is Value else

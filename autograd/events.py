@@ -13,7 +13,8 @@ call.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional
+import inspect
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence
 
 import numpy as np
 
@@ -64,10 +65,11 @@ class Events:
                 do()
         return kinds if fitted else None
 
-    def lines(self, kinds: List[type], env: Dict[str, Any]) -> List[str]:
+    def lines(self, kinds: List[type], env: Dict[str, Any], made: Sequence[bool]) -> List[str]:
         """The events as straight-line statements of a call's body, which has `inputs`,
-        `data` and `saved` as `run` has them, for gradients of these types; the objects they
-        name are put in `env`."""
+        `data` and `saved` as `run` has them, for gradients of these types (`made`: which are
+        arrays the program made, that nothing else refers to); the objects they name are put
+        in `env`."""
         env.update(unit_seed=unit_seed, accumulate=accumulate, backward=self.backward)
         lines = []
 
@@ -83,7 +85,12 @@ class Events:
                           for i, v in enumerate(target)]
             elif kind == STEP:
                 env[f"step_{e}"] = do
-                lines.append(f"    step_{e}()")
+                dropped = self._dropped(e, kinds, made)
+                if dropped and "dropped" in inspect.signature(do).parameters:
+                    env[f"dropped_{e}"] = dropped
+                    lines.append(f"    step_{e}(dropped_{e})   # their gradients: dropped next")
+                else:
+                    lines.append(f"    step_{e}()")
             else:
                 grads = [f"g{i}" for i in range(len(self.receivers))]
                 lines += ["    seed = unit_seed(data)",
@@ -99,6 +106,17 @@ class Events:
                     lines.append(f"    {name}._grad = {g} if {name}._grad is None else "
                                  f"accumulate({name}._grad, {g})")
         return lines
+
+    def _dropped(self, e: int, kinds: List[type], made: Sequence[bool]) -> FrozenSet[int]:
+        """The ids of the Values whose gradients, arrays the program made, the next event
+        after event `e` drops (a zero_grad()): a step between may use them as scratch (a
+        STEP's `do` takes them as `dropped`, see `tape.record_event`)."""
+        if e + 1 == len(self.events) or self.events[e + 1][0] != ZERO_GRAD:
+            return frozenset()
+        zeroed = {id(v) for v in self.events[e + 1][1]}
+        return frozenset(id(v) for v, kind, ours in zip(self.receivers, kinds, made)
+                         if kind is np.ndarray and ours and type(v) is not int
+                         and id(v) in zeroed)
 
 
 def _said(kind: str, target: Any) -> str:

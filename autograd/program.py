@@ -208,7 +208,7 @@ class Names:
 
     def __init__(self) -> None:
         self.used = set(keyword.kwlist) | set(dir(builtins)) | {
-            "np", "normalize", "accumulate", "fit_data", "probe", "g", "saved", "buffers",
+            "np", "normalize", "accumulate", "fit_data", "probe", "g", "saved", "buffers", SPARE,
             *GLOBALS}
         self.count: Dict[str, int] = {}     # the last number given to each base name
 
@@ -244,6 +244,8 @@ class Written(NamedTuple):
     probes: int                 # VJP results whose fitting a first run finds out
     globals: Dict[str, Any]
     grad_inputs: List[Any]      # what backward returns gradients for: ('input', k) / ('leaf', j)
+    made: Tuple[bool, ...] = ()     # per gradient: an array the program made, that nothing
+                                    # else refers to (`_in_place`)
 
 
 def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: List[str],
@@ -259,7 +261,7 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     names = Names()
     env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fit_data": fit_data,
            **GLOBALS}
-    lent: List[str] = []                # the names of results written with out=, by slot
+    layout: Dict[str, tuple] = {}       # the shape and dtype of each array result, by name
     if fits is not None:
         env["buffers"] = Buffers()
     if fits is None:
@@ -326,7 +328,9 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
             lines.append(f"    {global_for(update, 'update', consts)}"
                          f"({', '.join(expr(v) for v in values)})   # state update")
         temps.append({})
-        buffer = _buffer(fits, out._data, lent)
+        buffer = _buffer(fits, out._data)
+        if _nd(out):
+            layout[var[i]] = (out._data.shape, out._data.dtype)
         code = None if op is Detach else forward_source(op, site_of(
             run, "", var[i], args, attrs, out, expr, temps[i], names, buffer))
         if op is Detach:
@@ -336,12 +340,9 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
                 lines += [f"    {line}   # {op.name}" for line in code.lines]
                 code = code.value
             rhs, word = (code if _nd(out) else f"normalize({code})"), op.name
-            if buffer and buffer in rhs:
-                lent.append(var[i])
         elif op.forward in INLINE and not attrs:
             if buffer:
                 rhs = f"{UFUNCS[op.forward]}({', '.join(map(expr, args))}, out={buffer})"
-                lent.append(var[i])
             else:
                 rhs = INLINE[op.forward].format(*(expr(a) for a in args))
             word = op.name
@@ -360,18 +361,24 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
         lines.append(f"    {global_for(update, 'update', consts)}"
                      f"({', '.join(expr(v) for v in values)})   # state update")
     order = {name: k for k, name in enumerate(defined)}
-    if lent:
-        lines.append(f"    buffers.keep(0, {', '.join(lent)})   # lent to the next call")
     back, saved, grad_inputs, probes = _backward(run, expr, global_for, op_names, consts,
                                                  line_of, names, fits, order.__getitem__, temps,
-                                                 lent)
+                                                 layout)
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
-    lines, moved = _released(lines, set(inputs + leaves))
+    kept = set(inputs + leaves)
+    lines, _ = _in_place(lines, kept, layout) if fits is not None else (lines, set())
+    lines, slots = _lend(lines, 0)
+    lines, moved = _released(lines, kept)
+    back_kept = {"g", *saved}
+    back, owned = _in_place(back, back_kept, layout) if fits is not None else (back, set())
+    back, _ = _lend(back, slots)
+    back, _ = _released(back, back_kept)
     back = [_BACK_THROUGH.sub(lambda m: f"{m.group(1)}{moved[int(m.group(2)) - 1] + 1}:", line)
             for line in back]
     text = "\n".join(lines + [""] + back) + "\n"
-    return Written(text, len(run.aux), probes, env, grad_inputs)
+    made = tuple(g in owned for g in _returned(back))
+    return Written(text, len(run.aux), probes, env, grad_inputs, made)
 
 
 def _op_word(op: Any) -> str:
@@ -425,12 +432,17 @@ def site_of(run: Run, g: str, ans: str, args: Tuple[Source, ...], attrs: Dict[st
                 {k: expr(v) for k, v in attrs.items()}, temps, temp, buffer)
 
 
-def _buffer(fits: Optional[dict], data: Any, lent: List[str]) -> str:
-    """`out=` source for a result like `data` (the next slot's array, if lent), or '' where
+def _buffer(fits: Optional[dict], data: Any) -> str:
+    """`out=` source for a result like `data` (`SPARE`, which `_lend` numbers), or '' where
     the program finds out its fits (it runs once) or the result is not a large array."""
     if fits is None or type(data) is not np.ndarray or data.nbytes < LARGE:
         return ""
-    return f"buffers.spare({len(lent)})"
+    return SPARE
+
+
+SPARE = "SPARE"
+"""Where a written statement's large result goes: `_in_place` may make it a dying operand,
+`_lend` makes the rest an array lent from the last call."""
 
 
 def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
@@ -443,7 +455,7 @@ def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dty
 def _backward(run: Run, expr: Any,
               global_for: Any, op_names: Dict[int, str], consts: Dict[int, str],
               line_of: Dict[int, int], names: Names, fits: Optional[set],
-              order_of: Any, temps: List[Dict[str, str]], lent: List[str]
+              order_of: Any, temps: List[Dict[str, str]], layout: Dict[str, tuple]
               ) -> Tuple[List[str], List[str], List[Any], int]:
     """The backward function's lines, the forward names it reads, whose gradients it returns,
     and how many probes it holds: the eager walk (`autograd.engine.backward_pass`) written
@@ -507,7 +519,6 @@ def _backward(run: Run, expr: Any,
                                             for j, a in enumerate(args) if needs_grad(a))
 
     lines = ["def backward(g, *saved):"]
-    first = len(lent)                   # the backward's lent arrays come after the forward's
     pending: Dict[Source, str] = {}
     spreads: Dict[str, Tuple[Spread, int]] = {}     # by name: a gradient kept as its number,
                                                     # and the line due to make its array
@@ -541,7 +552,7 @@ def _backward(run: Run, expr: Any,
                 # A share that becomes the parent's gradient as it is may be written into a
                 # lent array: the fit it needs is none, so it has the parent's shape and dtype.
                 buffer = "" if parent in pending or fits is None or len(sites) in fits else (
-                    _buffer(fits, data_of(parent), lent))
+                    _buffer(fits, data_of(parent)))
                 before = len(lines)
                 share = written_vjp(op, j, g, ans, node, args, attrs, buffer)
                 if isinstance(share, Spread):
@@ -583,8 +594,8 @@ def _backward(run: Run, expr: Any,
                                  f"VJPs read as the number {spread.number}")
                     continue
                 lines.append(f"    {pending[parent]} = {fit}")
-                if lend:
-                    lent.append(pending[parent])
+                if type(data) is np.ndarray and data.ndim:
+                    layout[pending[parent]] = (data.shape, data.dtype)
                 if pure and args.count(parent) > 1:
                     held[(parent, fit)] = pending[parent]
                 continue
@@ -596,14 +607,10 @@ def _backward(run: Run, expr: Any,
             else:
                 lines.append(f"    {pending[parent]} = accumulate({pending[parent]}, {fit})")
     grad_inputs = sorted(pending, key=lambda s: (s.kind != "input", s.key))
-    if len(lent) > first:
-        lines.append(f"    buffers.keep({first}, {', '.join(lent[first:])})   # lent to the next "
-                     "call")
     lines.append(f"    return {_tuple([pending[s] for s in grad_inputs])}")
     saved = sorted(used, key=order_of)
     if saved:
         lines.insert(1, f"    {_tuple(saved)} = saved")
-    lines, _ = _released(lines, {"g", *saved})
     return lines, saved, grad_inputs, len(sites) if fits is None else 0
 
 
@@ -612,23 +619,29 @@ _BACK_THROUGH = re.compile(r"^(    # back through line )(\d+):")
 `_released` moves)."""
 
 
+def _statements(lines: List[str]) -> List[Tuple[int, ast.stmt]]:
+    """The statements of a function written as `lines` (an entry may hold several physical
+    lines), each with the index of the entry it ends in."""
+    entry_of = [i for i, line in enumerate(lines) for _ in line.split("\n")]
+    body = ast.parse("\n".join(lines)).body[0].body
+    return [(entry_of[stmt.end_lineno - 1], stmt) for stmt in body]
+
+
 def _released(lines: List[str], kept: Set[str]) -> Tuple[List[str], List[int]]:
     """A function's lines with `del` after the statement that last reads each name it assigns
     (but the `kept` ones, and what it returns), so an intermediate array is freed as soon as
     it is dead instead of when the function returns; and where each line went."""
-    body = ast.parse("\n".join(lines)).body[0].body
+    statements = _statements(lines)
     assigned: Dict[str, None] = {}      # an ordered set
-    last: Dict[str, int] = {}           # name -> the last line of the statement last using it
-    for stmt in body:
-        targets = (stmt.targets if isinstance(stmt, ast.Assign) else
-                   [stmt.target] if isinstance(stmt, ast.AugAssign) else [])
-        for node in (n for target in targets for n in ast.walk(target)):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                assigned[node.id] = None
+    last: Dict[str, int] = {}           # name -> the entry of the statement last using it
+    for at, stmt in statements:
+        for name in _assigned(stmt):
+            assigned[name] = None
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name):
-                last[node.id] = stmt.end_lineno - 1
-    returned = body[-1].end_lineno - 1 if isinstance(body[-1], ast.Return) else -1
+                last[node.id] = at
+    at, stmt = statements[-1]
+    returned = at if isinstance(stmt, ast.Return) else -1
     dying: Dict[int, List[str]] = {}
     for name in assigned:
         if name not in kept and last[name] != returned:
@@ -641,6 +654,142 @@ def _released(lines: List[str], kept: Set[str]) -> Tuple[List[str], List[int]]:
         if i in dying:
             out.append(f"    del {', '.join(dying[i])}")
     return out, moved
+
+
+def _assigned(stmt: ast.stmt) -> List[str]:
+    """The names a statement binds."""
+    targets = (stmt.targets if isinstance(stmt, ast.Assign) else
+               [stmt.target] if isinstance(stmt, ast.AugAssign) else [])
+    return [node.id for target in targets for node in ast.walk(target)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)]
+
+
+def _read(stmt: ast.stmt) -> Set[str]:
+    """The names a statement reads."""
+    return {node.id for node in ast.walk(stmt)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+IN_PLACE = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
+"""Operators whose array result `_in_place` may write into a dying operand, as the ufunc
+they call; with negation and maximum (relu), the element-wise ops it rewrites (each rounds
+correctly, so where the result goes cannot change a bit)."""
+_IN_PLACE_UFUNCS = {*IN_PLACE.values(), "negative", "maximum"}
+_VIEWS = {"reshape", "transpose", "swapaxes"}
+"""Array methods a statement may call on a name without keeping a reference to it past the
+statement (its view is a temporary)."""
+
+
+def _in_place(lines: List[str], kept: Set[str], layout: Dict[str, tuple]
+              ) -> Tuple[List[str], Set[str]]:
+    """A function's lines with each element-wise op whose operand dies there (no later
+    statement reads it) written into that operand (`out=`), where the operand is an array the
+    function made itself and nothing else refers to, of the result's shape and dtype
+    (`layout`), as numpy reuses a temporary in `a @ b + c`: the array is still in cache, and
+    nothing new is allocated. Returns the lines and the names holding such arrays at the end.
+    `kept`: the parameters and what must outlive the function (never written into)."""
+    statements = _statements(lines)
+    live: Set[str] = set(kept)          # the names read after each statement, backwards
+    dying: List[Set[str]] = []
+    for _, stmt in reversed(statements):
+        reads, binds = _read(stmt), set(_assigned(stmt))
+        dying.append({n for n in reads if n not in live or n in binds})
+        live = (live - binds) | reads
+    dying.reverse()
+    out = list(lines)
+    owned: Set[str] = set()             # names of arrays made here that nothing else holds
+    for (at, stmt), dies in zip(statements, dying):
+        if isinstance(stmt, ast.Return):
+            break
+        made = _made(stmt)
+        if made is None:                # the names it reads may be kept or aliased
+            owned -= _read(stmt)
+        if not (isinstance(stmt, ast.Assign) and made):
+            owned -= set(_assigned(stmt))
+            continue
+        target = stmt.targets[0].id
+        ufunc, operands = _elementwise(stmt.value)
+        into = next((x.id for x in operands if isinstance(x, ast.Name) and x.id in owned
+                     and x.id in dies and layout.get(x.id) == layout.get(target)
+                     and layout.get(target) is not None), None) if ufunc else None
+        if into is not None and "\n" not in lines[at]:
+            line, value = lines[at], stmt.value
+            args = ", ".join(line[a.col_offset:a.end_col_offset] for a in operands)
+            out[at] = (f"{line[:value.col_offset]}np.{ufunc}({args}, out={into})"
+                       f"{line[value.end_col_offset:]}")
+            owned.discard(into)
+        owned.add(target)
+    return out, owned
+
+
+def _made(stmt: ast.stmt) -> Optional[bool]:
+    """For a statement that keeps no reference to the arrays it reads (numpy computes with
+    them, making new arrays): whether it binds a new array (or number) that nothing else
+    refers to (False: it writes into one, `x[i] -= 1`); None for any other statement (it may
+    alias what it reads, as `a = b` or a reshape do, or keep it, as a call of ours may)."""
+    calls = [n.func for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+    if not all(_numpy(f) or isinstance(f, ast.Attribute) and f.attr in _VIEWS for f in calls):
+        return None
+    if isinstance(stmt, ast.AugAssign):
+        return False
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return None
+    value = stmt.value
+    if isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Compare)):
+        return True
+    if isinstance(value, ast.Call) and _numpy(value.func):
+        fn = value.func
+        ufunc = getattr(np, fn.attr if isinstance(fn.value, ast.Name) else fn.value.attr, None)
+        out = [k.value for k in value.keywords if k.arg == "out"]
+        if isinstance(ufunc, np.ufunc) and (not out or isinstance(out[0], ast.Name)
+                                            and out[0].id == SPARE):
+            return True                 # a ufunc or its reduce: a new array (or a spare)
+    return None
+
+
+def _numpy(fn: ast.expr) -> bool:
+    """Whether a call's function is numpy's (`np.add`, `np.maximum.reduce`)."""
+    while isinstance(fn, ast.Attribute):
+        fn = fn.value
+    return isinstance(fn, ast.Name) and fn.id == "np"
+
+
+def _elementwise(value: ast.expr) -> Tuple[Optional[str], List[ast.expr]]:
+    """The ufunc of `_IN_PLACE_UFUNCS` an expression calls last and its operands, or None."""
+    if isinstance(value, ast.BinOp) and type(value.op) in IN_PLACE:
+        return IN_PLACE[type(value.op)], [value.left, value.right]
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        return "negative", [value.operand]
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Name) and value.func.value.id == "np"
+            and value.func.attr in _IN_PLACE_UFUNCS
+            and all(k.arg == "out" for k in value.keywords)):
+        return value.func.attr, list(value.args)
+    return None, []
+
+
+def _lend(lines: List[str], first: int) -> Tuple[List[str], int]:
+    """A function's lines with each `out=SPARE` an array lent from its last call
+    (`buffers.spare(k)`, numbered from `first`), and the statement keeping the results for
+    the next call before its return; and the next free number."""
+    out, lent = [], []
+    for line in lines:
+        if f"out={SPARE}" in line:
+            out.append(line.replace(f"out={SPARE}", f"out=buffers.spare({first + len(lent)})"))
+            lent.append(line.split("=", 1)[0].strip())
+        else:
+            out.append(line)
+    if lent:
+        out.insert(len(out) - 1, f"    buffers.keep({first}, {', '.join(lent)})   # lent to the "
+                                 "next call")
+    return out, first + len(lent)
+
+
+def _returned(lines: List[str]) -> List[str]:
+    """The names a function's last statement (`return (a, b, ...)`) returns."""
+    value = _statements(lines)[-1][1].value
+    return [e.id if isinstance(e, ast.Name) else "" for e in getattr(value, "elts", [value])]
 
 
 NAME = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z_0-9]*")

@@ -155,7 +155,9 @@ def record_event(kind: str, target: Any, do: Callable[[], None],
                  writes: Sequence[Value] = ()) -> None:
     """While recording: note a training event, `do` doing it (BACKWARD of a recorded Value,
     ZERO_GRAD of a Value, STEP of an optimiser writing the Values `writes`, `target` being
-    that Value or optimiser), for the program to replay after its forward pass. Doing the
+    that Value or optimiser), for the program to replay after its forward pass. A step's `do`
+    may take `dropped`, the ids of Values whose gradients the program drops right after it,
+    arrays nothing else refers to that it may then use as scratch. Doing the
     events after the function is done is what eager mode's order gives, since the function
     cannot see their effects: reading `.grad` raises while recording, and so does an op
     reading a Value a step writes after the step. Events the program cannot replay raise

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from operator import attrgetter
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Any, Collection, Dict, Iterable, List, Tuple
 
 import numpy as np
 
@@ -150,7 +150,11 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
         self.nesterov = bool(nesterov)
 
-    def _step(self) -> None:
+    def _step(self, dropped: Collection[int] = frozenset()) -> None:
+        """The update. `dropped`: ids of parameters whose gradient arrays the caller drops
+        right after (a compiled training step ending in zero_grad(), `tape.record_event`):
+        lr * g goes into that array instead of a new one, the same bits, one parameter-sized
+        temporary fewer, written while the gradient is still in cache."""
         if self.momentum or self.weight_decay:
             super()._step()
             return
@@ -160,7 +164,8 @@ class SGD(Optimizer):
         for p in self.params:
             g, data = p._grad, p._data
             if type(g) is array and type(data) is array and p.requires_grad:
-                data -= lr * g          # the bits of _update's x -= lr * g
+                # the bits of _update's x -= lr * g
+                data -= np.multiply(g, lr, out=g) if id(p) in dropped else lr * g
                 written.append(p)
             elif g is not None and p.requires_grad and self._update_parameter(p, g):
                 written.append(p)

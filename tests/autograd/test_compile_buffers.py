@@ -193,7 +193,8 @@ def test_every_op_written_with_out_gives_eager_bits():
     source = step.source()
     for fn in ("np.add(", "np.subtract(", "np.multiply(", "np.true_divide(", "np.negative(",
                "np.matmul(", "np.tanh(", "np.exp(", "np.sqrt(", "np.log(", "np.maximum("):
-        assert re.search(re.escape(fn) + r"[^\n]*out=buffers\.spare\(", source), fn
+        # into a lent array, or into an operand that dies there (test_compile_in_place)
+        assert re.search(re.escape(fn) + r"[^\n]*out=(buffers\.spare\(\d+\)|\w+)\)", source), fn
 
 
 def test_intermediates_are_freed_after_their_last_read():
@@ -203,7 +204,7 @@ def test_intermediates_are_freed_after_their_last_read():
     source = chain.source()
     forward = source[:source.index("def backward")].splitlines()
     assert "    del add" in forward and forward[forward.index("    del add") - 1].startswith(
-        "    mul = add * 2.0"), source
+        "    mul = np.multiply(add, 2.0, out=add)"), source
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]

@@ -4,6 +4,8 @@ input with itself computed once and added to itself, no np.asarray around a redu
 already gives an array, reshapes and transposes as the array's methods. Each case checks the shorter source and eager mode's bits, type and
 dtype (hypothesis over shapes, 0-d and broadcasting included, float32 and float64), and that
 where the rewrite would change a dtype the program keeps the array."""
+import re
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,8 @@ DTYPES = st.sampled_from([np.float32, np.float64])
 def _compare(fn, operands):
     """Compile `fn`, run it twice (the second call runs the program) and eagerly, with
     backward(0.75 throughout); assert equal values and gradients (bits, types and dtypes).
-    Returns the backward's statements that compute (not its `del`s)."""
+    Returns the backward's statements that compute (not its `del`s), an operator written
+    into a dying operand (`np.add(a, b, out=a)`, test_compile_in_place) shown as `a + b`."""
     def backward(out):
         out.backward(0.75 if type(out.data) is float else np.full(out.shape, 0.75, out.dtype))
     compiled, eager, compiled_vals, eager_vals, source = compiled_and_eager(fn, operands,
@@ -27,8 +30,13 @@ def _compare(fn, operands):
         if isinstance(c, Value) and c.requires_grad:
             same_bits(c.grad, e.grad, f"gradient\n{source}")
     backward_lines = source[source.index("def backward"):].splitlines()[1:]
-    return [line.strip() for line in backward_lines
+    return [_INTO.sub(lambda m: f"{m[2]} {_OPERATORS[m[1]]} {m[3]}", line.strip())
+            for line in backward_lines
             if line.strip() and not line.strip().startswith(("#", "return", "(", "del "))]
+
+
+_OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "true_divide": "/"}
+_INTO = re.compile(r"np\.(add|subtract|multiply|true_divide)\((\w+), (.+), out=\w+\)$")
 
 
 def _shape(draw, ndim_min=0):
