@@ -175,7 +175,7 @@ def test_sgd_writes_into_gradients_a_step_drops_with_eager_bits():
                 params = model.parameters()
                 optimizers = [nn.optim.SGD(params, 0.1)]
                 if shared:
-                    optimizers.append(nn.optim.SGD(params[:1], 0.05))
+                    optimizers.append(nn.optim.SGD(params[1:2], 0.05))   # a bias
                 runs.append(_train(model, optimizers, zero_first, compiled))
             what = f"zero_grad first: {zero_first}, a parameter in two optimisers: {shared}"
             for c, e in zip(*runs):
