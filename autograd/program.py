@@ -244,8 +244,8 @@ class Written(NamedTuple):
     probes: int                 # VJP results whose fitting a first run finds out
     globals: Dict[str, Any]
     grad_inputs: List[Any]      # what backward returns gradients for: ('input', k) / ('leaf', j)
-    made: Tuple[bool, ...] = ()     # per gradient: an array the program made, that nothing
-                                    # else refers to (`_in_place`)
+    made: Tuple[bool, ...]      # per gradient: an array the program made, that nothing else
+                                # refers to (`_in_place`)
 
 
 def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: List[str],
@@ -713,10 +713,10 @@ def _in_place(lines: List[str], kept: Set[str], layout: Dict[str, tuple]
                      and x.id in dies and layout.get(x.id) == layout.get(target)
                      and layout.get(target) is not None), None) if ufunc else None
         if into is not None and "\n" not in lines[at]:
-            line, value = lines[at], stmt.value
-            args = ", ".join(line[a.col_offset:a.end_col_offset] for a in operands)
-            out[at] = (f"{line[:value.col_offset]}np.{ufunc}({args}, out={into})"
-                       f"{line[value.end_col_offset:]}")
+            line, value = lines[at].encode(), stmt.value    # (ast's offsets count bytes)
+            args = b", ".join(line[a.col_offset:a.end_col_offset] for a in operands).decode()
+            out[at] = (f"{line[:value.col_offset].decode()}np.{ufunc}({args}, out={into})"
+                       f"{line[value.end_col_offset:].decode()}")
             owned.discard(into)
         owned.add(target)
     return out, owned
