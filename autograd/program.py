@@ -6,9 +6,12 @@ each run, a step's result, a random draw, a module's buffer, or a constant. `des
 the run that way (two recordings of the same function on other data must describe the same
 program, or the function depends on its data in a way a program cannot replay), and `write`
 turns it into source: forward, then backward in the order `backward()` visits the graph, so
-the gradients are computed by the same numpy calls in the same order as in eager mode. Each
-intermediate is deleted after the statement that last reads it (`_released`): its memory goes
-back at once, to be reused by the next result while still in cache.
+the gradients are computed by the same numpy calls in the same order as in eager mode. An
+element-wise op whose operand dies there, an array the program made, is written into it
+(`_in_place`, as numpy reuses a temporary); other large results go into arrays lent from the
+last call (`_lend`); each intermediate is deleted after the statement that last reads it
+(`_released`): its memory goes back at once, to be reused by the next result while still in
+cache.
 """
 from __future__ import annotations
 
@@ -256,8 +259,9 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     results need summing back to their input's shape or casting (by site number, with the
     type, shape and dtype the result had); None writes a program that finds out. `stubs`:
     objects the source calls, replaced (by id) in its globals. The program that knows its fits
-    also writes large results into the arrays of its last call where nothing else refers to
-    them (`autograd.buffers`)."""
+    also writes element-wise results into operands that die there (`_in_place`), and other
+    large results into the arrays of its last call where nothing else refers to them
+    (`autograd.buffers`)."""
     names = Names()
     env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fit_data": fit_data,
            **GLOBALS}
