@@ -6,27 +6,25 @@ each run, a step's result, a random draw, a module's buffer, or a constant. `des
 the run that way (two recordings of the same function on other data must describe the same
 program, or the function depends on its data in a way a program cannot replay), and `write`
 turns it into source: forward, then backward in the order `backward()` visits the graph, so
-the gradients are computed by the same numpy calls in the same order as in eager mode. An
-element-wise op whose operand dies there, an array the program made, is written into it
-(`_in_place`, as numpy reuses a temporary); other large results go into arrays lent from the
-last call (`_lend`); each intermediate is deleted after the statement that last reads it
-(`_released`): its memory goes back at once, to be reused by the next result while still in
-cache.
+the gradients are computed by the same numpy calls in the same order as in eager mode.
+`autograd.placement` then decides where its arrays live: an element-wise result in an operand
+that dies there, other large results in arrays lent from the last call, and each intermediate
+deleted after the statement that last reads it.
 """
 from __future__ import annotations
 
-import ast
 import builtins
 import keyword
 import operator
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
 from autograd.buffers import LARGE, Buffers
 from autograd.engine import accumulate, fit_data
 from autograd.op import normalize
+from autograd.placement import SPARE, in_place, lend, released, returned
 from autograd.tape import BACKWARD, Detach, Tape
 from autograd.value import Value, memory_of
 from autograd.vjp_source import (GLOBALS, Code, Site, Spread, fit_source, forward_source,
@@ -248,7 +246,7 @@ class Written(NamedTuple):
     globals: Dict[str, Any]
     grad_inputs: List[Any]      # what backward returns gradients for: ('input', k) / ('leaf', j)
     made: Tuple[bool, ...]      # per gradient: an array the program made, that nothing else
-                                # refers to (`_in_place`)
+                                # refers to (`placement.in_place`)
 
 
 def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: List[str],
@@ -259,9 +257,9 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     results need summing back to their input's shape or casting (by site number, with the
     type, shape and dtype the result had); None writes a program that finds out. `stubs`:
     objects the source calls, replaced (by id) in its globals. The program that knows its fits
-    also writes element-wise results into operands that die there (`_in_place`), and other
-    large results into the arrays of its last call where nothing else refers to them
-    (`autograd.buffers`)."""
+    also writes element-wise results into operands that die there, and other large results
+    into the arrays of its last call where nothing else refers to them (`autograd.placement`,
+    `autograd.buffers`)."""
     names = Names()
     env = {"np": np, "normalize": normalize, "accumulate": accumulate, "fit_data": fit_data,
            **GLOBALS}
@@ -371,17 +369,17 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
     kept = set(inputs + leaves)
-    lines, _ = _in_place(lines, kept, layout) if fits is not None else (lines, set())
-    lines, slots = _lend(lines, 0)
-    lines, moved = _released(lines, kept)
+    lines, _ = in_place(lines, kept, layout) if fits is not None else (lines, set())
+    lines, slots = lend(lines, 0)
+    lines, moved = released(lines, kept)
     back_kept = {"g", *saved}
-    back, owned = _in_place(back, back_kept, layout) if fits is not None else (back, set())
-    back, _ = _lend(back, slots)
-    back, _ = _released(back, back_kept)
+    back, owned = in_place(back, back_kept, layout) if fits is not None else (back, set())
+    back, _ = lend(back, slots)
+    back, _ = released(back, back_kept)
     back = [_BACK_THROUGH.sub(lambda m: f"{m.group(1)}{moved[int(m.group(2)) - 1] + 1}:", line)
             for line in back]
     text = "\n".join(lines + [""] + back) + "\n"
-    made = tuple(g in owned for g in _returned(back))
+    made = tuple(g in owned for g in returned(back))
     return Written(text, len(run.aux), probes, env, grad_inputs, made)
 
 
@@ -437,16 +435,11 @@ def site_of(run: Run, g: str, ans: str, args: Tuple[Source, ...], attrs: Dict[st
 
 
 def _buffer(fits: Optional[dict], data: Any) -> str:
-    """`out=` source for a result like `data` (`SPARE`, which `_lend` numbers), or '' where
-    the program finds out its fits (it runs once) or the result is not a large array."""
+    """`out=` source for a result like `data` (`SPARE`, placed by `autograd.placement`), or ''
+    where the program finds out its fits (it runs once) or the result is not a large array."""
     if fits is None or type(data) is not np.ndarray or data.nbytes < LARGE:
         return ""
     return SPARE
-
-
-SPARE = "SPARE"
-"""Where a written statement's large result goes: `_in_place` may make it a dying operand,
-`_lend` makes the rest an array lent from the last call."""
 
 
 def _probe(needed: Dict[int, tuple], k: int, g: Any, shape: Optional[tuple], dtype: Any) -> Any:
@@ -620,180 +613,7 @@ def _backward(run: Run, expr: Any,
 
 _BACK_THROUGH = re.compile(r"^(    # back through line )(\d+):")
 """The comment naming the forward line a gradient flows back through (by its number, which
-`_released` moves)."""
-
-
-def _statements(lines: List[str]) -> List[Tuple[int, ast.stmt]]:
-    """The statements of a function written as `lines` (an entry may hold several physical
-    lines), each with the index of the entry it ends in."""
-    entry_of = [i for i, line in enumerate(lines) for _ in line.split("\n")]
-    body = ast.parse("\n".join(lines)).body[0].body
-    return [(entry_of[stmt.end_lineno - 1], stmt) for stmt in body]
-
-
-def _released(lines: List[str], kept: Set[str]) -> Tuple[List[str], List[int]]:
-    """A function's lines with `del` after the statement that last reads each name it assigns
-    (but the `kept` ones, and what it returns), so an intermediate array is freed as soon as
-    it is dead instead of when the function returns; and where each line went."""
-    statements = _statements(lines)
-    assigned: Dict[str, None] = {}      # an ordered set
-    last: Dict[str, int] = {}           # name -> the entry of the statement last using it
-    for at, stmt in statements:
-        for name in _assigned(stmt):
-            assigned[name] = None
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name):
-                last[node.id] = at
-    at, stmt = statements[-1]
-    returned = at if isinstance(stmt, ast.Return) else -1
-    dying: Dict[int, List[str]] = {}
-    for name in assigned:
-        if name not in kept and last[name] != returned:
-            dying.setdefault(last[name], []).append(name)
-    out: List[str] = []
-    moved: List[int] = []
-    for i, line in enumerate(lines):
-        moved.append(len(out))
-        out.append(line)
-        if i in dying:
-            out.append(f"    del {', '.join(dying[i])}")
-    return out, moved
-
-
-def _assigned(stmt: ast.stmt) -> List[str]:
-    """The names a statement binds."""
-    targets = (stmt.targets if isinstance(stmt, ast.Assign) else
-               [stmt.target] if isinstance(stmt, ast.AugAssign) else [])
-    return [node.id for target in targets for node in ast.walk(target)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)]
-
-
-def _read(stmt: ast.stmt) -> Set[str]:
-    """The names a statement reads."""
-    return {node.id for node in ast.walk(stmt)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-
-
-IN_PLACE = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
-"""Operators whose array result `_in_place` may write into a dying operand, as the ufunc
-they call; with negation and maximum (relu), the element-wise ops it rewrites (each rounds
-correctly, so where the result goes cannot change a bit)."""
-_IN_PLACE_UFUNCS = {*IN_PLACE.values(), "negative", "maximum"}
-_VIEWS = {"reshape", "transpose", "swapaxes"}
-"""Array methods a statement may call on a name without keeping a reference to it past the
-statement (its view is a temporary)."""
-
-
-def _in_place(lines: List[str], kept: Set[str], layout: Dict[str, tuple]
-              ) -> Tuple[List[str], Set[str]]:
-    """A function's lines with each element-wise op whose operand dies there (no later
-    statement reads it) written into that operand (`out=`), where the operand is an array the
-    function made itself and nothing else refers to, of the result's shape and dtype
-    (`layout`), as numpy reuses a temporary in `a @ b + c`: the array is still in cache, and
-    nothing new is allocated. Returns the lines and the names holding such arrays at the end.
-    `kept`: the parameters and what must outlive the function (never written into)."""
-    statements = _statements(lines)
-    live: Set[str] = set(kept)          # the names read after each statement, backwards
-    dying: List[Set[str]] = []
-    for _, stmt in reversed(statements):
-        reads, binds = _read(stmt), set(_assigned(stmt))
-        dying.append({n for n in reads if n not in live or n in binds})
-        live = (live - binds) | reads
-    dying.reverse()
-    out = list(lines)
-    owned: Set[str] = set()             # names of arrays made here that nothing else holds
-    for (at, stmt), dies in zip(statements, dying):
-        if isinstance(stmt, ast.Return):
-            break
-        made = _made(stmt)
-        if made is None:                # the names it reads may be kept or aliased
-            owned -= _read(stmt)
-        if not (isinstance(stmt, ast.Assign) and made):
-            owned -= set(_assigned(stmt))
-            continue
-        target = stmt.targets[0].id
-        ufunc, operands = _elementwise(stmt.value)
-        into = next((x.id for x in operands if isinstance(x, ast.Name) and x.id in owned
-                     and x.id in dies and layout.get(x.id) == layout.get(target)
-                     and layout.get(target) is not None), None) if ufunc else None
-        if into is not None and "\n" not in lines[at]:
-            line, value = lines[at].encode(), stmt.value    # (ast's offsets count bytes)
-            args = b", ".join(line[a.col_offset:a.end_col_offset] for a in operands).decode()
-            out[at] = (f"{line[:value.col_offset].decode()}np.{ufunc}({args}, out={into})"
-                       f"{line[value.end_col_offset:].decode()}")
-            owned.discard(into)
-        owned.add(target)
-    return out, owned
-
-
-def _made(stmt: ast.stmt) -> Optional[bool]:
-    """For a statement that keeps no reference to the arrays it reads (numpy computes with
-    them, making new arrays): whether it binds a new array (or number) that nothing else
-    refers to (False: it writes into one, `x[i] -= 1`); None for any other statement (it may
-    alias what it reads, as `a = b` or a reshape do, or keep it, as a call of ours may)."""
-    calls = [n.func for n in ast.walk(stmt) if isinstance(n, ast.Call)]
-    if not all(_numpy(f) or isinstance(f, ast.Attribute) and f.attr in _VIEWS for f in calls):
-        return None
-    if isinstance(stmt, ast.AugAssign):
-        return False
-    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)):
-        return None
-    value = stmt.value
-    if isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Compare)):
-        return True
-    if isinstance(value, ast.Call) and _numpy(value.func):
-        fn = value.func
-        ufunc = getattr(np, fn.attr if isinstance(fn.value, ast.Name) else fn.value.attr, None)
-        out = [k.value for k in value.keywords if k.arg == "out"]
-        if isinstance(ufunc, np.ufunc) and (not out or isinstance(out[0], ast.Name)
-                                            and out[0].id == SPARE):
-            return True                 # a ufunc or its reduce: a new array (or a spare)
-    return None
-
-
-def _numpy(fn: ast.expr) -> bool:
-    """Whether a call's function is numpy's (`np.add`, `np.maximum.reduce`)."""
-    while isinstance(fn, ast.Attribute):
-        fn = fn.value
-    return isinstance(fn, ast.Name) and fn.id == "np"
-
-
-def _elementwise(value: ast.expr) -> Tuple[Optional[str], List[ast.expr]]:
-    """The ufunc of `_IN_PLACE_UFUNCS` an expression calls last and its operands, or None."""
-    if isinstance(value, ast.BinOp) and type(value.op) in IN_PLACE:
-        return IN_PLACE[type(value.op)], [value.left, value.right]
-    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
-        return "negative", [value.operand]
-    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-            and isinstance(value.func.value, ast.Name) and value.func.value.id == "np"
-            and value.func.attr in _IN_PLACE_UFUNCS
-            and all(k.arg == "out" for k in value.keywords)):
-        return value.func.attr, list(value.args)
-    return None, []
-
-
-def _lend(lines: List[str], first: int) -> Tuple[List[str], int]:
-    """A function's lines with each `out=SPARE` an array lent from its last call
-    (`buffers.spare(k)`, numbered from `first`), and the statement keeping the results for
-    the next call before its return; and the next free number."""
-    out, lent = [], []
-    for line in lines:
-        if f"out={SPARE}" in line:
-            out.append(line.replace(f"out={SPARE}", f"out=buffers.spare({first + len(lent)})"))
-            lent.append(line.split("=", 1)[0].strip())
-        else:
-            out.append(line)
-    if lent:
-        out.insert(len(out) - 1, f"    buffers.keep({first}, {', '.join(lent)})   # lent to the "
-                                 "next call")
-    return out, first + len(lent)
-
-
-def _returned(lines: List[str]) -> List[str]:
-    """The names a function's last statement (`return (a, b, ...)`) returns."""
-    value = _statements(lines)[-1][1].value
-    return [e.id if isinstance(e, ast.Name) else "" for e in getattr(value, "elts", [value])]
+`placement.released` moves)."""
 
 
 NAME = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z_0-9]*")

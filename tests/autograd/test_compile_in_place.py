@@ -1,6 +1,6 @@
 """A compiled program writes an element-wise op's result into an operand that dies there, an
 array the program made that nothing else refers to, of the result's shape and dtype
-(`autograd.program._in_place`), as numpy reuses a temporary in `a @ b + c`: the same bits as
+(`autograd.placement.in_place`), as numpy reuses a temporary in `a @ b + c`: the same bits as
 eager mode, and never into an array anyone can still read (an argument, a parameter, a result,
 an operand read again, one a view shares, one of another shape or dtype). A training step that
 ends in zero_grad() lets plain SGD write lr * g into the gradient it drops (`nn.optim.SGD`)."""
