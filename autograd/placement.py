@@ -45,10 +45,10 @@ def released(lines: List[str], kept: Set[str]) -> Tuple[List[str], List[int]]:
             if isinstance(node, ast.Name):
                 last[node.id] = at
     at, stmt = statements[-1]
-    returned = at if isinstance(stmt, ast.Return) else -1
+    at_return = at if isinstance(stmt, ast.Return) else -1
     dying: Dict[int, List[str]] = {}
     for name in assigned:
-        if name not in kept and last[name] != returned:
+        if name not in kept and last[name] != at_return:
             dying.setdefault(last[name], []).append(name)
     out: List[str] = []
     moved: List[int] = []
@@ -74,18 +74,18 @@ def _read(stmt: ast.stmt) -> Set[str]:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 
-IN_PLACE = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
+_UFUNC_OF = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
 """Operators whose array result `in_place` may write into a dying operand, as the ufunc
 they call; with negation and maximum (relu), the element-wise ops it rewrites (each rounds
 correctly, so where the result goes cannot change a bit)."""
-_IN_PLACE_UFUNCS = {*IN_PLACE.values(), "negative", "maximum"}
+_IN_PLACE_UFUNCS = {*_UFUNC_OF.values(), "negative", "maximum"}
 _VIEWS = {"reshape", "transpose", "swapaxes"}
 """Array methods a statement may call on a name without keeping a reference to it past the
 statement (its view is a temporary)."""
 
 
 def in_place(lines: List[str], kept: Set[str], layout: Dict[str, tuple]
-              ) -> Tuple[List[str], Set[str]]:
+             ) -> Tuple[List[str], Set[str]]:
     """A function's lines with each element-wise op whose operand dies there (no later
     statement reads it) written into that operand (`out=`), where the operand is an array the
     function made itself and nothing else refers to, of the result's shape and dtype
@@ -161,8 +161,8 @@ def _numpy(fn: ast.expr) -> bool:
 
 def _elementwise(value: ast.expr) -> Tuple[Optional[str], List[ast.expr]]:
     """The ufunc of `_IN_PLACE_UFUNCS` an expression calls last and its operands, or None."""
-    if isinstance(value, ast.BinOp) and type(value.op) in IN_PLACE:
-        return IN_PLACE[type(value.op)], [value.left, value.right]
+    if isinstance(value, ast.BinOp) and type(value.op) in _UFUNC_OF:
+        return _UFUNC_OF[type(value.op)], [value.left, value.right]
     if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
         return "negative", [value.operand]
     if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)

@@ -4,6 +4,7 @@ other load on the machine (wall-clock numbers here move by 10-20%, and more in s
     .venv/bin/python -m benchmarks.instructions        # needs valgrind (apt-get install valgrind)
     .venv/bin/python -m benchmarks.instructions --base main    # before/after, both sides
     .venv/bin/python -m benchmarks.instructions --compiled     # a compiled step, part by part
+    .venv/bin/python -m benchmarks.instructions --cache        # and its cache misses
 
 Two measurements, each run at two lengths with the cyclic garbage collector off, dividing the
 difference in instructions by the difference in length, so interpreter start-up and imports
@@ -12,6 +13,11 @@ cancel out:
 - per training step of workload 2 in float32, ours and the hand-written numpy floor. Python's
   instructions retire more slowly than BLAS's, so the ratio of instructions is smaller than
   the ratio of times; it is a stable way to compare two versions of the engine.
+
+`--cache` counts, with cachegrind, the compiled training step's and the floor's instructions
+and the data reads and writes missing a simulated last-level cache of 512 KiB (one core's L2
+on the machines we measure, whose shared L3 is much larger) on workloads 2 and 3: where the
+two make the same numpy calls, a step that touches less memory waits less for it.
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from contextlib import nullcontext
 from typing import Dict, List, Optional
 
 from benchmarks import compare
@@ -97,6 +105,23 @@ step = {"program": program_alone, "call": with_call, "backward": with_backward,
 for _ in range(int(sys.argv[1])):
     step()
 """
+_MISSES = """
+import gc, sys
+gc.disable()
+import numpy as np
+from benchmarks import problems
+from benchmarks.peers import load
+peer, workload, dtype = sys.argv[2].split()
+sizes, batch = {"2": ([64, 64, 32, 10], 32), "3": ([784, 128, 64, 10], 128)}[workload]
+step = load(peer).mlp(problems.classifier(sizes, batch, np.dtype(dtype)))
+for _ in range(10):
+    step()
+for _ in range(int(sys.argv[1])):
+    step()
+"""
+L2 = "--LL=524288,8,64"
+"""cachegrind's last-level cache: 512 KiB, 8-way, 64-byte lines."""
+CACHE_CASES = (("2", "float32"), ("2", "float64"), ("3", "float32"), ("3", "float64"))
 COMPILED_PARTS = ("program", "call", "backward", "step", "trained")
 """The compiled workload-2 step built up part by part: the program alone on raw arrays (its
 forward, its backward, the SGD update), then with the compiled call around it, then with
@@ -117,6 +142,32 @@ def _instructions(script: str, *args: str, root: str = ROOT) -> int:
         capture_output=True, text=True, check=True, cwd=root,
         env={**os.environ, "PYTHONHASHSEED": "0", **ONE_THREAD}).stderr
     return int(re.search(r"Collected : (\d+)", out).group(1))
+
+
+def _events(script: str, *args: str, root: str = ROOT) -> Dict[str, int]:
+    """cachegrind's totals for a run of `script`: instructions (Ir), data read and write
+    misses of the first-level (D1mr, D1mw) and last-level (DLmr, DLmw) caches."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "cachegrind.out")
+        subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=yes", L2,
+                        f"--cachegrind-out-file={out}", os.path.realpath(sys.executable), "-c",
+                        script, *args], capture_output=True, text=True, check=True, cwd=root,
+                       env={**os.environ, "PYTHONHASHSEED": "0", **ONE_THREAD})
+        with open(out) as f:
+            text = f.read()
+    names = re.search(r"^events: (.*)$", text, re.M).group(1).split()
+    totals = re.search(r"^summary: (.*)$", text, re.M).group(1).split()
+    return dict(zip(names, map(int, totals)))
+
+
+def step_misses(peer: str, workload: str, dtype: str, root: str = ROOT) -> Dict[str, float]:
+    """Per training step of `peer` on workload 2 or 3 in `dtype`: instructions, and data
+    misses of the simulated L2 (`L2`), at two lengths so that start-up cancels out."""
+    short, long = {"2": (60, 120), "3": (20, 40)}[workload]
+    arg = f"{peer} {workload} {dtype}"
+    one, other = (_events(_MISSES, str(n), arg, root=root) for n in (short, long))
+    per_step = {k: (other[k] - one[k]) / (long - short) for k in one}
+    return {"instructions": per_step["Ir"], "misses": per_step["DLmr"] + per_step["DLmw"]}
 
 
 def _per_repeat(script: str, arg: str, short: int, long: int, root: str = ROOT) -> float:
@@ -160,10 +211,15 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "REV and show head / base (a load-proof before and after)")
     parser.add_argument("--compiled", action="store_true", help="instead: the compiled "
                         "workload-2 step part by part, where its instructions go")
+    parser.add_argument("--cache", action="store_true", help="instead: the compiled step's "
+                        "and the floor's instructions and L2-sized cache misses per step on "
+                        "workloads 2 and 3 (with --base, the compiled step's at REV too)")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is missing: apt-get install valgrind (or brew install valgrind)")
         return 1
+    if args.cache:
+        return _print_cache(args.base)
     if args.compiled:
         parts = compiled_parts()
         print("compiled workload 2 float32, instructions per step (each adds to the one above):")
@@ -190,6 +246,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     floor = per_step("numpy")
     print(f"workload 2 float32, instructions per step: ours {found['workload 2 step']:,.0f}, "
           f"numpy floor {floor:,.0f} ({found['workload 2 step'] / floor:.2f}x)")
+    return 0
+
+
+def _print_cache(base: Optional[str]) -> int:
+    """The --cache table: per step, the floor's counts, and the compiled step's (at `base`
+    too) with their ratios to the floor's."""
+    print("per training step: instructions, and data misses of a 512 KiB last-level cache "
+          "(cachegrind)")
+    with compare.sides(compare.resolve(base)) if base else nullcontext({"head": ROOT}) as roots:
+        for workload, dtype in CACHE_CASES:
+            floor = step_misses("numpy", workload, dtype)
+            print(f"workload {workload} {dtype}")
+            rows = [("numpy floor", floor)] + [
+                (f"compiled{' at ' + base if side == 'base' else ''}",
+                 step_misses("compiled", workload, dtype, root))
+                for side, root in sorted(roots.items())]
+            for name, found in rows:
+                print(f"  {name:<24} {found['instructions']:>12,.0f} "
+                      f"({found['instructions'] / floor['instructions']:.3f}x)"
+                      f"  {found['misses']:>9,.0f} ({found['misses'] / floor['misses']:.2f}x)")
     return 0
 
 

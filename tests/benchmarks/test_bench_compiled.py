@@ -139,3 +139,17 @@ def test_the_compiled_step_built_up_part_by_part_trains_the_same_weights():
                                     capture_output=True, text=True, cwd=instructions.ROOT).stdout
                for part in instructions.COMPILED_PARTS}
     assert len(set(weights.values())) == 1 and weights["step"].startswith("['")
+
+
+def test_the_cache_counts_run_the_floor_and_the_compiled_step_on_the_same_problem():
+    """`python -m benchmarks.instructions --cache` runs its script under cachegrind; here
+    without it: for each case the compiled step and the floor train the same model, so after
+    the same steps their next losses agree (to float32 rounding: different numpy calls)."""
+    script = instructions._MISSES + "\nprint(repr(float(step())))"
+    for workload, dtype in instructions.CACHE_CASES:
+        losses = [float(subprocess.run([sys.executable, "-c", script, "1",
+                                        f"{peer} {workload} {dtype}"], check=True,
+                                       capture_output=True, text=True,
+                                       cwd=instructions.ROOT).stdout)
+                  for peer in ("numpy", "compiled")]
+        assert np.isclose(*losses, rtol=1e-4), (workload, dtype, losses)
