@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 from contextlib import nullcontext
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from benchmarks import compare
 from benchmarks.deep import ROOT
@@ -135,13 +135,18 @@ benchmark's compiled peer runs it)."""
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _instructions(script: str, *args: str, root: str = ROOT) -> int:
-    out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         os.path.realpath(sys.executable), "-c", script, *args],
+def _valgrind(options: List[str], script: str, args: Tuple[str, ...], root: str) -> str:
+    """Run `script` with `args` under valgrind with `options` in `root`; its stderr."""
+    return subprocess.run(
+        ["valgrind", *options, os.path.realpath(sys.executable), "-c", script, *args],
         capture_output=True, text=True, check=True, cwd=root,
         env={**os.environ, "PYTHONHASHSEED": "0", **ONE_THREAD}).stderr
-    return int(re.search(r"Collected : (\d+)", out).group(1))
+
+
+def _instructions(script: str, *args: str, root: str = ROOT) -> Dict[str, int]:
+    """callgrind's count for a run of `script`: instructions (Ir)."""
+    out = _valgrind(["--tool=callgrind", "--callgrind-out-file=/dev/null"], script, args, root)
+    return {"Ir": int(re.search(r"Collected : (\d+)", out).group(1))}
 
 
 def _events(script: str, *args: str, root: str = ROOT) -> Dict[str, int]:
@@ -149,10 +154,8 @@ def _events(script: str, *args: str, root: str = ROOT) -> Dict[str, int]:
     misses of the first-level (D1mr, D1mw) and last-level (DLmr, DLmw) caches."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "cachegrind.out")
-        subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=yes", L2,
-                        f"--cachegrind-out-file={out}", os.path.realpath(sys.executable), "-c",
-                        script, *args], capture_output=True, text=True, check=True, cwd=root,
-                       env={**os.environ, "PYTHONHASHSEED": "0", **ONE_THREAD})
+        _valgrind(["--tool=cachegrind", "--cache-sim=yes", L2,
+                   f"--cachegrind-out-file={out}"], script, args, root)
         with open(out) as f:
             text = f.read()
     names = re.search(r"^events: (.*)$", text, re.M).group(1).split()
@@ -162,37 +165,36 @@ def _events(script: str, *args: str, root: str = ROOT) -> Dict[str, int]:
 
 def step_misses(peer: str, workload: str, dtype: str, root: str = ROOT) -> Dict[str, float]:
     """Per training step of `peer` on workload 2 or 3 in `dtype`: instructions, and data
-    misses of the simulated L2 (`L2`), at two lengths so that start-up cancels out."""
+    misses of the simulated L2 (`L2`)."""
     short, long = {"2": (60, 120), "3": (20, 40)}[workload]
-    arg = f"{peer} {workload} {dtype}"
-    one, other = (_events(_MISSES, str(n), arg, root=root) for n in (short, long))
-    per_step = {k: (other[k] - one[k]) / (long - short) for k in one}
+    per_step = _per_repeat(_MISSES, f"{peer} {workload} {dtype}", short, long, root, _events)
     return {"instructions": per_step["Ir"], "misses": per_step["DLmr"] + per_step["DLmw"]}
 
 
-def _per_repeat(script: str, arg: str, short: int, long: int, root: str = ROOT) -> float:
-    """Instructions per repetition of `script`'s loop: run at two lengths, so start-up and
-    imports cancel out (a first, short run compiles the .pyc files of every module the script
-    imports, so neither count does)."""
-    _instructions(script, "1", arg, root=root)
-    return ((_instructions(script, str(long), arg, root=root)
-             - _instructions(script, str(short), arg, root=root)) / (long - short))
+def _per_repeat(script: str, arg: str, short: int, long: int, root: str = ROOT,
+                count: Callable[..., Dict[str, int]] = _instructions) -> Dict[str, float]:
+    """What `count` counts (instructions by default), per repetition of `script`'s loop: run
+    at two lengths, so start-up and imports cancel out (a first, short run compiles the .pyc
+    files of every module the script imports, so neither count does)."""
+    count(script, "1", arg, root=root)
+    one, other = (count(script, str(n), arg, root=root) for n in (short, long))
+    return {k: (other[k] - one[k]) / (long - short) for k in one}
 
 
 def per_op(mode: str, short: int = 10_000, long: int = 20_000, root: str = ROOT) -> float:
     """Instructions per op of the chain: forward only, or forward and backward."""
-    return _per_repeat(_CHAIN, mode, short, long, root)
+    return _per_repeat(_CHAIN, mode, short, long, root)["Ir"]
 
 
 def per_step(peer: str, short: int = 50, long: int = 250, root: str = ROOT) -> float:
     """Instructions per workload-2 float32 training step of `peer` ('ours' or 'numpy')."""
-    return _per_repeat(_MLP_STEPS, peer, short, long, root)
+    return _per_repeat(_MLP_STEPS, peer, short, long, root)["Ir"]
 
 
 def compiled_parts(short: int = 50, long: int = 250, root: str = ROOT) -> Dict[str, float]:
     """Instructions per compiled workload-2 float32 step, built up part by part (see
     COMPILED_PARTS), and the numpy floor's."""
-    found = {part: _per_repeat(_COMPILED_PARTS, part, short, long, root)
+    found = {part: _per_repeat(_COMPILED_PARTS, part, short, long, root)["Ir"]
              for part in COMPILED_PARTS}
     return found | {"floor": per_step("numpy", short, long, root)}
 
