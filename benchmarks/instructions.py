@@ -16,8 +16,9 @@ cancel out:
 
 `--cache` counts, with cachegrind, the compiled training step's and the floor's instructions
 and the data reads and writes missing a simulated last-level cache of 512 KiB (one core's L2
-on the machines we measure, whose shared L3 is much larger) on workloads 2 and 3: where the
-two make the same numpy calls, a step that touches less memory waits less for it.
+on the machines we measure, whose shared L3 is much larger) on workloads 2, 3 and 10 (the
+LSTM): where the two make the same numpy calls, a step that touches less memory waits less
+for it.
 """
 from __future__ import annotations
 
@@ -109,19 +110,23 @@ _MISSES = """
 import gc, sys
 gc.disable()
 import numpy as np
-from benchmarks import problems
+from benchmarks import arch_problems, problems
 from benchmarks.peers import load
 peer, workload, dtype = sys.argv[2].split()
-sizes, batch = {"2": ([64, 64, 32, 10], 32), "3": ([784, 128, 64, 10], 128)}[workload]
-step = load(peer).mlp(problems.classifier(sizes, batch, np.dtype(dtype)))
-for _ in range(10):
+if workload == "10":
+    step = load(peer).lstm(arch_problems.lstm(dtype=np.dtype(dtype)))
+else:
+    sizes, batch = {"2": ([64, 64, 32, 10], 32), "3": ([784, 128, 64, 10], 128)}[workload]
+    step = load(peer).mlp(problems.classifier(sizes, batch, np.dtype(dtype)))
+for _ in range(3 if workload == "10" else 10):
     step()
 for _ in range(int(sys.argv[1])):
     step()
 """
 L2 = "--LL=524288,8,64"
 """cachegrind's last-level cache: 512 KiB, 8-way, 64-byte lines."""
-CACHE_CASES = (("2", "float32"), ("2", "float64"), ("3", "float32"), ("3", "float64"))
+CACHE_CASES = (("2", "float32"), ("2", "float64"), ("3", "float32"), ("3", "float64"),
+               ("10", "float32"))
 COMPILED_PARTS = ("program", "call", "backward", "step", "trained")
 """The compiled workload-2 step built up part by part: the program alone on raw arrays (its
 forward, its backward, the SGD update), then with the compiled call around it, then with
@@ -164,9 +169,9 @@ def _events(script: str, *args: str, root: str = ROOT) -> Dict[str, int]:
 
 
 def step_misses(peer: str, workload: str, dtype: str, root: str = ROOT) -> Dict[str, float]:
-    """Per training step of `peer` on workload 2 or 3 in `dtype`: instructions, and data
-    misses of the simulated L2 (`L2`)."""
-    short, long = {"2": (60, 120), "3": (20, 40)}[workload]
+    """Per training step of `peer` on workload 2, 3 or 10 (the LSTM) in `dtype`:
+    instructions, and data misses of the simulated L2 (`L2`)."""
+    short, long = {"2": (60, 120), "3": (20, 40), "10": (1, 4)}[workload]
     per_step = _per_repeat(_MISSES, f"{peer} {workload} {dtype}", short, long, root, _events)
     return {"instructions": per_step["Ir"], "misses": per_step["DLmr"] + per_step["DLmw"]}
 
@@ -215,7 +220,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "workload-2 step part by part, where its instructions go")
     parser.add_argument("--cache", action="store_true", help="instead: the compiled step's "
                         "and the floor's instructions and L2-sized cache misses per step on "
-                        "workloads 2 and 3 (with --base, the compiled step's at REV too)")
+                        "workloads 2, 3 and 10 (with --base, the compiled step's at REV too)")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is missing: apt-get install valgrind (or brew install valgrind)")
