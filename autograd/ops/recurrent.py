@@ -17,10 +17,13 @@ axis, so the next step reads its state from it and no extra node is recorded:
     gru_step:  [h, r, z, n, W_hn h + b_hn]    (N, 5H), the last block is what r multiplies
 A sequence returns every step's record, (L, N, blocks * H) in the input's time order. A step
 reads its state from the first columns of `state` (h, and for the LSTM c), so the previous
-step's record or the initial state `[h0, c0]` both serve. Weights and gate orders are
-PyTorch's: w_ih (G*H, H_in), w_hh (G*H, H), biases (G*H,), LSTM gates i, f, g, o, GRU gates
-r, z, n. The VJPs are written with Value-aware ops and read the gates from the records, so they
-differentiate again (the records are the op's own output, a function of the inputs).
+step's record or the initial state `[h0, c0]` both serve. The LSTM's records are stored
+feature-major (same shape and values, the last two axes transposed in memory), so that each
+block of each step is one contiguous (H, N) array and its gate arithmetic runs on whole
+arrays. Weights and gate orders are PyTorch's: w_ih (G*H, H_in), w_hh (G*H, H), biases
+(G*H,), LSTM gates i, f, g, o, GRU gates r, z, n. The VJPs are written with Value-aware
+ops and read the gates from the records, so they differentiate again (the records are the
+op's own output, a function of the inputs).
 
 A step's `projected` is `x @ w_ih.T + b_ih` when the caller already has it (with `project`). It
 must equal that product; it gets no gradient of its own.
@@ -158,19 +161,29 @@ def _rnn_core(up, carry, ans, state, w_hh, out, nonlinearity):
 
 
 # ----- LSTM -----------------------------------------------------------------------------------
+# An LSTM record is laid out feature-major (`_record`): each of its seven blocks is one
+# contiguous (H, N) array in memory, so the gate arithmetic runs on whole contiguous arrays (on
+# a block of a row-major record numpy loops over N rows of H: three times slower at H = 128).
 def _lstm_cell(projected, state, w_hh, b_hh, out):
+    """One step into the feature-major record `out`; `projected` None when its gate rows
+    already hold the input side (a sequence puts every step's there at once)."""
     hidden = w_hh.shape[1]
-    gates = out[:, 2 * hidden:6 * hidden]       # the pre-activations, activated in place
-    np.add(projected, _rows_times(state[:, :hidden], w_hh.T), out=gates)
+    record, previous = out.T, state.T           # (7H, N): block k is rows kH .. (k+1)H
+    gates = record[2 * hidden:6 * hidden]       # the pre-activations, activated in place
+    product = w_hh @ previous[:hidden]
+    if projected is None:
+        gates += product
+    else:
+        np.add(projected.T, product, out=gates)
     if b_hh is not None:
-        gates += b_hh
-    i_f, g, o = gates[:, :2 * hidden], _block(gates, 2, hidden), _block(gates, 3, hidden)
+        gates += np.asarray(b_hh)[..., None]
+    i_f, g, o = gates[:2 * hidden], _rows(gates, 2, hidden), _rows(gates, 3, hidden)
     _logistic(i_f, i_f)
     _logistic(o, o)
     np.tanh(g, out=g)
-    h, c, tanh_c = _block(out, 0, hidden), _block(out, 1, hidden), _block(out, 6, hidden)
-    np.multiply(i_f[:, :hidden], g, out=c)
-    c += i_f[:, hidden:] * state[:, hidden:2 * hidden]
+    h, c, tanh_c = _rows(record, 0, hidden), _rows(record, 1, hidden), _rows(record, 6, hidden)
+    np.multiply(i_f[:hidden], g, out=c)
+    c += i_f[hidden:] * previous[hidden:2 * hidden]
     np.tanh(c, out=tanh_c)
     np.multiply(o, tanh_c, out=h)
     return out
@@ -190,43 +203,50 @@ def _lstm_core(up, carry, ans, state, w_hh, out):
 
 
 def _lstm_core_into(up, carry, ans, state, w_hh, out):
-    """`_lstm_core`'s arithmetic on raw arrays, written into `out` and into the carried
-    gradients (the previous call's own arrays) in place: a sequence's backward pass runs it
-    at every step, where temporaries cost as much as the arithmetic. The gradient carried
-    back to h is d @ w_hh in that form (not `_rows_times`'): its C-ordered result keeps the
-    next step's elementwise arithmetic on arrays of one layout, 1 ms faster per sequence of
-    50 steps at N=32, H=128."""
+    """`_lstm_core`'s arithmetic on raw arrays, feature-major: `out` (4H, N) gets the
+    pre-activations' gradient, and the carried gradients (H, N) of h and c, the previous
+    call's own arrays, are updated in place: a sequence's backward pass runs it at every
+    step, where temporaries cost as much as the arithmetic. `ans` is a feature-major record;
+    `up` comes in its producer's layout."""
     hidden = w_hh.shape[1]
-    i, f, g, o, tanh_c = (_block(ans, k, hidden) for k in range(2, 7))
+    record, upstream = ans.T, up.T
+    i, f, g, o, tanh_c = (_rows(record, k, hidden) for k in range(2, 7))
     if carry is None:
-        up_h, dc = up[:, :hidden].copy(), up[:, hidden:2 * hidden].copy()
+        up_h, dc = _rows(upstream, 0, hidden).copy(), _rows(upstream, 1, hidden).copy()
     else:
         up_h, dc = carry
-        up_h += up[:, :hidden]
-        dc += up[:, hidden:2 * hidden]
+        up_h += _rows(upstream, 0, hidden)
+        dc += _rows(upstream, 1, hidden)
     slope = tanh_c * tanh_c
     np.subtract(1.0, slope, out=slope)
     through_h = up_h * o
-    through_h += _block(up, 6, hidden)
+    through_h += _rows(upstream, 6, hidden)
     through_h *= slope
     dc += through_h
-    for k, (a, b) in enumerate(((dc, g), (dc, _block(state, 1, hidden)), (dc, i),
+    for k, (a, b) in enumerate(((dc, g), (dc, _rows(state.T, 1, hidden)), (dc, i),
                                 (up_h, tanh_c))):
-        np.multiply(a, b, out=_block(out, k, hidden))
-    out += up[:, 2 * hidden:6 * hidden]
-    gates = ans[:, 2 * hidden:6 * hidden]
+        np.multiply(a, b, out=_rows(out, k, hidden))
+    out += upstream[2 * hidden:6 * hidden]
+    gates = record[2 * hidden:6 * hidden]
     slope = np.subtract(1.0, gates)
-    slope *= gates + _tanh_offset(hidden, out.dtype)
+    slope *= gates + _tanh_offset(hidden, out.dtype, out.shape[1])
     out *= slope
     dc *= f
-    return out, out, [out @ w_hh, dc]
+    return out, out, [w_hh.T @ out, dc]
 
 
-@functools.lru_cache(maxsize=None)
-def _tanh_offset(hidden: int, dtype: np.dtype) -> np.ndarray:
+def _rows(a: np.ndarray, k: int, size: int) -> np.ndarray:
+    """Rows k*size .. (k+1)*size of a feature-major record or gradient: block k."""
+    return a[k * size:(k + 1) * size]
+
+
+@functools.lru_cache(maxsize=64)
+def _tanh_offset(hidden: int, dtype: np.dtype, columns: int = 0) -> np.ndarray:
     """0 over the sigmoid gates i, f, o and 1 over g: (1 - a)(a + offset) is then every gate's
-    slope at once, a(1 - a) for a sigmoid and 1 - a^2 for tanh. Read-only (shared)."""
-    offset = np.zeros(4 * hidden, dtype=dtype)
+    slope at once, a(1 - a) for a sigmoid and 1 - a^2 for tanh. Along the last axis (4H,), or
+    feature-major (4H, columns) with `columns`, whole (a column broadcast along N rows would
+    loop over them). Read-only (shared)."""
+    offset = np.zeros((4 * hidden, columns) if columns else 4 * hidden, dtype=dtype)
     offset[2 * hidden:3 * hidden] = 1
     offset.flags.writeable = False
     return offset
@@ -260,18 +280,23 @@ def _gru_core(up, carry, ans, state, w_hh, out):
 
 
 # ----- one step and a whole sequence, from a kind's cell and core ----------------------------
-def _record(blocks: int, w_hh: np.ndarray, *inputs: Any) -> np.ndarray:
+def _record(blocks: int, w_hh: np.ndarray, feature_major: bool, *inputs: Any) -> np.ndarray:
     """An empty record of `blocks` blocks of hidden size for every row of the first input (and
-    the leading axes before them), in the inputs' common dtype."""
-    shape = np.shape(inputs[0])[:-1] + (blocks * w_hh.shape[1],)
-    return np.empty(shape, dtype=np.result_type(w_hh, *inputs))
+    the leading axes before them), in the inputs' common dtype. `feature_major`: the same shape,
+    its last two axes stored transposed, so that each block of each step is one contiguous
+    (H, N) array (`.T` of a step's record, or `np.swapaxes(records, 1, 2)`, is contiguous)."""
+    lead = np.shape(inputs[0])[:-1]
+    width, dtype = blocks * w_hh.shape[1], np.result_type(w_hh, *inputs)
+    if not feature_major:
+        return np.empty(lead + (width,), dtype=dtype)
+    return np.swapaxes(np.empty(lead[:-1] + (width, lead[-1]), dtype=dtype), -1, -2)
 
 
-def _step_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
+def _step_op(name: str, cell: Any, core: Any, blocks: int, feature_major: bool) -> Op:
     """One timestep as one node: its record from `projected` (x @ w_ih.T + b_ih), and a VJP
     that adds the input side's gradients to the core's."""
     def forward(x, state, w_ih, w_hh, b_ih, b_hh, projected, input_grad, **attrs):
-        out = _record(blocks, w_hh, projected, x, state, w_ih, b_ih, b_hh)
+        out = _record(blocks, w_hh, feature_major, projected, x, state, w_ih, b_ih, b_hh)
         with np.errstate(over="ignore"):                # the sigmoids' exp (see _logistic)
             return cell(projected, state, w_hh, b_hh, out, **attrs)
 
@@ -284,20 +309,32 @@ def _step_op(name: str, cell: Any, core: Any, blocks: int) -> Op:
     return Op(name, forward, joint_vjp=vjp)
 
 
-def _sequence_op(name: str, cell: Any, core: Any, blocks: int, summed_biases: bool) -> Op:
+def _sequence_op(name: str, cell: Any, core: Any, blocks: int, summed_biases: bool,
+                 gate_rows: Optional[slice] = None) -> Op:
     """A whole sequence (L, N, input_size) as one node: the input side's product for every
     timestep at once (with `summed_biases`, both biases added to it once, where a kind's cell
     adds b_hh to the same pre-activation), then the cell at each step, giving the records
     (L, N, blocks * H). Its VJP runs backpropagation through time, the core at each step in
     reverse with the state's gradient carried back, then forms the weight and input gradients
-    as one product each over all timesteps."""
+    as one product each over all timesteps. A kind with `gate_rows` (in units of H) keeps its
+    records feature-major (`_record`) and gets its input side written straight into those
+    rows of every step's record; its raw core works feature-major too."""
+    feature_major = gate_rows is not None
+
     def forward(x, state, w_ih, w_hh, b_ih, b_hh, reverse, input_grad, **attrs):
         steps, n, size = x.shape
-        records = _record(blocks, w_hh, x, state, w_ih, b_ih, b_hh)
+        records = _record(blocks, w_hh, feature_major, x, state, w_ih, b_ih, b_hh)
         bias, step_bias = (b_ih + b_hh, None) if summed_biases else (b_ih, b_hh)
-        rows = _scratch("projected", (steps * n, shape_of(w_ih)[0]), np.result_type(x, w_ih))
-        projected = _plus(np.matmul(x.reshape(steps * n, size), w_ih.T, out=rows), bias)
-        projected = projected.reshape(steps, n, -1)
+        if feature_major:
+            hidden = w_hh.shape[1]
+            rows = slice(gate_rows.start * hidden, gate_rows.stop * hidden)
+            _inputs_into(np.swapaxes(records, 1, 2)[:, rows], x, w_ih, bias)
+            projected = [None] * steps
+        else:
+            scratch = _scratch("projected", (steps * n, shape_of(w_ih)[0]),
+                               np.result_type(x, w_ih))
+            projected = _plus(np.matmul(x.reshape(steps * n, size), w_ih.T, out=scratch), bias)
+            projected = projected.reshape(steps, n, -1)
         with np.errstate(over="ignore"):                # the sigmoids' exp (see _logistic)
             for t in time_order(steps, reverse):
                 state = cell(projected[t], state, w_hh, step_bias, records[t], **attrs)
@@ -309,13 +346,17 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int, summed_biases: bo
         d_x_pre: List[Any] = [None] * steps
         d_h_pre: List[Any] = [None] * steps
         raw = not any(isinstance(a, Value) for a in (up, ans, state, w_hh))
-        buffer = _scratch("gradients", (steps, n, gates), ans.dtype) if raw else None
+        buffer = (_scratch("gradients", (steps, gates, n) if feature_major else (steps, n, gates),
+                           ans.dtype) if raw else None)
         carry = None
         for k in range(steps - 1, -1, -1):
             t = order[k]
             previous = state if k == 0 else ans[order[k - 1]]
             d_x_pre[t], d_h_pre[t], carry = core(up[t], carry, ans[t], previous, w_hh,
                                                  None if buffer is None else buffer[t], **attrs)
+        if raw and feature_major:
+            return _feature_major_gradients(buffer, carry, x, state, w_ih, ans, reverse,
+                                            input_grad)
         d_x = reshape(_stacked(d_x_pre) if buffer is None else buffer, (rows, gates))
         d_h = d_x if d_h_pre[0] is d_x_pre[0] else reshape(_stacked(d_h_pre), (rows, gates))
         dx = reshape(_rows_times(d_x, w_ih), (steps, n, size)) if input_grad else None
@@ -325,6 +366,38 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int, summed_biases: bo
                 d_x.T @ reshape(x, (rows, size)), _times_h_read(d_h, ans, state, hidden, reverse),
                 db_ih, db_hh]
     return Op(name, forward, joint_vjp=vjp)
+
+
+def _inputs_into(gates: np.ndarray, x: np.ndarray, w_ih: np.ndarray, bias: Any) -> None:
+    """Every step's input side w_ih x_t^T + bias into `gates` (L, G*H, N), each step's
+    contiguous: one product per step (numpy's batched matmul), then the bias, as a contiguous
+    (G*H, N) tile (a column broadcast along N would loop over G*H rows of N)."""
+    np.matmul(w_ih, x.transpose(0, 2, 1), out=gates)
+    bias = np.asarray(bias)
+    gates += np.repeat(bias, gates.shape[2]).reshape(gates.shape[1:]) if bias.ndim else bias
+
+
+def _feature_major_gradients(d: np.ndarray, carry: List[np.ndarray], x: np.ndarray,
+                             state: np.ndarray, w_ih: np.ndarray, ans: np.ndarray,
+                             reverse: bool, input_grad: bool) -> list:
+    """The sequence's input gradients from every step's pre-activation gradients d
+    (L, G*H, N), each feature-major, and the gradients carried to the initial state (H, N)
+    each: d regrouped by row (G*H, L*N, one copy) makes each weight's gradient one product
+    over all timesteps, against x and against the h each step read (regrouped alike)."""
+    (steps, n, size), hidden = x.shape, carry[0].shape[0]
+    by_row = _scratch("gradients by row", (d.shape[1], steps, n), d.dtype)
+    by_row[...] = d.transpose(1, 0, 2)
+    by_row = by_row.reshape(d.shape[1], steps * n)
+    h_read = _scratch("h read", (hidden, steps, n), ans.dtype)
+    h = np.swapaxes(ans, 1, 2)[:, :hidden]                 # every step's h, (L, H, N)
+    first, rest, earlier = (-1, slice(None, -1), h[1:]) if reverse else (0, slice(1, None), h[:-1])
+    h_read[:, first] = state[:, :hidden].T
+    h_read[:, rest] = earlier.transpose(1, 0, 2)
+    dx = (by_row.T @ w_ih).reshape(steps, n, size) if input_grad else None
+    db = by_row.sum(axis=1)
+    return [dx, _padded_state([c.T for c in carry], state, len(carry) * hidden),
+            by_row @ x.reshape(steps * n, size), by_row @ h_read.reshape(hidden, -1).T,
+            db, 1.0 * db]
 
 
 def _stacked(parts: List[Any]) -> Any:
@@ -349,11 +422,11 @@ def _times_h_read(d_h: Any, ans: Any, state: Any, hidden: int, reverse: bool) ->
     return d_rest.T @ rest + d_first.T @ first
 
 
-_rnn_op = _step_op("rnn_step", _rnn_cell, _rnn_core, 1)
-_lstm_op = _step_op("lstm_step", _lstm_cell, _lstm_core, 7)
-_gru_op = _step_op("gru_step", _gru_cell, _gru_core, 5)
+_rnn_op = _step_op("rnn_step", _rnn_cell, _rnn_core, 1, False)
+_lstm_op = _step_op("lstm_step", _lstm_cell, _lstm_core, 7, True)
+_gru_op = _step_op("gru_step", _gru_cell, _gru_core, 5, False)
 _rnn_sequence_op = _sequence_op("rnn_sequence", _rnn_cell, _rnn_core, 1, True)
-_lstm_sequence_op = _sequence_op("lstm_sequence", _lstm_cell, _lstm_core, 7, True)
+_lstm_sequence_op = _sequence_op("lstm_sequence", _lstm_cell, _lstm_core, 7, True, slice(2, 6))
 _gru_sequence_op = _sequence_op("gru_sequence", _gru_cell, _gru_core, 5, False)
 
 
