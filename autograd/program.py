@@ -369,17 +369,19 @@ def write(run: Run, input_names: List[str], leaf_names: List[str], draw_names: L
     result, aux = expr(run.result), [expr(a) for a in run.aux]
     lines.append(f"    return {result}, {_tuple(saved)}, {_tuple(aux)}")
     kept = set(inputs + leaves)
-    lines, _ = in_place(lines, kept, layout) if fits is not None else (lines, set())
+    place = fits is not None and bool(layout)   # (numbers only: nothing to write into)
+    lines, _ = in_place(lines, kept, layout) if place else (lines, set())
     lines, slots = lend(lines, 0)
     lines, moved = released(lines, kept)
     back_kept = {"g", *saved}
-    back, owned = in_place(back, back_kept, layout) if fits is not None else (back, set())
+    back, owned = in_place(back, back_kept, layout) if place else (back, set())
     back, _ = lend(back, slots)
     back, _ = released(back, back_kept)
     back = [_BACK_THROUGH.sub(lambda m: f"{m.group(1)}{moved[int(m.group(2)) - 1] + 1}:", line)
             for line in back]
     text = "\n".join(lines + [""] + back) + "\n"
-    made = tuple(g in owned for g in returned(back))
+    made = (tuple(g in owned for g in returned(back)) if owned else
+            (False,) * len(grad_inputs))
     return Written(text, len(run.aux), probes, env, grad_inputs, made)
 
 
