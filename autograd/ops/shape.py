@@ -42,9 +42,13 @@ def _reshape_error(a: tuple, shape: tuple = ()) -> str:
             f"into shape {shape}")
 
 
-def _scatter(g: Any, index: Any, shape: tuple) -> Any:
-    """A zero array of `shape` with g added at `index` (repeated indices accumulate)."""
-    out = np.zeros(shape, dtype=np.result_type(g))
+def _scatter(g: Any, index: Any, shape: tuple, order: Any = None) -> Any:
+    """A zero array of `shape` with g added at `index` (repeated indices accumulate), its axes
+    laid out in memory in `order` (C order when None)."""
+    if order is None:
+        out = np.zeros(shape, dtype=np.result_type(g))
+    else:
+        out = np.zeros([shape[a] for a in order], np.result_type(g)).transpose(np.argsort(order))
     if _has_int_array(index):
         np.add.at(out, index, g)
     else:
@@ -70,10 +74,22 @@ _reshape_op = Op("reshape", lambda x, shape: np.reshape(x, shape),
                  describe_error=_reshape_error)
 _transpose_op = Op("transpose", _transpose,
                    lambda g, ans, x, axes: _transpose_op(g, axes=_inverse(axes)))  # inverse perm
+def _memory_order(x: Any) -> Any:
+    """The axes of x's data from the largest stride to the smallest, when that is not C order
+    (None): the layout a gradient of x takes, so that arithmetic on both runs on arrays of one
+    layout (an LSTM's feature-major records, `autograd.ops.recurrent`)."""
+    data = data_of(x)
+    if type(data) is not np.ndarray or data.ndim < 2 or data.flags.c_contiguous:
+        return None
+    order = tuple(int(a) for a in np.argsort([-abs(s) for s in data.strides], kind="stable"))
+    return None if order == tuple(range(data.ndim)) else order
+
+
 _getitem_op = Op("getitem", lambda x, index: x[index],
-                 lambda g, ans, x, index: _scatter_op(g, index=index, shape=shape_of(x)))
+                 lambda g, ans, x, index: _scatter_op(g, index=index, shape=shape_of(x),
+                                                      order=_memory_order(x)))
 _scatter_op = Op("scatter_add", _scatter,
-                 lambda g, ans, x, index, shape: _getitem_op(g, index=index))
+                 lambda g, ans, x, index, shape, order=None: _getitem_op(g, index=index))
 
 
 def _concat_vjp(g: Any, ans: Any, *args: Any, axis: int) -> list:

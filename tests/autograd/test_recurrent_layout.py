@@ -1,7 +1,8 @@
 """The LSTM's records are stored feature-major: each block of each step is one contiguous (H, N)
 array in memory, so the gate arithmetic runs on whole contiguous arrays; their shape and values
 are the row-major record's. The input side goes straight into the records' gate rows, in the
-records' dtype when the inputs' dtypes differ."""
+records' dtype when the inputs' dtypes differ. The gradient of a slice keeps the layout of what
+was sliced (the records' upstream gradient is feature-major too)."""
 import numpy as np
 import pytest
 
@@ -72,3 +73,30 @@ def test_a_wider_state_makes_the_records_and_their_input_side_float64():
     for v, w in zip(xs, wide):
         assert v.grad.dtype == v.data.dtype
         np.testing.assert_allclose(v.grad, w.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_a_slice_of_the_records_sends_back_a_gradient_laid_out_as_the_records():
+    """The gradient a slice's VJP gives the records (what the sequence's backward reads at
+    every step) has their layout, so that backward reads its blocks whole too."""
+    xs = [Value(a, requires_grad=True) for a in _inputs(np.random.default_rng(3))]
+    hidden = xs[3].shape[1]
+    records = ag.lstm_sequence(*xs)
+    (records[..., :hidden] ** 2).sum().backward()
+    for step in records.grad:
+        assert step.T.flags.c_contiguous
+    expected = np.zeros(records.shape)
+    expected[..., :hidden] = 2 * records.data[..., :hidden]
+    np.testing.assert_array_equal(records.grad, expected)
+
+
+@pytest.mark.parametrize("axes", [(2, 0, 1), (1, 2, 0), (0, 2, 1)])
+def test_a_slices_gradient_is_right_whatever_the_layout_of_what_was_sliced(axes):
+    data = np.random.default_rng(4).standard_normal((4, 5, 6)).transpose(axes)
+    x = Value(data, requires_grad=True)
+    y = x * 1.0                         # an intermediate of the same layout
+    (y[1:3, ::2, -1] * y[1:3, ::2, -1]).sum().backward()
+    expected = np.zeros(data.shape)
+    expected[1:3, ::2, -1] = 2 * data[1:3, ::2, -1]
+    np.testing.assert_array_equal(y.grad, expected)
+    np.testing.assert_array_equal(x.grad, expected)
+    assert y.grad.strides == y.data.strides
