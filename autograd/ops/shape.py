@@ -56,6 +56,17 @@ def _scatter(g: Any, index: Any, shape: tuple, order: Any = None) -> Any:
     return out
 
 
+def _memory_order(x: Any) -> Any:
+    """The axes of x's data from the largest stride to the smallest, when that is not C order
+    (None): the layout a gradient of x takes, so that arithmetic on both runs on arrays of one
+    layout (an LSTM's feature-major records, `autograd.ops.recurrent`)."""
+    data = data_of(x)
+    if type(data) is not np.ndarray or data.ndim < 2 or data.flags.c_contiguous:
+        return None
+    order = tuple(int(a) for a in np.argsort([-abs(s) for s in data.strides], kind="stable"))
+    return None if order == tuple(range(data.ndim)) else order
+
+
 def _has_int_array(index: Any) -> bool:
     parts = index if type(index) is tuple else (index,)
     return builtins.any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
@@ -74,17 +85,6 @@ _reshape_op = Op("reshape", lambda x, shape: np.reshape(x, shape),
                  describe_error=_reshape_error)
 _transpose_op = Op("transpose", _transpose,
                    lambda g, ans, x, axes: _transpose_op(g, axes=_inverse(axes)))  # inverse perm
-def _memory_order(x: Any) -> Any:
-    """The axes of x's data from the largest stride to the smallest, when that is not C order
-    (None): the layout a gradient of x takes, so that arithmetic on both runs on arrays of one
-    layout (an LSTM's feature-major records, `autograd.ops.recurrent`)."""
-    data = data_of(x)
-    if type(data) is not np.ndarray or data.ndim < 2 or data.flags.c_contiguous:
-        return None
-    order = tuple(int(a) for a in np.argsort([-abs(s) for s in data.strides], kind="stable"))
-    return None if order == tuple(range(data.ndim)) else order
-
-
 _getitem_op = Op("getitem", lambda x, index: x[index],
                  lambda g, ans, x, index: _scatter_op(g, index=index, shape=shape_of(x),
                                                       order=_memory_order(x)))
