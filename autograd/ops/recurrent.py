@@ -354,10 +354,10 @@ def _sequence_op(name: str, cell: Any, core: Any, blocks: int, summed_biases: bo
             previous = state if k == 0 else ans[order[k - 1]]
             d_x_pre[t], d_h_pre[t], carry = core(up[t], carry, ans[t], previous, w_hh,
                                                  None if buffer is None else buffer[t], **attrs)
-        if raw and feature_major:
-            return _feature_major_gradients(buffer, carry, x, state, w_ih, ans, reverse,
-                                            input_grad)
-        d_x = reshape(_stacked(d_x_pre) if buffer is None else buffer, (rows, gates))
+        if raw and feature_major:       # into the row-major forms the rest reads
+            d_x, carry = _regrouped(buffer).T, [c.T for c in carry]
+        else:
+            d_x = reshape(_stacked(d_x_pre) if buffer is None else buffer, (rows, gates))
         d_h = d_x if d_h_pre[0] is d_x_pre[0] else reshape(_stacked(d_h_pre), (rows, gates))
         dx = reshape(_rows_times(d_x, w_ih), (steps, n, size)) if input_grad else None
         db_ih = d_x.sum(axis=0)
@@ -377,27 +377,14 @@ def _inputs_into(gates: np.ndarray, x: np.ndarray, w_ih: np.ndarray, bias: Any) 
     gates += np.repeat(bias, gates.shape[2]).reshape(gates.shape[1:]) if bias.ndim else bias
 
 
-def _feature_major_gradients(d: np.ndarray, carry: List[np.ndarray], x: np.ndarray,
-                             state: np.ndarray, w_ih: np.ndarray, ans: np.ndarray,
-                             reverse: bool, input_grad: bool) -> list:
-    """The sequence's input gradients from every step's pre-activation gradients d
-    (L, G*H, N), each feature-major, and the gradients carried to the initial state (H, N)
-    each: d regrouped by row (G*H, L*N, one copy) makes each weight's gradient one product
-    over all timesteps, against x and against the h each step read (regrouped alike)."""
-    (steps, n, size), hidden = x.shape, carry[0].shape[0]
-    by_row = _scratch("gradients by row", (d.shape[1], steps, n), d.dtype)
+def _regrouped(d: np.ndarray) -> np.ndarray:
+    """Every step's feature-major gradient d (L, G*H, N) regrouped by row, (G*H, L*N) in time
+    order (one copy, into a scratch array), so that each weight's gradient is one product
+    over all timesteps."""
+    steps, rows, n = d.shape
+    by_row = _scratch("gradients by row", (rows, steps, n), d.dtype)
     by_row[...] = d.transpose(1, 0, 2)
-    by_row = by_row.reshape(d.shape[1], steps * n)
-    h_read = _scratch("h read", (hidden, steps, n), ans.dtype)
-    h = np.swapaxes(ans, 1, 2)[:, :hidden]                 # every step's h, (L, H, N)
-    first, rest, earlier = (-1, slice(None, -1), h[1:]) if reverse else (0, slice(1, None), h[:-1])
-    h_read[:, first] = state[:, :hidden].T
-    h_read[:, rest] = earlier.transpose(1, 0, 2)
-    dx = (by_row.T @ w_ih).reshape(steps, n, size) if input_grad else None
-    db = by_row.sum(axis=1)
-    return [dx, _padded_state([c.T for c in carry], state, len(carry) * hidden),
-            by_row @ x.reshape(steps * n, size), by_row @ h_read.reshape(hidden, -1).T,
-            db, 1.0 * db]
+    return by_row.reshape(rows, steps * n)
 
 
 def _stacked(parts: List[Any]) -> Any:
@@ -411,7 +398,8 @@ def _stacked(parts: List[Any]) -> Any:
 def _times_h_read(d_h: Any, ans: Any, state: Any, hidden: int, reverse: bool) -> Any:
     """d_h.T @ (the h each timestep read), d_h being (L * N, G * H) in time order: the initial
     state's h for the first step visited, the step visited before's for the others, as two
-    products (the records' h are read where they are, not gathered into a copy)."""
+    products (row-major records' h are read where they are; the reshape gathers a
+    feature-major record's)."""
     steps, n, _ = shape_of(ans)
     first = state[:, :hidden]
     if steps == 1:
